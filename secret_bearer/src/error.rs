@@ -1,0 +1,58 @@
+//! The crate's error type. No variant can hold a secret's value: only where it comes from.
+
+use std::fmt;
+
+use crate::SecretSource;
+
+/// Why a [`SecretBearer`](crate::SecretBearer) cannot authenticate: a setting is invalid, or a
+/// secret cannot be read.
+///
+/// Every variant names *where* a secret comes from, never its value, so an `Error` is safe to
+/// log and to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A builder setting is invalid.
+    InvalidSetting {
+        /// The setting, as the builder method and the attribute key spell it.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// No primary secret source was configured.
+    NoPrimarySource,
+    /// The source holds no value (for example, the environment variable is not set).
+    MissingSecret {
+        /// Where the secret was looked for.
+        source: SecretSource,
+    },
+    /// The source holds a value that cannot serve as a secret.
+    UnusableSecret {
+        /// Where the secret was read.
+        source: SecretSource,
+        /// What is wrong with the value (never the value itself).
+        reason: &'static str,
+    },
+    /// An extractor found no [`SecretBearer`](crate::SecretBearer) in the app data.
+    NotRegistered,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidSetting { setting, reason } => write!(f, "invalid `{setting}`: {reason}"),
+            Self::NoPrimarySource => {
+                f.write_str("no primary secret source: set one, e.g. with `env(\"MY_SECRET\")`")
+            }
+            Self::MissingSecret { source } => write!(f, "{source} is not set"),
+            Self::UnusableSecret { source, reason } => {
+                write!(f, "{source} cannot be used as a secret: {reason}")
+            }
+            Self::NotRegistered => f.write_str(
+                "no `SecretBearer` in the app data: register one with `App::app_data(bearer)`",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,115 @@
+//! Static-secret authentication for actix-web services and their API clients: a Rust port of
+//! [clearskies]' `SecretBearer`.
+//!
+//! A request is authenticated when its `Authorization` header holds a secret read from an
+//! environment variable, optionally after a prefix such as `Bearer `. An alternate secret can be
+//! accepted beside the primary one while clients move from an old secret to a new one.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, Responder, get, web};
+//! use secret_bearer::secret_bearer;
+//!
+//! #[get("/")]
+//! #[secret_bearer(env = "MY_AUTH_SECRET", alt_env = "MY_OLD_SECRET", prefix = "Bearer ")]
+//! async fn hello() -> impl Responder {
+//!     web::Json(serde_json::json!({ "hello": "world" }))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     HttpServer::new(|| App::new().service(hello)).bind(("127.0.0.1", 8080))?.run().await
+//! }
+//! ```
+//!
+//! # The check
+//!
+//! 1. The secrets are read, once, the first time they are needed. A missing variable, or a value
+//!    that no request could present (empty, whitespace only, or with leading or trailing
+//!    whitespace or control characters), fails closed: every request is answered with a 500 and
+//!    one `tracing` error event that names the variable, never its value.
+//! 2. A request needs exactly one `Authorization` header, starting with the prefix (compared
+//!    ignoring ASCII case; no space is implied). The rest, verbatim, is the credential.
+//! 3. A non-empty credential of at most [`MAX_SECRET_LEN`] bytes is compared with the primary
+//!    and the alternate secret in constant time: both comparisons always run, over the
+//!    credential's length only, against secrets zero-padded to a fixed size.
+//!
+//! A refused request gets a 401 with clearskies' body,
+//! `{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}`,
+//! and a `WWW-Authenticate` challenge naming the prefix's scheme (`ApiKey` without a prefix).
+//! A [`RejectionHandler`] in the app data replaces that response.
+//!
+//! # Three ways to protect a handler
+//!
+//! - [`#[secret_bearer(...)]`](macro@secret_bearer) on the handler. It adds one parameter of
+//!   type [`Authenticated`] that wraps the handler's own, so the check runs before any other
+//!   extractor and before the body; the handler's name, attributes, visibility, generics,
+//!   where-clause, parameter patterns and return type stay as written.
+//! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data.
+//! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
+//!
+//! # How this differs from clearskies
+//!
+//! - Two primary sources are a compile error, not a silent preference; so are unknown keys.
+//! - A secret that cannot be read answers 500 (clearskies raises); secrets are read once.
+//! - Comparisons are constant-time; clearskies compares with `==`.
+//! - A 401 carries a `WWW-Authenticate` challenge; clearskies sends none.
+//! - Two `Authorization` headers are refused rather than one of them picked.
+//!
+//! [clearskies]: https://pypi.org/project/clear-skies/
+#![deny(missing_docs)]
+
+mod bearer;
+mod error;
+mod rejection;
+mod response;
+mod secret;
+mod source;
+
+pub mod actix;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use actix::Authenticated;
+pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
+pub use error::Error;
+pub use rejection::{AuthError, AuthErrorKind};
+pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
+pub use secret::MAX_SECRET_LEN;
+pub use source::SecretSource;
+
+/// Requires a valid `Authorization` header before an actix-web handler runs.
+///
+/// | key | clearskies alias | meaning |
+/// | --- | --- | --- |
+/// | `env` | `environment_key` | environment variable holding the primary secret (required) |
+/// | `alt_env` | `alternate_environment_key` | environment variable holding an alternate secret |
+/// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied |
+/// | `doc` | `documentation_security_name` | security scheme name in OpenAPI documents (default `ApiKey`, `""` for none) |
+///
+/// `secret` / `alt_secret` (secret managers) are recognised and refused with a compile error
+/// until secret-manager support lands.
+///
+/// The handler must be an `async fn`. The attribute composes with `#[get]`, `#[post]`,
+/// `#[route]` in either order, and with `web::resource(..).to(handler)`. Mistakes are compile
+/// errors at the offending token.
+///
+/// The expansion adds a hidden type beside the handler and replaces the handler's parameters
+/// with one [`Authenticated`] parameter wrapping them, which it unpacks into the original
+/// patterns before the body runs. Write the handler as usual:
+///
+/// ```
+/// use actix_web::{HttpResponse, post, web};
+/// use secret_bearer::secret_bearer;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Widget { name: String }
+///
+/// #[post("/widgets/{group}")]
+/// #[secret_bearer(env = "MY_AUTH_SECRET", prefix = "Bearer ")]
+/// async fn create(group: web::Path<String>, widget: web::Json<Widget>) -> HttpResponse {
+///     HttpResponse::Created().body(format!("{}/{}", group, widget.name))
+/// }
+/// ```
+pub use secret_bearer_macros::secret_bearer;

@@ -1,0 +1,125 @@
+//! Secret values: redacted, zeroized on drop, and compared in constant time.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
+use subtle::{Choice, ConstantTimeEq};
+
+/// The longest credential, and the longest secret, accepted, in bytes.
+///
+/// A longer `Authorization` credential is rejected before it is compared with anything, so the
+/// work one request can cause is bounded; a longer secret is a configuration error.
+pub const MAX_SECRET_LEN: usize = 4096;
+
+/// One secret, stored zero-padded to [`MAX_SECRET_LEN`] bytes.
+///
+/// The padding is what makes the comparison independent of the secret: comparing a credential
+/// of `n` bytes always reads the first `n` bytes of the buffer, whatever the secret's length.
+pub(crate) struct Secret {
+    padded: SecretBox<[u8; MAX_SECRET_LEN]>,
+    len: usize,
+}
+
+impl Secret {
+    /// `None` when `value` is longer than [`MAX_SECRET_LEN`].
+    pub(crate) fn new(value: &[u8]) -> Option<Self> {
+        let len = value.len();
+        let mut padded = SecretBox::new(Box::new([0u8; MAX_SECRET_LEN]));
+        padded
+            .expose_secret_mut()
+            .get_mut(..len)?
+            .copy_from_slice(value);
+        Some(Self { padded, len })
+    }
+
+    /// Whether `credential` equals the secret, in time that depends only on `credential.len()`.
+    ///
+    /// The byte comparison and the length comparison both always run; neither branches on, nor
+    /// indexes by, the secret or its length.
+    pub(crate) fn ct_matches(&self, credential: &[u8]) -> Choice {
+        // Branches on the credential's length only, which the caller sent and so already knows.
+        let Some(stored) = self.padded.expose_secret().get(..credential.len()) else {
+            return Choice::from(0);
+        };
+        stored.ct_eq(credential) & (self.len as u64).ct_eq(&(credential.len() as u64))
+    }
+
+    /// The secret's bytes, for sending it (clients); never for comparing it.
+    #[allow(dead_code)] // The client half of the crate is its user.
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.padded.expose_secret()[..self.len]
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+/// The secrets a request may present: the primary and, during a rotation, the alternate.
+#[derive(Debug)]
+pub(crate) struct Secrets {
+    pub(crate) primary: Secret,
+    pub(crate) alternate: Option<Secret>,
+}
+
+impl Secrets {
+    /// Whether `credential` matches the primary or the alternate secret.
+    ///
+    /// Both comparisons always run and are combined without short-circuit, so the time taken
+    /// does not tell which secret matched, or how much of either.
+    pub(crate) fn ct_matches(&self, credential: &[u8]) -> Choice {
+        let primary = self.primary.ct_matches(credential);
+        let alternate = match &self.alternate {
+            Some(alternate) => alternate.ct_matches(credential),
+            None => Choice::from(0),
+        };
+        primary | alternate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(secret: &[u8], credential: &[u8]) -> bool {
+        Secret::new(secret).unwrap().ct_matches(credential).into()
+    }
+
+    #[test]
+    fn equal_bytes_match_and_nothing_else_does() {
+        assert!(matches(b"SUPERSECRET", b"SUPERSECRET"));
+        assert!(!matches(b"SUPERSECRET", b"SUPERSECRE"));
+        assert!(!matches(b"SUPERSECRET", b"SUPERSECRETX"));
+        assert!(!matches(b"SUPERSECRET", b"supersecret"));
+        assert!(!matches(b"SUPERSECRET", b""));
+        // The zero padding must never stand in for the secret's missing bytes.
+        assert!(!matches(b"AB", b"AB\0"));
+    }
+
+    #[test]
+    fn lengths_at_and_over_the_cap() {
+        let longest = vec![b'a'; MAX_SECRET_LEN];
+        assert!(matches(&longest, &longest));
+        assert!(Secret::new(&vec![b'a'; MAX_SECRET_LEN + 1]).is_none());
+        assert!(!matches(b"a", &vec![b'a'; MAX_SECRET_LEN + 1]));
+    }
+
+    #[test]
+    fn either_secret_of_a_pair_matches() {
+        let secrets = Secrets {
+            primary: Secret::new(b"new").unwrap(),
+            alternate: Some(Secret::new(b"old").unwrap()),
+        };
+        assert!(bool::from(secrets.ct_matches(b"new")));
+        assert!(bool::from(secrets.ct_matches(b"old")));
+        assert!(!bool::from(secrets.ct_matches(b"neither")));
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let shown = format!("{:?}", Secret::new(b"SUPERSECRET").unwrap());
+        assert!(!shown.contains("SUPERSECRET"), "{shown}");
+    }
+}

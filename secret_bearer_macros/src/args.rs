@@ -1,0 +1,222 @@
+//! Reading the attribute's `key = "value"` pairs, and the errors only reading can find.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::{Expr, ExprLit, Lit, LitStr, Token};
+
+/// One key the attribute accepts, under its own name or its clearskies alias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    Env,
+    AltEnv,
+    Secret,
+    AltSecret,
+    Prefix,
+    Doc,
+}
+
+impl Key {
+    const ALL: [Key; 6] = [
+        Key::Env,
+        Key::AltEnv,
+        Key::Secret,
+        Key::AltSecret,
+        Key::Prefix,
+        Key::Doc,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Key::Env => "env",
+            Key::AltEnv => "alt_env",
+            Key::Secret => "secret",
+            Key::AltSecret => "alt_secret",
+            Key::Prefix => "prefix",
+            Key::Doc => "doc",
+        }
+    }
+
+    fn alias(self) -> &'static str {
+        match self {
+            Key::Env => "environment_key",
+            Key::AltEnv => "alternate_environment_key",
+            Key::Secret => "secret_key",
+            Key::AltSecret => "alternate_secret_key",
+            Key::Prefix => "header_prefix",
+            Key::Doc => "documentation_security_name",
+        }
+    }
+
+    fn spellings() -> impl Iterator<Item = (&'static str, Key)> {
+        Key::ALL
+            .into_iter()
+            .flat_map(|key| [(key.name(), key), (key.alias(), key)])
+    }
+
+    fn lookup(written: &str) -> Option<Key> {
+        Key::spellings()
+            .find(|(spelling, _)| *spelling == written)
+            .map(|(_, key)| key)
+    }
+}
+
+/// One `key = "value"` as written.
+#[derive(Debug)]
+pub(crate) struct Setting {
+    pub(crate) key: Key,
+    /// The key as written (it may be the alias), for messages and error spans.
+    pub(crate) written: syn::Ident,
+    pub(crate) value: LitStr,
+}
+
+impl Setting {
+    pub(crate) fn span(&self) -> Span {
+        self.written.span()
+    }
+}
+
+/// Reads the pairs in the order written; each key at most once, counting its alias.
+pub(crate) fn parse(args: TokenStream) -> syn::Result<Vec<Setting>> {
+    let mut settings: Vec<Setting> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let written = meta.path.get_ident().cloned().ok_or_else(|| {
+            meta.error("expected a key such as `env`, as in `env = \"MY_SECRET\"`")
+        })?;
+        let key = Key::lookup(&written.to_string()).ok_or_else(|| unknown_key(&written))?;
+        if let Some(earlier) = settings.iter().find(|setting| setting.key == key) {
+            return Err(duplicate_key(&written, earlier));
+        }
+        if !meta.input.peek(Token![=]) {
+            return Err(meta.error(format_args!(
+                "`{written}` takes a value: `{written} = \"...\"`"
+            )));
+        }
+        let value = match meta.value()?.parse::<Expr>()? {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(value),
+                ..
+            }) => value,
+            other => {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    format_args!("`{written}` takes a string literal, as in `{written} = \"...\"`"),
+                ));
+            }
+        };
+        settings.push(Setting {
+            key,
+            written,
+            value,
+        });
+        Ok(())
+    });
+    parser.parse2(args)?;
+    Ok(settings)
+}
+
+fn unknown_key(written: &syn::Ident) -> syn::Error {
+    let written_text = written.to_string();
+    let nearest = Key::spellings()
+        .map(|(spelling, _)| {
+            (
+                strsim::damerau_levenshtein(&written_text, spelling),
+                spelling,
+            )
+        })
+        .filter(|(distance, spelling)| *distance <= (spelling.len() / 3).max(2))
+        .min();
+    let keys = Key::ALL.map(|key| format!("`{}`", key.name())).join(", ");
+    let hint = match nearest {
+        Some((_, spelling)) => format!("; did you mean `{spelling}`?"),
+        None => String::new(),
+    };
+    syn::Error::new(
+        written.span(),
+        format!(
+            "unknown key `{written_text}`{hint} The keys are {keys} (or their clearskies names)"
+        ),
+    )
+}
+
+fn duplicate_key(written: &syn::Ident, earlier: &Setting) -> syn::Error {
+    let message = if *written == earlier.written {
+        format!("`{written}` is set twice; keep one")
+    } else {
+        format!(
+            "`{written}` and `{}` are the same key (`{}`); keep one",
+            earlier.written,
+            earlier.key.name()
+        )
+    };
+    syn::Error::new(written.span(), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn error(args: TokenStream) -> String {
+        parse(args).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn keys_and_aliases_read_in_order() {
+        let settings = parse(quote!(
+            environment_key = "A",
+            alt_env = "B",
+            header_prefix = "Bearer "
+        ))
+        .unwrap();
+        let read: Vec<_> = settings.iter().map(|s| (s.key, s.value.value())).collect();
+        assert_eq!(
+            read,
+            [
+                (Key::Env, "A".into()),
+                (Key::AltEnv, "B".into()),
+                (Key::Prefix, "Bearer ".into())
+            ]
+        );
+        assert_eq!(settings[0].written, "environment_key");
+        assert!(parse(quote!()).unwrap().is_empty());
+        assert_eq!(parse(quote!(env = "A",)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn every_alias_is_its_key() {
+        for key in Key::ALL {
+            assert_eq!(Key::lookup(key.alias()), Some(key));
+            assert_eq!(Key::lookup(key.name()), Some(key));
+        }
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest() {
+        assert!(error(quote!(evn = "A")).contains("did you mean `env`?"));
+        assert!(error(quote!(enviroment_key = "A")).contains("did you mean `environment_key`?"));
+        let far = error(quote!(colour = "A"));
+        assert!(!far.contains("did you mean"), "{far}");
+        assert!(
+            far.contains("`env`, `alt_env`, `secret`, `alt_secret`, `prefix`, `doc`"),
+            "{far}"
+        );
+    }
+
+    #[test]
+    fn repeats_wrong_values_and_shapes_are_refused() {
+        assert_eq!(
+            error(quote!(env = "A", env = "B")),
+            "`env` is set twice; keep one"
+        );
+        assert_eq!(
+            error(quote!(env = "A", environment_key = "B")),
+            "`environment_key` and `env` are the same key (`env`); keep one"
+        );
+        assert!(error(quote!(env = 5)).contains("takes a string literal"));
+        assert!(error(quote!(env = MY_SECRET)).contains("takes a string literal"));
+        assert!(error(quote!(env)).contains("takes a value"));
+        assert!(error(quote!(env("A"))).contains("takes a value"));
+        assert!(error(quote!(a::b = "A")).contains("expected a key"));
+    }
+}

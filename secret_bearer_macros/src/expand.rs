@@ -1,0 +1,186 @@
+//! Writing the protected handler: a hidden provider type that builds the handler's
+//! `SecretBearer` once, and the handler's parameters wrapped in `Authenticated`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{FnArg, ItemFn, parse_quote};
+
+use crate::validate::Config;
+use crate::{args, item, validate};
+
+pub(crate) fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream {
+    let checked = item::handler(item.clone()).and_then(|function| {
+        let config = args::parse(args).and_then(validate::validate);
+        config
+            .map(|config| (function, config))
+            .map_err(|error| (error, item))
+    });
+    match checked {
+        Ok((function, config)) => protect(function, &config),
+        Err((error, item)) => {
+            let error = error.to_compile_error();
+            quote!(#item #error)
+        }
+    }
+}
+
+fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
+    let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
+    let vis = &function.vis;
+    let build = builder_chain(config);
+    let provider_item = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis enum #provider {}
+
+        impl ::secret_bearer::__private::BearerProvider for #provider {
+            fn bearer(
+                _: &::secret_bearer::__private::HttpRequest,
+            ) -> ::core::result::Result<
+                &::secret_bearer::__private::SecretBearer,
+                ::secret_bearer::__private::Error,
+            > {
+                static BEARER: ::secret_bearer::__private::HandlerBearer =
+                    ::secret_bearer::__private::HandlerBearer::new(|| #build);
+                BEARER.get()
+            }
+        }
+    };
+
+    // Mixed-site names: the handler's body cannot see, or collide with, what the expansion binds.
+    let wrapped = syn::Ident::new("__secret_bearer_args", Span::mixed_site());
+    let mut types = Vec::new();
+    let mut unpack = Vec::new();
+    let mut temps = Vec::new();
+    for (index, input) in function.sig.inputs.iter().enumerate() {
+        // `item::handler` refused receivers, so every input is typed.
+        let FnArg::Typed(input) = input else { continue };
+        let temp = syn::Ident::new(&format!("__secret_bearer_arg{index}"), Span::mixed_site());
+        let (attrs, pat, ty) = (&input.attrs, &input.pat, &input.ty);
+        types.push(ty);
+        // Binding through a temporary keeps each value alive to the end of the body, as a
+        // parameter would be, even for a `_` pattern.
+        unpack.push(quote!(#(#attrs)* let #pat = #temp;));
+        temps.push(temp);
+    }
+    let inputs = quote! {
+        #wrapped: ::secret_bearer::__private::Authenticated<(#(#types,)*), #provider>
+    };
+    let block = &function.block;
+    let body = parse_quote!({
+        let (#(#temps,)*) = #wrapped.into_inner();
+        #(#unpack)*
+        #block
+    });
+    function.sig.inputs = parse_quote!(#inputs);
+    *function.block = body;
+    quote!(#provider_item #function)
+}
+
+/// The runtime builder chain the keys spell: the expansion holds no logic of its own.
+fn builder_chain(config: &Config) -> TokenStream {
+    let env = &config.env;
+    let mut chain = quote!(::secret_bearer::__private::SecretBearer::builder().env(#env));
+    if let Some(alt_env) = &config.alt_env {
+        chain.extend(quote!(.alt_env(#alt_env)));
+    }
+    if let Some(prefix) = &config.prefix {
+        chain.extend(quote!(.prefix(#prefix)));
+    }
+    if let Some(doc) = &config.doc {
+        chain.extend(quote!(.doc(#doc)));
+    }
+    quote!(#chain.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+
+    fn expand(args: TokenStream, item: TokenStream) -> syn::File {
+        syn::parse2(secret_bearer(args, item)).expect("the expansion parses as items")
+    }
+
+    fn function(file: &syn::File) -> &ItemFn {
+        file.items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Fn(function) => Some(function),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_handler_keeps_everything_but_its_parameter_list() {
+        let file = expand(
+            quote!(env = "A", alt_env = "B", prefix = "Bearer ", doc = "Key"),
+            quote! {
+                #[get("/{id}")]
+                /// Docs.
+                pub(crate) async fn show<T: Clone>(id: web::Path<u32>, mut data: web::Data<T>) -> impl Responder
+                where T: 'static { "ok" }
+            },
+        );
+        let function = function(&file);
+        assert_eq!(function.attrs.len(), 2);
+        assert_eq!(function.vis.to_token_stream().to_string(), "pub (crate)");
+        assert_eq!(function.sig.ident, "show");
+        assert_eq!(function.sig.generics.params.len(), 1);
+        assert!(function.sig.generics.where_clause.is_some());
+        assert_eq!(
+            function.sig.output.to_token_stream().to_string(),
+            "-> impl Responder"
+        );
+        let inputs = function.sig.inputs.to_token_stream().to_string();
+        assert_eq!(
+            inputs,
+            "__secret_bearer_args : :: secret_bearer :: __private :: Authenticated < \
+             (web :: Path < u32 > , web :: Data < T > ,) , __secret_bearer_show >"
+        );
+        let body = function.block.to_token_stream().to_string();
+        assert!(body.contains("let id = __secret_bearer_arg0 ;"), "{body}");
+        assert!(
+            body.contains("let mut data = __secret_bearer_arg1 ;"),
+            "{body}"
+        );
+        assert!(body.ends_with("{ \"ok\" } }"), "{body}");
+    }
+
+    #[test]
+    fn the_provider_builds_the_configured_bearer() {
+        let file = expand(
+            quote!(environment_key = "A", header_prefix = "Bearer "),
+            quote!(
+                async fn h() {}
+            ),
+        );
+        let provider = file.items[0].to_token_stream().to_string();
+        assert_eq!(
+            provider,
+            "# [doc (hidden)] # [allow (non_camel_case_types)] enum __secret_bearer_h { }"
+        );
+        let implementation = file.items[1].to_token_stream().to_string();
+        assert!(
+            implementation.contains(
+                "SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()"
+            ),
+            "{implementation}"
+        );
+    }
+
+    #[test]
+    fn a_mistake_gives_the_item_back_with_one_error() {
+        let output = secret_bearer(
+            quote!(env = ""),
+            quote!(
+                async fn h() {}
+            ),
+        )
+        .to_string();
+        assert_eq!(output.matches("compile_error").count(), 1, "{output}");
+        assert!(output.starts_with("async fn h () { }"), "{output}");
+    }
+}

@@ -1,0 +1,20 @@
+//! The `#[secret_bearer]` attribute. Use it through the `secret_bearer` crate, which documents
+//! it and holds everything it expands to: this crate only reads the attribute, checks it, and
+//! writes calls into `::secret_bearer::__private`.
+//!
+//! Parsing (`args`), checking (`validate`, `item`) and writing (`expand`) are separate steps;
+//! any error returns the annotated item unchanged beside one `compile_error!`, so one mistake
+//! gives one error.
+
+use proc_macro::TokenStream;
+
+mod args;
+mod expand;
+mod item;
+mod validate;
+
+/// See `secret_bearer::secret_bearer`.
+#[proc_macro_attribute]
+pub fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::secret_bearer(args.into(), item.into()).into()
+}

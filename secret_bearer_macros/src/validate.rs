@@ -1,0 +1,201 @@
+//! The rules a set of keys must follow, checked at compile time.
+//!
+//! They match what `secret_bearer::SecretBearerBuilder::build` checks at run time, so that what
+//! the attribute accepts always builds.
+
+use proc_macro2::Span;
+use syn::LitStr;
+
+use crate::args::{Key, Setting};
+
+/// A checked attribute: what the expansion passes to the runtime builder.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) env: LitStr,
+    pub(crate) alt_env: Option<LitStr>,
+    pub(crate) prefix: Option<LitStr>,
+    pub(crate) doc: Option<LitStr>,
+}
+
+pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
+    let find = |wanted: &[Key]| {
+        settings
+            .iter()
+            .find(|setting| wanted.contains(&setting.key))
+    };
+    let primary = one_of(&settings, [Key::Env, Key::Secret], "the primary secret")?;
+    let alternate = one_of(
+        &settings,
+        [Key::AltEnv, Key::AltSecret],
+        "the alternate secret",
+    )?;
+    let primary = match (primary, alternate) {
+        (Some(primary), _) => primary,
+        (None, Some(alternate)) => {
+            return Err(syn::Error::new(
+                alternate.span(),
+                format_args!(
+                    "`{}` is an alternate secret, accepted beside a primary one: add `env = \"...\"`",
+                    alternate.written
+                ),
+            ));
+        }
+        (None, None) => {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "`#[secret_bearer]` needs a primary secret: add `env = \"...\"`, naming the \
+                 environment variable that holds it",
+            ));
+        }
+    };
+    if let Some(manager) = find(&[Key::Secret, Key::AltSecret]) {
+        return Err(syn::Error::new(
+            manager.span(),
+            format_args!(
+                "`{}` reads from a secret manager, which this version of secret_bearer does not \
+                 support yet; use `{}` with an environment variable",
+                manager.written,
+                if manager.key == Key::Secret {
+                    "env"
+                } else {
+                    "alt_env"
+                },
+            ),
+        ));
+    }
+    for setting in &settings {
+        check_value(setting)?;
+    }
+    let value = |key| find(&[key]).map(|setting| setting.value.clone());
+    Ok(Config {
+        env: primary.value.clone(),
+        alt_env: value(Key::AltEnv),
+        prefix: value(Key::Prefix),
+        doc: value(Key::Doc),
+    })
+}
+
+/// At most one of two keys that set the same thing; the second is the error.
+fn one_of<'a>(
+    settings: &'a [Setting],
+    keys: [Key; 2],
+    what: &str,
+) -> syn::Result<Option<&'a Setting>> {
+    let mut found = settings
+        .iter()
+        .filter(|setting| keys.contains(&setting.key));
+    let first = found.next();
+    match (first, found.next()) {
+        (Some(first), Some(second)) => Err(syn::Error::new(
+            second.span(),
+            format_args!(
+                "`{}` and `{}` both set {what}; keep one (to accept a second secret during a \
+                 rotation, use `alt_env`)",
+                first.written, second.written
+            ),
+        )),
+        _ => Ok(first),
+    }
+}
+
+fn check_value(setting: &Setting) -> syn::Result<()> {
+    let value = setting.value.value();
+    let problem = match setting.key {
+        Key::Env | Key::AltEnv | Key::Secret | Key::AltSecret if value.is_empty() => {
+            Some("the value is empty; name the environment variable that holds the secret")
+        }
+        Key::Env | Key::AltEnv if value.contains(['=', '\0']) => {
+            Some("an environment variable name cannot contain `=` or NUL")
+        }
+        Key::Prefix
+            if !value
+                .bytes()
+                .all(|byte| byte.is_ascii_graphic() || byte == b' ') =>
+        {
+            Some(
+                "a prefix is printable ASCII, with any space written out, as in `prefix = \"Bearer \"`",
+            )
+        }
+        Key::Doc
+            if !value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) =>
+        {
+            Some(
+                "an OpenAPI security scheme name uses only A-Z, a-z, 0-9, `.`, `-` and `_` \
+                 (`\"\"` leaves the handler undocumented)",
+            )
+        }
+        _ => None,
+    };
+    match problem {
+        Some(problem) => Err(syn::Error::new(setting.value.span(), problem)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::*;
+
+    fn check(args: TokenStream) -> syn::Result<Config> {
+        validate(crate::args::parse(args).unwrap())
+    }
+
+    fn error(args: TokenStream) -> String {
+        check(args).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_full_configuration_is_kept() {
+        let config = check(quote!(
+            env = "A",
+            alt_env = "B",
+            prefix = "Bearer ",
+            doc = ""
+        ))
+        .unwrap();
+        assert_eq!(config.env.value(), "A");
+        assert_eq!(config.alt_env.unwrap().value(), "B");
+        assert_eq!(config.prefix.unwrap().value(), "Bearer ");
+        assert_eq!(config.doc.unwrap().value(), "");
+        let minimal = check(quote!(environment_key = "A")).unwrap();
+        assert!(minimal.alt_env.is_none() && minimal.prefix.is_none() && minimal.doc.is_none());
+    }
+
+    #[test]
+    fn sources_must_make_sense_together() {
+        assert!(error(quote!()).contains("needs a primary secret"));
+        assert!(error(quote!(prefix = "Bearer ")).contains("needs a primary secret"));
+        assert!(error(quote!(alt_env = "B")).contains("is an alternate secret"));
+        assert!(error(quote!(env = "A", secret = "/p")).contains("both set the primary secret"));
+        assert!(
+            error(quote!(
+                env = "A",
+                alt_env = "B",
+                alternate_secret_key = "/p"
+            ))
+            .contains("both set the alternate secret")
+        );
+    }
+
+    #[test]
+    fn secret_managers_are_refused_until_supported() {
+        assert!(error(quote!(secret = "/p")).contains("does not support yet; use `env`"));
+        assert!(error(quote!(env = "A", alt_secret = "/p")).contains("use `alt_env`"));
+    }
+
+    #[test]
+    fn values_are_checked() {
+        assert!(error(quote!(env = "")).contains("is empty"));
+        assert!(error(quote!(env = "A", alt_env = "B=C")).contains("cannot contain `=`"));
+        assert!(error(quote!(env = "A\0")).contains("cannot contain `=`"));
+        assert!(error(quote!(env = "A", prefix = "Bearer\t")).contains("printable ASCII"));
+        assert!(error(quote!(env = "A", prefix = "Bé")).contains("printable ASCII"));
+        assert!(error(quote!(env = "A", doc = "Api Key")).contains("OpenAPI"));
+        assert!(check(quote!(env = "A", prefix = "")).is_ok());
+    }
+}
