@@ -228,16 +228,15 @@ impl SecretBearerBuilder {
             });
         }
         let doc_name = (!self.doc_name.is_empty()).then_some(self.doc_name);
-        if let Some(name) = &doc_name {
-            if !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-            {
-                return Err(Error::InvalidSetting {
-                    setting: "doc",
-                    reason: "an OpenAPI security scheme name uses only A-Z, a-z, 0-9, `.`, `-` and `_`",
-                });
-            }
+        let openapi_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+        if doc_name
+            .as_ref()
+            .is_some_and(|name| !name.bytes().all(openapi_name))
+        {
+            return Err(Error::InvalidSetting {
+                setting: "doc",
+                reason: "an OpenAPI security scheme name uses only A-Z, a-z, 0-9, `.`, `-` and `_`",
+            });
         }
         Ok(SecretBearer {
             inner: Arc::new(Inner {

@@ -103,8 +103,10 @@ impl ResponseError for AuthError {
 /// ```
 #[derive(Clone)]
 pub struct RejectionHandler {
-    respond: Arc<dyn Fn(&HttpRequest, &AuthError) -> HttpResponse + Send + Sync>,
+    respond: Arc<Respond>,
 }
+
+type Respond = dyn Fn(&HttpRequest, &AuthError) -> HttpResponse + Send + Sync;
 
 impl RejectionHandler {
     /// A hook that builds the response to every refused request.
