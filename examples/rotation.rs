@@ -1,0 +1,27 @@
+//! The reference's rotation example: the primary secret and an alternate one both authenticate,
+//! so clients can move from the old secret to the new one.
+//!
+//! ```text
+//! cargo run --example rotation
+//! curl 'http://localhost:8080/' -H "Authorization: ALSOOKAY"
+//! ```
+
+use actix_web::{Responder, get};
+use secret_bearer::secret_bearer;
+use secret_bearer_workspace::{seed_env, serve, success};
+
+#[get("/")]
+#[secret_bearer(env = "MY_AUTH_SECRET", alt_env = "MY_ALT_SECRET")]
+async fn hello() -> impl Responder {
+    success(serde_json::json!({ "hello": "world" }))
+}
+
+fn main() -> std::io::Result<()> {
+    seed_env(&[
+        ("MY_AUTH_SECRET", "SUPERSECRET"),
+        ("MY_ALT_SECRET", "ALSOOKAY"),
+    ]);
+    serve(|routes| {
+        routes.service(hello);
+    })
+}

@@ -1,0 +1,386 @@
+//! `#[secret_bearer]` on actix-web handlers, end to end through actix's test utilities: every
+//! rule of the check (SPEC §2), and the handler shapes the attribute must keep working.
+
+mod support;
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::{
+    App, FromRequest, HttpRequest, HttpResponse, Responder, error, get, post, test, web,
+};
+use futures_util::future::{Ready, ready};
+use secret_bearer::{MAX_SECRET_LEN, MISCONFIGURED_BODY, secret_bearer};
+use serde::Deserialize;
+type BoxedPayloadStream =
+    Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, error::PayloadError>>>>;
+
+use support::{ALTERNATE, CapturedLogs, PRIMARY, assert_unauthenticated, init_env, read};
+
+// `#[get]` above the attribute.
+#[get("/plain")]
+#[secret_bearer(env = "SB_TEST_PRIMARY", alt_env = "SB_TEST_ALTERNATE")]
+async fn plain() -> impl Responder {
+    "hello"
+}
+
+// `#[get]` below the attribute, with clearskies' names for the keys.
+#[secret_bearer(environment_key = "SB_TEST_PRIMARY", header_prefix = "Bearer ")]
+#[get("/bearer")]
+async fn bearer() -> HttpResponse {
+    HttpResponse::Ok().body("hello")
+}
+
+#[derive(Deserialize)]
+struct Widget {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    page: u32,
+}
+
+/// Many extractors, a `Result` return and `?` in the body.
+#[post("/groups/{group}/widgets")]
+#[secret_bearer(env = "SB_TEST_PRIMARY")]
+async fn create(
+    req: HttpRequest,
+    group: web::Path<String>,
+    page: web::Query<Page>,
+    widget: web::Json<Widget>,
+    greeting: web::Data<String>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let count: u32 = req
+        .headers()
+        .get("x-count")
+        .ok_or_else(|| error::ErrorBadRequest("no x-count"))?
+        .to_str()
+        .map_err(error::ErrorBadRequest)?
+        .parse()
+        .map_err(error::ErrorBadRequest)?;
+    let body = format!(
+        "{} {group} {} page {} x{count}",
+        greeting.as_str(),
+        widget.name,
+        page.page
+    );
+    Ok(HttpResponse::Created().body(body))
+}
+
+/// Destructuring, `_` and `mut` patterns.
+#[get("/patterns/{a}/{b}")]
+#[secret_bearer(env = "SB_TEST_PRIMARY")]
+async fn patterns(
+    mut path: web::Path<(u32, u32)>,
+    _: HttpRequest,
+    web::Query(Page { mut page }): web::Query<Page>,
+) -> String {
+    path.0 += 10;
+    page += 1;
+    format!("{} {page}", path.0 + path.1)
+}
+
+/// Generics and a where-clause, served through `web::resource(..).to(..)`.
+#[secret_bearer(env = "SB_TEST_PRIMARY")]
+async fn generic<T>(data: web::Data<T>) -> String
+where
+    T: std::fmt::Display + 'static,
+{
+    data.to_string()
+}
+
+#[get("/missing")]
+#[secret_bearer(env = "SB_TEST_UNSET_MISSING")]
+async fn missing() -> &'static str {
+    "never"
+}
+
+#[get("/empty")]
+#[secret_bearer(env = "SB_TEST_EMPTY")]
+async fn empty() -> &'static str {
+    "never"
+}
+
+#[get("/blank")]
+#[secret_bearer(env = "SB_TEST_BLANK")]
+async fn blank() -> &'static str {
+    "never"
+}
+
+#[get("/padded")]
+#[secret_bearer(env = "SB_TEST_PADDED")]
+async fn padded() -> &'static str {
+    "never"
+}
+
+/// Counts how often its extractor runs.
+static SPY_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
+/// Set when anything polls the request body of `/spied`.
+static BODY_POLLED: AtomicBool = AtomicBool::new(false);
+
+struct Spy;
+
+impl FromRequest for Spy {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+        SPY_EXTRACTIONS.fetch_add(1, Ordering::SeqCst);
+        ready(Ok(Spy))
+    }
+}
+
+#[post("/spied")]
+#[secret_bearer(env = "SB_TEST_PRIMARY")]
+async fn spied(_spy: Spy, widget: web::Json<Widget>) -> String {
+    widget.into_inner().name
+}
+
+macro_rules! app {
+    () => {{
+        init_env();
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new(String::from("hi")))
+                .service(plain)
+                .service(bearer)
+                .service(create)
+                .service(patterns)
+                .service(web::resource("/generic").to(generic::<String>))
+                .service(missing)
+                .service(empty)
+                .service(blank)
+                .service(padded)
+                .service(spied),
+        )
+        .await
+    }};
+}
+
+fn get(uri: &str, authorization: Option<&str>) -> test::TestRequest {
+    let request = test::TestRequest::get().uri(uri);
+    match authorization {
+        Some(value) => request.insert_header((AUTHORIZATION, value)),
+        None => request,
+    }
+}
+
+#[actix_web::test]
+async fn no_header_is_a_401_with_the_clearskies_body_and_a_challenge() {
+    let app = app!();
+    let response = test::call_service(&app, get("/plain", None).to_request()).await;
+    assert_eq!(assert_unauthenticated(response).await, "ApiKey");
+}
+
+#[actix_web::test]
+async fn the_primary_and_the_alternate_secret_match_nothing_else_does() {
+    let app = app!();
+    for accepted in [PRIMARY, ALTERNATE] {
+        let response = test::call_service(&app, get("/plain", Some(accepted)).to_request()).await;
+        assert_eq!(
+            read(response).await,
+            (200, "hello".to_owned()),
+            "{accepted}"
+        );
+    }
+    for refused in [
+        "NOTTHESECRET",
+        "supersecret",
+        "SUPERSECRE",
+        "SUPERSECRETX",
+        "alsookay",
+    ] {
+        let response = test::call_service(&app, get("/plain", Some(refused)).to_request()).await;
+        assert_eq!(
+            assert_unauthenticated(response).await,
+            "ApiKey",
+            "{refused}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_prefix_matches_in_any_case_and_implies_no_space() {
+    let app = app!();
+    for accepted in [
+        "Bearer SUPERSECRET",
+        "bearer SUPERSECRET",
+        "BEARER SUPERSECRET",
+        "bEaReR SUPERSECRET",
+    ] {
+        let response = test::call_service(&app, get("/bearer", Some(accepted)).to_request()).await;
+        assert_eq!(
+            read(response).await,
+            (200, "hello".to_owned()),
+            "{accepted}"
+        );
+    }
+    for (refused, challenge) in [
+        ("BearerSUPERSECRET", "Bearer"),
+        ("SUPERSECRET", "Bearer"),
+        ("Bearer", "Bearer"),
+        ("Bearer ", r#"Bearer error="invalid_token""#),
+        ("Bearer  SUPERSECRET", r#"Bearer error="invalid_token""#),
+        ("Bearer supersecret", r#"Bearer error="invalid_token""#),
+    ] {
+        let response = test::call_service(&app, get("/bearer", Some(refused)).to_request()).await;
+        assert_eq!(
+            assert_unauthenticated(response).await,
+            challenge,
+            "{refused:?}"
+        );
+    }
+    let response = test::call_service(&app, get("/bearer", None).to_request()).await;
+    assert_eq!(assert_unauthenticated(response).await, "Bearer");
+}
+
+#[actix_web::test]
+async fn two_authorization_headers_are_refused_even_if_both_match() {
+    let app = app!();
+    for pair in [
+        [PRIMARY, PRIMARY],
+        ["NOTTHESECRET", PRIMARY],
+        [PRIMARY, ALTERNATE],
+    ] {
+        let request = test::TestRequest::get()
+            .uri("/plain")
+            .append_header((AUTHORIZATION, pair[0]))
+            .append_header((AUTHORIZATION, pair[1]));
+        let response = test::call_service(&app, request.to_request()).await;
+        assert_unauthenticated(response).await;
+    }
+}
+
+#[actix_web::test]
+async fn credentials_over_the_cap_are_refused() {
+    let app = app!();
+    for length in [MAX_SECRET_LEN, MAX_SECRET_LEN + 1, 4 * MAX_SECRET_LEN] {
+        let long = "S".repeat(length);
+        let response = test::call_service(&app, get("/plain", Some(&long)).to_request()).await;
+        assert_unauthenticated(response).await;
+    }
+}
+
+#[actix_web::test]
+async fn an_empty_header_never_matches_an_empty_secret() {
+    let app = app!();
+    for authorization in [Some(""), None, Some("x")] {
+        let response = test::call_service(&app, get("/empty", authorization).to_request()).await;
+        assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
+    }
+}
+
+#[actix_web::test]
+async fn a_misconfigured_handler_fails_closed_and_logs_the_source_never_the_value() {
+    let app = app!();
+    for (uri, logged) in [
+        (
+            "/missing",
+            "environment variable `SB_TEST_UNSET_MISSING` is not set",
+        ),
+        (
+            "/blank",
+            "environment variable `SB_TEST_BLANK` cannot be used as a secret: it is only whitespace",
+        ),
+        (
+            "/padded",
+            "environment variable `SB_TEST_PADDED` cannot be used as a secret: it starts or ends",
+        ),
+    ] {
+        for authorization in [None, Some(PRIMARY), Some(" LEAKED-VALUE")] {
+            let logs = CapturedLogs::start();
+            let response = test::call_service(&app, get(uri, authorization).to_request()).await;
+            let headers = response.headers().clone();
+            assert_eq!(
+                read(response).await,
+                (500, MISCONFIGURED_BODY.to_owned()),
+                "{uri}"
+            );
+            assert!(headers.get("www-authenticate").is_none());
+            let logs = logs.text();
+            assert_eq!(
+                logs.matches("ERROR").count(),
+                1,
+                "one event per request: {logs}"
+            );
+            assert!(logs.contains(logged), "{logs}");
+            assert!(!logs.contains("LEAKED-VALUE"), "{logs}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn an_unauthenticated_request_runs_no_other_extractor_and_leaves_its_body_unread() {
+    let app = app!();
+    let request = |authorization: Option<&str>| {
+        let mut request = test::TestRequest::post()
+            .uri("/spied")
+            .insert_header((CONTENT_TYPE, "application/json"));
+        if let Some(value) = authorization {
+            request = request.insert_header((AUTHORIZATION, value));
+        }
+        // A body that is not JSON, and that records being read.
+        let body: BoxedPayloadStream = Box::pin(futures_util::stream::once(async {
+            BODY_POLLED.store(true, Ordering::SeqCst);
+            Ok(web::Bytes::from_static(b"{not json"))
+        }));
+        request.to_request().replace_payload(Payload::from(body)).0
+    };
+    for refused in [None, Some("NOTTHESECRET")] {
+        let response = test::call_service(&app, request(refused)).await;
+        assert_unauthenticated(response).await;
+    }
+    assert_eq!(SPY_EXTRACTIONS.load(Ordering::SeqCst), 0);
+    assert!(!BODY_POLLED.load(Ordering::SeqCst));
+
+    // The same request, authenticated: the other extractors run, and `Json` reports the body.
+    let response = test::call_service(&app, request(Some(PRIMARY))).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(SPY_EXTRACTIONS.load(Ordering::SeqCst), 1);
+    assert!(BODY_POLLED.load(Ordering::SeqCst));
+}
+
+#[actix_web::test]
+async fn handlers_keep_their_extractors_return_types_and_errors() {
+    let app = app!();
+    let request = |authorization: Option<&str>, count: Option<&str>| {
+        let mut request = test::TestRequest::post()
+            .uri("/groups/tools/widgets?page=2")
+            .set_json(serde_json::json!({ "name": "Thinga" }));
+        if let Some(value) = authorization {
+            request = request.insert_header((AUTHORIZATION, value));
+        }
+        if let Some(count) = count {
+            request = request.insert_header(("x-count", count));
+        }
+        request.to_request()
+    };
+    let response = test::call_service(&app, request(Some(PRIMARY), Some("3"))).await;
+    assert_eq!(
+        read(response).await,
+        (201, "hi tools Thinga page 2 x3".to_owned())
+    );
+    // The body's own `?` still answers for itself.
+    let response = test::call_service(&app, request(Some(PRIMARY), Some("three"))).await;
+    assert_eq!(response.status(), 400);
+    let response = test::call_service(&app, request(None, Some("3"))).await;
+    assert_unauthenticated(response).await;
+}
+
+#[actix_web::test]
+async fn patterns_generics_and_resources_survive_the_rewrite() {
+    let app = app!();
+    let response = test::call_service(
+        &app,
+        get("/patterns/1/2?page=5", Some(PRIMARY)).to_request(),
+    )
+    .await;
+    assert_eq!(read(response).await, (200, "13 6".to_owned()));
+    let response = test::call_service(&app, get("/generic", Some(PRIMARY)).to_request()).await;
+    assert_eq!(read(response).await, (200, "hi".to_owned()));
+    let response = test::call_service(&app, get("/generic", None).to_request()).await;
+    assert_unauthenticated(response).await;
+}

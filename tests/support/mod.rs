@@ -1,0 +1,117 @@
+//! What the end-to-end tests share: their environment, and how they read responses.
+#![allow(dead_code)] // Each test binary uses its own part.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::sync::Once;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+
+pub const PRIMARY: &str = "SUPERSECRET";
+pub const ALTERNATE: &str = "ALSOOKAY";
+
+/// clearskies' 401 body.
+pub const NOT_AUTHENTICATED: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
+
+/// Sets the variables the tests' handlers read, once per test binary. Variables named
+/// `SB_TEST_UNSET_*` are never set.
+pub fn init_env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        for (name, value) in [
+            ("SB_TEST_PRIMARY", PRIMARY),
+            ("SB_TEST_ALTERNATE", ALTERNATE),
+            ("SB_TEST_EMPTY", ""),
+            ("SB_TEST_BLANK", " \t "),
+            ("SB_TEST_PADDED", " LEAKED-VALUE"),
+        ] {
+            // SAFETY: the standard library serialises its own environment accesses, and these
+            // tests call no C code that reads the environment concurrently.
+            unsafe { std::env::set_var(name, value) };
+        }
+    });
+}
+
+/// The response's status and body as text.
+pub async fn read(response: ServiceResponse<impl MessageBody>) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body = actix_web::test::read_body(response).await;
+    (
+        status,
+        String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+    )
+}
+
+/// Asserts a response is our 401 and returns its `WWW-Authenticate` challenge.
+pub async fn assert_unauthenticated(response: ServiceResponse<impl MessageBody>) -> String {
+    let headers = response.headers().clone();
+    assert_eq!(read(response).await, (401, NOT_AUTHENTICATED.to_owned()));
+    assert_eq!(
+        headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
+    headers
+        .get(header::WWW_AUTHENTICATE)
+        .expect("a 401 carries a challenge")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Collects the `tracing` events of the current thread while it lives.
+///
+/// One global subscriber writes each event to its thread's capture, if any. (A per-thread
+/// default subscriber would miss events: `tracing` caches whether a call site is enabled
+/// across threads.)
+pub struct CapturedLogs(());
+
+thread_local! {
+    static CAPTURE: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
+
+impl CapturedLogs {
+    pub fn start() -> Self {
+        static GLOBAL: Once = Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::DEBUG)
+                .with_ansi(false)
+                .with_writer(|| ThreadCapture)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
+        });
+        CAPTURE.with(|capture| *capture.borrow_mut() = Some(Vec::new()));
+        Self(())
+    }
+
+    pub fn text(&self) -> String {
+        CAPTURE
+            .with(|capture| String::from_utf8(capture.borrow().clone().unwrap_or_default()))
+            .unwrap()
+    }
+}
+
+impl Drop for CapturedLogs {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| *capture.borrow_mut() = None);
+    }
+}
+
+struct ThreadCapture;
+
+impl Write for ThreadCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|capture| {
+            if let Some(buffer) = capture.borrow_mut().as_mut() {
+                buffer.extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
