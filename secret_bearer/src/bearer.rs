@@ -250,3 +250,85 @@ impl SecretBearerBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_reports_a_misconfiguration_at_start_up() {
+        let missing = SecretBearer::builder()
+            .env("SB_UNIT_UNSET_RESOLVE")
+            .build()
+            .unwrap();
+        let expected = SecretSource::Env("SB_UNIT_UNSET_RESOLVE".into());
+        assert_eq!(
+            missing.resolve(),
+            Err(Error::MissingSecret { source: expected })
+        );
+        // Checking a request reports the same error, and a missing header changes nothing.
+        let refused = missing.check([]).unwrap_err();
+        assert!(matches!(
+            refused.kind(),
+            AuthErrorKind::Misconfigured(Error::MissingSecret { .. })
+        ));
+    }
+
+    #[test]
+    fn the_builder_refuses_what_the_attribute_refuses() {
+        let invalid = |builder: SecretBearerBuilder| builder.build().unwrap_err();
+        assert_eq!(invalid(SecretBearer::builder()), Error::NoPrimarySource);
+        for (builder, setting) in [
+            (SecretBearer::builder().env(""), "env"),
+            (SecretBearer::builder().env("A=B"), "env"),
+            (SecretBearer::builder().env("A").alt_env("B\0"), "alt_env"),
+            (
+                SecretBearer::builder().env("A").prefix("Bearer\n"),
+                "prefix",
+            ),
+            (SecretBearer::builder().env("A").prefix("Bé "), "prefix"),
+            (SecretBearer::builder().env("A").doc("Api Key"), "doc"),
+        ] {
+            let error = invalid(builder);
+            assert!(
+                matches!(error, Error::InvalidSetting { setting: s, .. } if s == setting),
+                "{setting}: {error}"
+            );
+        }
+        let undocumented = SecretBearer::builder().env("A").doc("").build().unwrap();
+        assert_eq!(undocumented.doc_name(), None);
+        assert_eq!(
+            SecretBearer::builder().env("A").build().unwrap().doc_name(),
+            Some("ApiKey")
+        );
+    }
+
+    #[test]
+    fn prefixes_compare_ignoring_ascii_case_only() {
+        assert_eq!(
+            strip_prefix_ignore_ascii_case(b"BEARER x", b"Bearer "),
+            Some(&b"x"[..])
+        );
+        assert_eq!(strip_prefix_ignore_ascii_case(b"Bearer", b"Bearer "), None);
+        assert_eq!(strip_prefix_ignore_ascii_case(b"x", b""), Some(&b"x"[..]));
+        // The Kelvin sign is not an ASCII `K`.
+        assert_eq!(
+            strip_prefix_ignore_ascii_case("\u{212a}ey x".as_bytes(), b"Key "),
+            None
+        );
+    }
+
+    #[test]
+    fn debug_output_names_sources_and_never_values() {
+        let bearer = SecretBearer::builder()
+            .env("PATH")
+            .prefix("Bearer ")
+            .build()
+            .unwrap();
+        bearer.resolve().unwrap();
+        let path = std::env::var("PATH").unwrap();
+        let shown = format!("{bearer:?}");
+        assert!(shown.contains("\"PATH\""), "{shown}");
+        assert!(!shown.contains(&path), "{shown}");
+    }
+}

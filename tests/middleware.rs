@@ -1,0 +1,191 @@
+//! The runtime API without the attribute (SPEC §6): `SecretBearer` as middleware on an `App`
+//! or a `Scope`, the `Authenticated` extractor with the bearer in the app data, and the
+//! `RejectionHandler` hook that replaces refusals everywhere.
+
+mod support;
+
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use actix_web::{App, HttpResponse, Responder, get, test, web};
+use secret_bearer::{
+    AuthErrorKind, Authenticated, MISCONFIGURED_BODY, RejectionHandler, SecretBearer, secret_bearer,
+};
+use support::{ALTERNATE, CapturedLogs, PRIMARY, assert_unauthenticated, init_env, read};
+
+fn bearer(prefix: &'static str) -> SecretBearer {
+    init_env();
+    SecretBearer::builder()
+        .env("SB_TEST_PRIMARY")
+        .alt_env("SB_TEST_ALTERNATE")
+        .prefix(prefix)
+        .build()
+        .unwrap()
+}
+
+fn get(uri: &str, authorization: Option<&str>) -> actix_http::Request {
+    let request = test::TestRequest::get().uri(uri);
+    match authorization {
+        Some(value) => request.insert_header((AUTHORIZATION, value)).to_request(),
+        None => request.to_request(),
+    }
+}
+
+async fn ok() -> impl Responder {
+    "ok"
+}
+
+#[actix_web::test]
+async fn the_middleware_protects_its_scope_and_nothing_else() {
+    let app = test::init_service(
+        App::new().route("/open", web::get().to(ok)).service(
+            web::scope("/api")
+                .wrap(bearer("Bearer "))
+                .route("/items", web::get().to(ok)),
+        ),
+    )
+    .await;
+    let response = test::call_service(&app, get("/open", None)).await;
+    assert_eq!(read(response).await, (200, "ok".to_owned()));
+    let response = test::call_service(&app, get("/api/items", None)).await;
+    assert_eq!(assert_unauthenticated(response).await, "Bearer");
+    let response = test::call_service(&app, get("/api/items", Some("Bearer NOTTHESECRET"))).await;
+    assert_eq!(
+        assert_unauthenticated(response).await,
+        r#"Bearer error="invalid_token""#
+    );
+    for accepted in [PRIMARY, ALTERNATE] {
+        let authorization = format!("bearer {accepted}");
+        let response = test::call_service(&app, get("/api/items", Some(&authorization))).await;
+        assert_eq!(read(response).await, (200, "ok".to_owned()));
+    }
+}
+
+#[actix_web::test]
+async fn the_middleware_guards_a_whole_app_including_unknown_routes() {
+    let app = test::init_service(App::new().wrap(bearer("")).route("/", web::get().to(ok))).await;
+    let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+    assert_eq!(read(response).await, (200, "ok".to_owned()));
+    for uri in ["/", "/nowhere"] {
+        let response = test::call_service(&app, get(uri, None)).await;
+        assert_unauthenticated(response).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_misconfigured_middleware_fails_closed() {
+    let missing = SecretBearer::builder()
+        .env("SB_TEST_UNSET_MIDDLEWARE")
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().wrap(missing).route("/", web::get().to(ok))).await;
+    let logs = CapturedLogs::start();
+    let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+    assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
+    assert!(
+        logs.text()
+            .contains("environment variable `SB_TEST_UNSET_MIDDLEWARE` is not set")
+    );
+}
+
+async fn guarded(_: Authenticated) -> impl Responder {
+    "ok"
+}
+
+async fn echo(auth: Authenticated<web::Json<serde_json::Value>>) -> HttpResponse {
+    HttpResponse::Ok().json(auth.into_inner().into_inner())
+}
+
+#[actix_web::test]
+async fn the_extractor_finds_the_bearer_in_app_data_either_way() {
+    let plain = App::new().app_data(bearer(""));
+    let data = App::new().app_data(web::Data::new(bearer("")));
+    for app in [plain, data] {
+        let app = test::init_service(app.route("/", web::get().to(guarded))).await;
+        let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+        assert_eq!(read(response).await, (200, "ok".to_owned()));
+        let response = test::call_service(&app, get("/", Some("NOTTHESECRET"))).await;
+        assert_unauthenticated(response).await;
+    }
+}
+
+#[actix_web::test]
+async fn the_extractor_without_a_bearer_fails_closed_and_says_why() {
+    let app = test::init_service(App::new().route("/", web::get().to(guarded))).await;
+    let logs = CapturedLogs::start();
+    let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+    assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
+    assert!(
+        logs.text().contains("no `SecretBearer` in the app data"),
+        "{}",
+        logs.text()
+    );
+}
+
+#[actix_web::test]
+async fn the_extractor_authenticates_before_extracting_what_it_wraps() {
+    let app = test::init_service(
+        App::new()
+            .app_data(bearer(""))
+            .route("/", web::post().to(echo)),
+    )
+    .await;
+    let request = |authorization: Option<&str>, body: &'static str| {
+        let request = test::TestRequest::post()
+            .uri("/")
+            .insert_header((CONTENT_TYPE, "application/json"))
+            .set_payload(body);
+        match authorization {
+            Some(value) => request.insert_header((AUTHORIZATION, value)).to_request(),
+            None => request.to_request(),
+        }
+    };
+    let response = test::call_service(&app, request(None, "{not json")).await;
+    assert_unauthenticated(response).await;
+    let response = test::call_service(&app, request(Some(PRIMARY), "{not json")).await;
+    assert_eq!(response.status(), 400);
+    let response = test::call_service(&app, request(Some(PRIMARY), r#"{"a":1}"#)).await;
+    assert_eq!(read(response).await, (200, r#"{"a":1}"#.to_owned()));
+}
+
+#[get("/hooked")]
+#[secret_bearer(env = "SB_TEST_PRIMARY")]
+async fn hooked() -> &'static str {
+    "ok"
+}
+
+#[actix_web::test]
+async fn one_hook_replaces_every_refusal() {
+    let hook = RejectionHandler::new(|req, error| {
+        let reason = match error.kind() {
+            AuthErrorKind::MissingCredential => "missing",
+            AuthErrorKind::WrongCredential => "wrong",
+            AuthErrorKind::Misconfigured(_) => "broken",
+            _ => "other",
+        };
+        HttpResponse::build(error.status())
+            .insert_header((WWW_AUTHENTICATE, error.challenge().unwrap().clone()))
+            .json(serde_json::json!({ "reason": reason, "path": req.path() }))
+    });
+    let app = test::init_service(
+        App::new().app_data(hook).service(hooked).service(
+            web::scope("/api")
+                .wrap(bearer(""))
+                .route("/", web::get().to(ok)),
+        ),
+    )
+    .await;
+    for (uri, authorization, expected) in [
+        ("/hooked", None, r#"{"path":"/hooked","reason":"missing"}"#),
+        (
+            "/hooked",
+            Some("NOTTHESECRET"),
+            r#"{"path":"/hooked","reason":"wrong"}"#,
+        ),
+        ("/api/", None, r#"{"path":"/api/","reason":"missing"}"#),
+    ] {
+        let response = test::call_service(&app, get(uri, authorization)).await;
+        assert_eq!(response.headers().get(WWW_AUTHENTICATE).unwrap(), "ApiKey");
+        assert_eq!(read(response).await, (401, expected.to_owned()));
+    }
+    let response = test::call_service(&app, get("/hooked", Some(PRIMARY))).await;
+    assert_eq!(read(response).await, (200, "ok".to_owned()));
+}
