@@ -16,8 +16,8 @@ pub(crate) fn handler(item: TokenStream) -> Result<ItemFn, Refused> {
         Err(_) => return Err((not_a_function_here(Span::call_site(), "this"), item)),
     };
     if let Some(again) = function.attrs.iter().find(|attr| is_secret_bearer(attr)) {
-        let error = syn::Error::new(
-            again.span(),
+        let error = syn::Error::new_spanned(
+            again,
             "`#[secret_bearer]` is applied twice to this function; merge the keys into one attribute",
         );
         let mut function = function;
@@ -32,14 +32,15 @@ pub(crate) fn handler(item: TokenStream) -> Result<ItemFn, Refused> {
 
 fn handler_shape_error(function: &ItemFn) -> Option<syn::Error> {
     let sig = &function.sig;
-    let (span, message) = if let Some(receiver) = sig.receiver() {
-        (
-            receiver.span(),
+    if let Some(receiver) = sig.receiver() {
+        return Some(syn::Error::new_spanned(
+            receiver,
             "`#[secret_bearer]` on a method authenticates outgoing client requests, which this \
              version of secret_bearer does not support yet; on an actix-web handler, use a free \
              `async fn`",
-        )
-    } else if let Some(constness) = &sig.constness {
+        ));
+    }
+    let (span, message) = if let Some(constness) = &sig.constness {
         (
             constness.span,
             "an actix-web handler cannot be a `const fn`",

@@ -23,11 +23,16 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
             .iter()
             .find(|setting| wanted.contains(&setting.key))
     };
-    let primary = one_of(&settings, [Key::Env, Key::Secret], "the primary secret")?;
+    let primary = one_of(
+        &settings,
+        [Key::Env, Key::Secret],
+        "the primary secret; keep one (to accept a second secret during a rotation, give it \
+         as `alt_env`)",
+    )?;
     let alternate = one_of(
         &settings,
         [Key::AltEnv, Key::AltSecret],
-        "the alternate secret",
+        "the alternate secret; keep one",
     )?;
     let primary = match (primary, alternate) {
         (Some(primary), _) => primary,
@@ -89,8 +94,7 @@ fn one_of<'a>(
         (Some(first), Some(second)) => Err(syn::Error::new(
             second.span(),
             format_args!(
-                "`{}` and `{}` both set {what}; keep one (to accept a second secret during a \
-                 rotation, use `alt_env`)",
+                "`{}` and `{}` both set {what}",
                 first.written, second.written
             ),
         )),

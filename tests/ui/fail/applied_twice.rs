@@ -1,0 +1,11 @@
+use secret_bearer::secret_bearer;
+
+#[secret_bearer(env = "MY_SECRET")]
+#[secret_bearer(env = "MY_OTHER_SECRET")]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn main() {
+    let _ = hello;
+}
