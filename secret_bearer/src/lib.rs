@@ -65,6 +65,9 @@ mod response;
 mod secret;
 mod source;
 
+#[cfg(test)]
+mod constant_time_tests;
+
 pub mod actix;
 
 #[doc(hidden)]

@@ -1,0 +1,174 @@
+//! The comparison's constant-time property, checked by Valgrind's memcheck (SPEC §7).
+//!
+//! The probe marks the stored secrets, their padding and their lengths as *undefined*, then
+//! compares credentials against them. Memcheck reports every conditional jump, and every memory
+//! address, that depends on undefined bytes: any branch or index that depends on the secret, its
+//! length, or how much of it matched. Only the final yes/no is declared defined again, as the
+//! caller must branch on it. The same probe over a plain `==` must be reported, which shows the
+//! check can fail.
+//!
+//! Marking memory needs Valgrind's client requests. They are issued with the documented magic
+//! instruction sequence of `valgrind.h` (amd64): the client-request crates generate bindings with
+//! bindgen and libclang at build time, too heavy for two requests in a test.
+
+use std::process::Command;
+
+use crate::secret::{Secret, Secrets};
+
+const PROBE: &str = "constant_time_tests::memcheck_probe";
+const MODE: &str = "SECRET_BEARER_CT_PROBE";
+
+#[test]
+fn the_comparison_has_no_secret_dependent_branch_or_access() {
+    let ours = run_probe("ours");
+    assert_eq!(
+        ours.0,
+        Some(0),
+        "memcheck reported our comparison:\n{}",
+        ours.1
+    );
+    assert!(
+        ours.1.contains("probe: 7 comparisons under valgrind"),
+        "{}",
+        ours.1
+    );
+
+    let naive = run_probe("naive");
+    assert_eq!(
+        naive.0,
+        Some(99),
+        "memcheck missed a plain `==`:\n{}",
+        naive.1
+    );
+    assert!(
+        naive.1.contains("depends on uninitialised value"),
+        "{}",
+        naive.1
+    );
+}
+
+/// Runs this test binary's probe under memcheck; returns its exit code and all it printed.
+fn run_probe(mode: &str) -> (Option<i32>, String) {
+    let exe = std::env::current_exe().unwrap();
+    let output = Command::new("valgrind")
+        .args(["--tool=memcheck", "--error-exitcode=99", "--quiet"])
+        .arg(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            PROBE,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(MODE, mode)
+        .output()
+        .expect("valgrind runs (apt-get install valgrind; .ci/run installs it)");
+    let text = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), text.into_owned())
+}
+
+#[test]
+#[ignore = "run by the_comparison_has_no_secret_dependent_branch_or_access, under valgrind"]
+fn memcheck_probe() {
+    assert!(
+        valgrind::running(),
+        "the probe only means something under valgrind"
+    );
+    let naive = std::env::var(MODE).as_deref() == Ok("naive");
+    let secret = b"0123456789abcdef0123456789abcdef";
+    let secrets = Secrets {
+        primary: Secret::new(secret).unwrap(),
+        alternate: Some(Secret::new(b"the-previous-secret-of-32-bytes!").unwrap()),
+    };
+    for stored in [&secrets.primary, secrets.alternate.as_ref().unwrap()] {
+        let (padded, len) = stored.stored_memory();
+        valgrind::make_undefined(padded);
+        valgrind::make_undefined(len);
+    }
+    let cases: [(&[u8], bool); 7] = [
+        (secret, true),
+        (b"the-previous-secret-of-32-bytes!", true),
+        (b"0123456789abcdef0123456789abcdeX", false),
+        (b"X123456789abcdef0123456789abcdef", false),
+        (b"0123456789abcdef", false),
+        (b"0123456789abcdef0123456789abcdef0", false),
+        (b"", false),
+    ];
+    for (credential, expected) in cases {
+        let matched = if naive {
+            u8::from(
+                secrets.primary.expose() == credential
+                    || secrets.alternate.as_ref().unwrap().expose() == credential,
+            )
+        } else {
+            secrets.ct_matches(credential).unwrap_u8()
+        };
+        // Declassify the answer, and only the answer: the caller branches on it.
+        let matched = valgrind::declassify(matched);
+        assert_eq!(matched == 1, expected, "{credential:?}");
+    }
+    println!("probe: {} comparisons under valgrind", cases.len());
+}
+
+#[cfg(target_arch = "x86_64")]
+mod valgrind {
+    //! Memcheck client requests (`valgrind/valgrind.h`, `valgrind/memcheck.h`).
+
+    const RUNNING_ON_VALGRIND: usize = 0x1001;
+    const MEMCHECK_BASE: usize = ((b'M' as usize) << 24) | ((b'C' as usize) << 16);
+    const MAKE_MEM_UNDEFINED: usize = MEMCHECK_BASE + 1;
+    const MAKE_MEM_DEFINED: usize = MEMCHECK_BASE + 2;
+
+    /// Natively, the rotations sum to 128 bits (a no-op) and `rdx` keeps `default`; under
+    /// Valgrind the sequence is recognised and the request's answer lands in `rdx`.
+    fn request(default: usize, request: usize, address: usize, length: usize) -> usize {
+        let args: [usize; 6] = [request, address, length, 0, 0, 0];
+        let result;
+        // SAFETY: the sequence only reads `args`; Valgrind's requests used here change its
+        // shadow state, not the program's memory.
+        unsafe {
+            std::arch::asm!(
+                "rol rdi, 3", "rol rdi, 13", "rol rdi, 61", "rol rdi, 51",
+                "xchg rbx, rbx",
+                in("rax") args.as_ptr(),
+                inout("rdx") default => result,
+                inout("rdi") 0usize => _,
+                options(nostack),
+            );
+        }
+        result
+    }
+
+    pub(super) fn running() -> bool {
+        request(0, RUNNING_ON_VALGRIND, 0, 0) > 0
+    }
+
+    pub(super) fn make_undefined<T: ?Sized>(value: &T) {
+        request(
+            0,
+            MAKE_MEM_UNDEFINED,
+            value as *const T as *const u8 as usize,
+            size_of_val(value),
+        );
+    }
+
+    /// `value`, which memcheck then treats as defined, however it was computed.
+    pub(super) fn declassify(value: u8) -> u8 {
+        let slot = value;
+        request(0, MAKE_MEM_DEFINED, &slot as *const u8 as usize, 1);
+        // Read back from memory, whose shadow the request changed, not from a register.
+        // SAFETY: `slot` is a live local.
+        unsafe { std::ptr::read_volatile(&slot) }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod valgrind {
+    pub(super) fn running() -> bool {
+        panic!("the memcheck probe issues Valgrind client requests for x86_64 only")
+    }
+    pub(super) fn make_undefined<T: ?Sized>(_: &T) {}
+    pub(super) fn declassify(value: u8) -> u8 {
+        value
+    }
+}
