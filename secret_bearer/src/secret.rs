@@ -1,6 +1,7 @@
 //! Secret values: redacted, zeroized on drop, and compared in constant time.
 
 use std::fmt;
+use std::hint::black_box;
 
 use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
 use subtle::{Choice, ConstantTimeEq};
@@ -41,7 +42,14 @@ impl Secret {
         let Some(stored) = self.padded.expose_secret().get(..credential.len()) else {
             return Choice::from(0);
         };
-        stored.ct_eq(credential) & (self.len as u64).ct_eq(&(credential.len() as u64))
+        // OR-ing the XORs of every byte pair is branch-free and vectorises; `black_box` keeps the
+        // optimiser from reasoning about the result (and from adding an early exit). The
+        // memcheck probe checks the compiled code for secret-dependent branches.
+        let difference = stored
+            .iter()
+            .zip(credential)
+            .fold(0u8, |acc, (s, c)| acc | (s ^ c));
+        black_box(difference).ct_eq(&0) & (self.len as u64).ct_eq(&(credential.len() as u64))
     }
 
     /// The secret's bytes, for sending it (clients); never for comparing it.
