@@ -64,3 +64,8 @@ pub fn serve(routes: fn(&mut web::ServiceConfig)) -> io::Result<()> {
         server.run().await
     })
 }
+
+/// The README's Rust snippets compile, as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
