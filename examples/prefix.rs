@@ -6,14 +6,14 @@
 //! curl 'http://localhost:8080/' -H "Authorization: SECRET-TOKEN SUPERSECRET"
 //! ```
 
-use actix_web::{Responder, get};
+use actix_web::{HttpResponse, get};
 use secret_bearer::secret_bearer;
-use secret_bearer_workspace::{seed_env, serve, success};
+use secret_bearer_workspace::{hello_world, seed_env, serve};
 
 #[get("/")]
 #[secret_bearer(env = "MY_AUTH_SECRET", prefix = "secret-token ")]
-async fn hello() -> impl Responder {
-    success(serde_json::json!({ "hello": "world" }))
+async fn hello() -> HttpResponse {
+    hello_world()
 }
 
 fn main() -> std::io::Result<()> {

@@ -31,6 +31,11 @@ pub fn success(data: impl Serialize) -> HttpResponse {
     })
 }
 
+/// The reference's hello handler's answer: `{"hello": "world"}` in the success envelope.
+pub fn hello_world() -> HttpResponse {
+    success(serde_json::json!({ "hello": "world" }))
+}
+
 /// Sets each variable to the reference's value unless the environment already sets it, so an
 /// example runs as-is and the same variables override it.
 ///
