@@ -51,7 +51,10 @@ pub fn seed_env(defaults: &[(&str, &str)]) {
 }
 
 /// Serves `routes` on 127.0.0.1, port `PORT` (default 8080), until the process is stopped.
-pub fn serve(routes: fn(&mut web::ServiceConfig)) -> io::Result<()> {
+pub fn serve<F>(routes: F) -> io::Result<()>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
     let port = match std::env::var("PORT") {
         Ok(port) => port.parse().map_err(|_| {
             io::Error::new(
@@ -62,7 +65,7 @@ pub fn serve(routes: fn(&mut web::ServiceConfig)) -> io::Result<()> {
         Err(_) => 8080,
     };
     actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || App::new().configure(routes))
+        let server = HttpServer::new(move || App::new().configure(routes.clone()))
             .workers(2)
             .bind(("127.0.0.1", port))?;
         println!("listening on http://127.0.0.1:{port}");

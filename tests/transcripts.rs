@@ -2,6 +2,8 @@
 //! binaries (`examples/hello.rs`, `rotation.rs`, `prefix.rs`): same commands, same status,
 //! same body, byte for byte.
 
+mod support;
+
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -25,6 +27,7 @@ impl Example {
             .env("PORT", port.to_string())
             .env_remove("MY_AUTH_SECRET")
             .env_remove("MY_ALT_SECRET")
+            .env_remove("MY_SECRET")
             .envs(env.iter().copied())
             .stdout(Stdio::null());
         let child = command
@@ -208,4 +211,33 @@ fn prefix() {
             ),
         ],
     );
+}
+
+#[test]
+fn openapi_example_serves_a_valid_document_of_its_protected_routes() {
+    let example = Example::start("openapi", &[]);
+    let (status, body) = example.curl(&["http://localhost:8080/openapi.json"]);
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    support::validate_openapi(&doc).unwrap();
+    assert_eq!(
+        doc["components"]["securitySchemes"]["ApiKey"]["type"],
+        "apiKey"
+    );
+    for (path, method) in [("/", "get"), ("/widgets", "get"), ("/widgets", "post")] {
+        let operation = &doc["paths"][path][method];
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{ "ApiKey": [] }]),
+            "{path}"
+        );
+    }
+    let (status, body) = example.curl(&["http://localhost:8080/widgets"]);
+    assert_eq!((status, body.as_str()), (401, NOT_AUTHENTICATED));
+    let (status, _) = example.curl(&[
+        "http://localhost:8080/widgets",
+        "-H",
+        "Authorization: SUPERSECRET",
+    ]);
+    assert_eq!(status, 200);
 }

@@ -69,6 +69,8 @@ mod source;
 mod constant_time_tests;
 
 pub mod actix;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -116,3 +118,26 @@ pub use source::SecretSource;
 /// }
 /// ```
 pub use secret_bearer_macros::secret_bearer;
+
+/// Records an annotated handler for [`openapi::document_handlers`]; nothing without `openapi`.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(feature = "openapi")]
+macro_rules! __document_handler {
+    ($operation_id:expr, $scheme_name:expr, $prefix:expr) => {
+        $crate::__private::inventory::submit! {
+            $crate::openapi::DocumentedHandler {
+                operation_id: $operation_id,
+                scheme_name: $scheme_name,
+                prefix: $prefix,
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "openapi"))]
+macro_rules! __document_handler {
+    ($($ignored:tt)*) => {};
+}

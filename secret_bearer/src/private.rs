@@ -5,8 +5,11 @@ use std::sync::LazyLock;
 
 pub use actix_web::HttpRequest;
 
+pub use crate::__document_handler as document_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
 pub use crate::{Error, SecretBearer};
+#[cfg(feature = "openapi")]
+pub use inventory;
 
 /// The bearer of one annotated handler, built on first use.
 pub struct HandlerBearer(LazyLock<Result<SecretBearer, Error>>);

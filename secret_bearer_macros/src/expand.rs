@@ -3,7 +3,8 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{FnArg, ItemFn, parse_quote};
+use syn::ext::IdentExt;
+use syn::{FnArg, ItemFn, LitStr, parse_quote};
 
 use crate::validate::Config;
 use crate::{args, item, validate};
@@ -74,7 +75,29 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     });
     function.sig.inputs = parse_quote!(#inputs);
     *function.block = body;
-    quote!(#provider_item #function)
+    let documentation = documentation(&function, config);
+    quote!(#provider_item #documentation #function)
+}
+
+/// Records the handler for OpenAPI documents (a no-op unless `secret_bearer/openapi` is on).
+fn documentation(function: &ItemFn, config: &Config) -> TokenStream {
+    let scheme_name = config
+        .doc
+        .as_ref()
+        .map_or_else(|| "ApiKey".to_owned(), LitStr::value);
+    if scheme_name.is_empty() {
+        return TokenStream::new();
+    }
+    // utoipa's default operation id: the function's name.
+    let operation_id = function.sig.ident.unraw().to_string();
+    let prefix = config
+        .prefix
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_default();
+    quote! {
+        ::secret_bearer::__private::document_handler!(#operation_id, #scheme_name, #prefix);
+    }
 }
 
 /// The runtime builder chain the keys spell: the expansion holds no logic of its own.
@@ -158,6 +181,11 @@ mod tests {
             ),
         );
         let provider = file.items[0].to_token_stream().to_string();
+        let documentation = file.items[2].to_token_stream().to_string();
+        assert_eq!(
+            documentation,
+            ":: secret_bearer :: __private :: document_handler ! (\"h\" , \"ApiKey\" , \"Bearer \") ;"
+        );
         assert_eq!(
             provider,
             "# [doc (hidden)] # [allow (non_camel_case_types)] enum __secret_bearer_h { }"
@@ -168,6 +196,28 @@ mod tests {
                 "SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()"
             ),
             "{implementation}"
+        );
+    }
+
+    #[test]
+    fn an_empty_doc_name_records_nothing() {
+        let file = expand(
+            quote!(env = "A", doc = ""),
+            quote!(
+                async fn r#type() {}
+            ),
+        );
+        assert_eq!(file.items.len(), 3, "provider, its impl, the handler");
+        let file = expand(
+            quote!(env = "A", doc = "Key"),
+            quote!(
+                async fn r#type() {}
+            ),
+        );
+        let documentation = file.items[2].to_token_stream().to_string();
+        assert!(
+            documentation.contains("(\"type\" , \"Key\" , \"\")"),
+            "{documentation}"
         );
     }
 

@@ -34,6 +34,35 @@ pub fn init_env() {
     });
 }
 
+/// Runs `openapi-spec-validator` (PyPI; `.ci/run` installs it) on a document.
+pub fn validate_openapi(doc: &serde_json::Value) -> Result<(), String> {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let file = std::env::temp_dir().join(format!("sb_openapi_{}_{n}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(doc).unwrap()).unwrap();
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\n\
+             from openapi_spec_validator import validate\n\
+             validate(json.load(open(sys.argv[1])))",
+        ])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    let _ = std::fs::remove_file(&file);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !stderr.contains("ModuleNotFoundError"),
+        "pip install openapi-spec-validator: {stderr}"
+    );
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(stderr)
+    }
+}
+
 /// The response's status and body as text.
 pub async fn read(response: ServiceResponse<impl MessageBody>) -> (u16, String) {
     let status = response.status().as_u16();
