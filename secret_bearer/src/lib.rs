@@ -47,6 +47,13 @@
 //! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data.
 //! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
 //!
+//! # OpenAPI
+//!
+//! With the `openapi` feature, [`openapi::document_handlers`] adds each annotated handler's
+//! security scheme, requirement and 401 response to a utoipa document;
+//! `SecretBearer::document_paths` and `SecretBearer::document_operation` do the same for the
+//! middleware and the extractor.
+//!
 //! # How this differs from clearskies
 //!
 //! - Two primary sources are a compile error, not a silent preference; so are unknown keys.
