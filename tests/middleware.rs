@@ -152,6 +152,12 @@ async fn hooked() -> &'static str {
     "ok"
 }
 
+#[get("/misconfigured")]
+#[secret_bearer(env = "SB_TEST_UNSET_HOOKED")]
+async fn hooked_misconfigured() -> &'static str {
+    "never"
+}
+
 #[actix_web::test]
 async fn one_hook_replaces_every_refusal() {
     let hook = RejectionHandler::new(|req, error| {
@@ -161,16 +167,22 @@ async fn one_hook_replaces_every_refusal() {
             AuthErrorKind::Misconfigured(_) => "broken",
             _ => "other",
         };
-        HttpResponse::build(error.status())
-            .insert_header((WWW_AUTHENTICATE, error.challenge().unwrap().clone()))
-            .json(serde_json::json!({ "reason": reason, "path": req.path() }))
+        let mut response = HttpResponse::build(error.status());
+        if let Some(challenge) = error.challenge() {
+            response.insert_header((WWW_AUTHENTICATE, challenge.clone()));
+        }
+        response.json(serde_json::json!({ "reason": reason, "path": req.path() }))
     });
     let app = test::init_service(
-        App::new().app_data(hook).service(hooked).service(
-            web::scope("/api")
-                .wrap(bearer(""))
-                .route("/", web::get().to(ok)),
-        ),
+        App::new()
+            .app_data(web::Data::new(hook))
+            .service(hooked)
+            .service(hooked_misconfigured)
+            .service(
+                web::scope("/api")
+                    .wrap(bearer(""))
+                    .route("/", web::get().to(ok)),
+            ),
     )
     .await;
     for (uri, authorization, expected) in [
@@ -188,4 +200,13 @@ async fn one_hook_replaces_every_refusal() {
     }
     let response = test::call_service(&app, get("/hooked", Some(PRIMARY))).await;
     assert_eq!(read(response).await, (200, "ok".to_owned()));
+    let response = test::call_service(&app, get("/misconfigured", Some(PRIMARY))).await;
+    assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
+    assert_eq!(
+        read(response).await,
+        (
+            500,
+            r#"{"path":"/misconfigured","reason":"broken"}"#.to_owned()
+        )
+    );
 }

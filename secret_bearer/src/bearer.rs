@@ -227,6 +227,13 @@ impl SecretBearerBuilder {
                 reason: "a prefix must be printable ASCII",
             });
         }
+        if self.prefix.starts_with(' ') {
+            // HTTP strips a header value's leading spaces: such a prefix could never match.
+            return Err(Error::InvalidSetting {
+                setting: "prefix",
+                reason: "a prefix cannot start with a space",
+            });
+        }
         let doc_name = (!self.doc_name.is_empty()).then_some(self.doc_name);
         let openapi_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
         if doc_name
@@ -287,6 +294,7 @@ mod tests {
                 "prefix",
             ),
             (SecretBearer::builder().env("A").prefix("Bé "), "prefix"),
+            (SecretBearer::builder().env("A").prefix(" Bearer"), "prefix"),
             (SecretBearer::builder().env("A").doc("Api Key"), "doc"),
         ] {
             let error = invalid(builder);
@@ -318,17 +326,60 @@ mod tests {
         );
     }
 
+    /// A variable only this test module sets, so its value is known and unique.
+    fn bearer_with_secret(
+        variable: &'static str,
+        secret: &str,
+        prefix: &'static str,
+    ) -> SecretBearer {
+        // SAFETY: std serialises its own environment accesses, and nothing in this test binary
+        // reads the environment outside std.
+        unsafe { std::env::set_var(variable, secret) };
+        SecretBearer::builder()
+            .env(variable)
+            .prefix(prefix)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_refusal_names_its_reason() {
+        let bearer = bearer_with_secret("SB_UNIT_CHECK_REASONS", "s3cret-value", "Bearer ");
+        let kind = |headers: &[&[u8]]| {
+            bearer
+                .check(headers.iter().copied())
+                .map_err(|e| e.kind().clone())
+        };
+        let too_long = [b"Bearer ".as_slice(), &[b'a'; MAX_SECRET_LEN + 1]].concat();
+        let at_cap = [b"Bearer ".as_slice(), &[b'a'; MAX_SECRET_LEN]].concat();
+        assert_eq!(kind(&[b"Bearer s3cret-value"]), Ok(()));
+        assert_eq!(kind(&[b"bEARER s3cret-value"]), Ok(()));
+        assert_eq!(kind(&[]), Err(AuthErrorKind::MissingCredential));
+        assert_eq!(
+            kind(&[b"Bearer s3cret-value", b"Bearer s3cret-value"]),
+            Err(AuthErrorKind::MultipleCredentials)
+        );
+        assert_eq!(kind(&[b"s3cret-value"]), Err(AuthErrorKind::WrongPrefix));
+        assert_eq!(kind(&[b"Bearer"]), Err(AuthErrorKind::WrongPrefix));
+        assert_eq!(kind(&[b"Bearer "]), Err(AuthErrorKind::EmptyCredential));
+        assert_eq!(kind(&[&too_long]), Err(AuthErrorKind::CredentialTooLong));
+        assert_eq!(kind(&[&at_cap]), Err(AuthErrorKind::WrongCredential));
+        assert_eq!(
+            kind(&[b"Bearer s3cret-valuE"]),
+            Err(AuthErrorKind::WrongCredential)
+        );
+        assert_eq!(
+            kind(&[b"Bearer s3cret-value "]),
+            Err(AuthErrorKind::WrongCredential)
+        );
+    }
+
     #[test]
     fn debug_output_names_sources_and_never_values() {
-        let bearer = SecretBearer::builder()
-            .env("PATH")
-            .prefix("Bearer ")
-            .build()
-            .unwrap();
+        let bearer = bearer_with_secret("SB_UNIT_DEBUG", "a-value-debug-must-hide", "Bearer ");
         bearer.resolve().unwrap();
-        let path = std::env::var("PATH").unwrap();
         let shown = format!("{bearer:?}");
-        assert!(shown.contains("\"PATH\""), "{shown}");
-        assert!(!shown.contains(&path), "{shown}");
+        assert!(shown.contains("\"SB_UNIT_DEBUG\""), "{shown}");
+        assert!(!shown.contains("a-value-debug-must-hide"), "{shown}");
     }
 }

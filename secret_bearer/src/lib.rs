@@ -103,9 +103,12 @@ pub use source::SecretSource;
 /// `secret` / `alt_secret` (secret managers) are recognised and refused with a compile error
 /// until secret-manager support lands.
 ///
-/// The handler must be an `async fn`. The attribute composes with `#[get]`, `#[post]`,
-/// `#[route]` in either order, and with `web::resource(..).to(handler)`. Mistakes are compile
-/// errors at the offending token.
+/// The handler must be a free `async fn` (the hidden type the expansion adds beside it cannot
+/// live in an `impl` block), without `#[cfg]` on its parameters. The attribute composes with
+/// `#[get]`, `#[post]`, `#[route]` in either order, and with `web::resource(..).to(handler)`.
+/// Attributes written below it see the rewritten parameter list, which implements `Debug` when
+/// the parameters do (so `#[tracing::instrument]` works there); put attributes that must see the
+/// original parameters above it. Mistakes are compile errors at the offending token.
 ///
 /// The expansion adds a hidden type beside the handler and replaces the handler's parameters
 /// with one [`Authenticated`] parameter wrapping them, which it unpacks into the original

@@ -75,8 +75,9 @@ impl fmt::Display for DocError {
 impl std::error::Error for DocError {}
 
 /// Documents every `#[secret_bearer]` handler (with a `doc` name) whose operation is in
-/// `openapi`, matched by operation id: the handler's function name, utoipa's default. Returns
-/// how many operations it documented.
+/// `openapi`, matched by operation id: the handler's function name, utoipa's default (a handler
+/// given another `operation_id` is not matched; a `debug` event names each handler left out).
+/// Returns how many operations it documented.
 ///
 /// Handlers in the document that share a scheme name must agree on what it is; otherwise the
 /// document is left unchanged and the conflict returned. Two handlers of the same function name
@@ -86,12 +87,21 @@ pub fn document_handlers(openapi: &mut OpenApi) -> Result<usize, DocError> {
     let mut draft = openapi.clone();
     let mut documented = 0;
     for handler in inventory::iter::<DocumentedHandler> {
-        documented += secure(
+        let matched = secure(
             &mut draft,
             handler.scheme_name,
             handler.prefix,
             |_, operation| operation.operation_id.as_deref() == Some(handler.operation_id),
         )?;
+        if matched == 0 {
+            // Not an error: a service may split its handlers over several documents. But a
+            // handler renamed in `#[utoipa::path(operation_id = ..)]` lands here too.
+            tracing::debug!(
+                operation_id = handler.operation_id,
+                "secret_bearer: no operation of this id in the document; left undocumented"
+            );
+        }
+        documented += matched;
     }
     *openapi = draft;
     Ok(documented)

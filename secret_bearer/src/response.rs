@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::rejection::{AuthError, AuthErrorKind};
 
@@ -88,9 +88,14 @@ impl ResponseError for AuthError {
 /// Replaces the response to refused requests, for every handler, extractor and middleware of
 /// this crate that can see it in the app data.
 ///
-/// Register it once with `App::app_data` (or on a `Scope` or `Resource`, which then take
-/// precedence). The hook receives the request and the [`AuthError`]; it decides the status too,
-/// so keep a 401 a 401, and keep the `WWW-Authenticate` header if clients rely on it.
+/// Register it once with `App::app_data`, as itself or as `web::Data` (or on a `Scope` or
+/// `Resource`, which then take precedence). The hook receives the request and the
+/// [`AuthError`]; it decides the status too, so keep a 401 a 401, and keep the
+/// `WWW-Authenticate` header ([`AuthError::challenge`]) if clients rely on it.
+///
+/// The hook also answers misconfigurations ([`AuthErrorKind::Misconfigured`]):
+/// their message names the secret's source (a variable's name, never its value), which is for
+/// your logs, not for your clients.
 ///
 /// ```
 /// use actix_web::{App, HttpResponse};
@@ -120,7 +125,10 @@ impl RejectionHandler {
 
     /// The registered hook's response, or the default one.
     pub(crate) fn respond(req: &HttpRequest, error: &AuthError) -> HttpResponse {
-        match req.app_data::<Self>() {
+        let registered = req
+            .app_data::<Self>()
+            .or_else(|| req.app_data::<web::Data<Self>>().map(|data| data.get_ref()));
+        match registered {
             Some(handler) => (handler.respond)(req, error),
             None => error.default_response(),
         }

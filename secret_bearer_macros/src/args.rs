@@ -127,13 +127,13 @@ fn unknown_key(written: &syn::Ident) -> syn::Error {
         .min();
     let keys = Key::ALL.map(|key| format!("`{}`", key.name())).join(", ");
     let hint = match nearest {
-        Some((_, spelling)) => format!("; did you mean `{spelling}`?"),
+        Some((_, spelling)) => format!(" (did you mean `{spelling}`?)"),
         None => String::new(),
     };
     syn::Error::new(
         written.span(),
         format!(
-            "unknown key `{written_text}`{hint} The keys are {keys} (or their clearskies names)"
+            "unknown key `{written_text}`{hint}; the keys are {keys} (or their clearskies names)"
         ),
     )
 }
@@ -197,6 +197,10 @@ mod tests {
         assert!(error(quote!(enviroment_key = "A")).contains("did you mean `environment_key`?"));
         let far = error(quote!(colour = "A"));
         assert!(!far.contains("did you mean"), "{far}");
+        assert!(
+            far.starts_with("unknown key `colour`; the keys are"),
+            "{far}"
+        );
         assert!(
             far.contains("`env`, `alt_env`, `secret`, `alt_secret`, `prefix`, `doc`"),
             "{far}"

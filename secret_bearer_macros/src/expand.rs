@@ -67,11 +67,13 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     let inputs = quote! {
         #wrapped: ::secret_bearer::__private::Authenticated<(#(#types,)*), #provider>
     };
-    let block = &function.block;
+    // The body's statements are spliced, not nested, so a one-expression body does not
+    // become a block in braces that `unused_braces` would flag.
+    let statements = &function.block.stmts;
     let body = parse_quote!({
         let (#(#temps,)*) = #wrapped.into_inner();
         #(#unpack)*
-        #block
+        #(#statements)*
     });
     function.sig.inputs = parse_quote!(#inputs);
     *function.block = body;
@@ -169,7 +171,7 @@ mod tests {
             body.contains("let mut data = __secret_bearer_arg1 ;"),
             "{body}"
         );
-        assert!(body.ends_with("{ \"ok\" } }"), "{body}");
+        assert!(body.ends_with("; \"ok\" }"), "{body}");
     }
 
     #[test]

@@ -40,6 +40,14 @@ fn handler_shape_error(function: &ItemFn) -> Option<syn::Error> {
              `async fn`",
         ));
     }
+    if let Some(cfg) = conditional_parameter(sig) {
+        return Some(syn::Error::new_spanned(
+            cfg,
+            "`#[secret_bearer]` cannot protect a handler whose parameters come and go with \
+             `#[cfg]`: its extractors are gathered into one tuple; put the `#[cfg]` on two \
+             versions of the whole handler instead",
+        ));
+    }
     let (span, message) = if let Some(constness) = &sig.constness {
         (
             constness.span,
@@ -66,6 +74,19 @@ fn handler_shape_error(function: &ItemFn) -> Option<syn::Error> {
         return None;
     };
     Some(syn::Error::new(span, message))
+}
+
+/// A `#[cfg]`/`#[cfg_attr]` on a parameter: the rewrite moves each parameter's type into one
+/// tuple, where the attribute could no longer remove it.
+fn conditional_parameter(sig: &syn::Signature) -> Option<&Attribute> {
+    sig.inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(input) => Some(&input.attrs),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .flatten()
+        .find(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
 }
 
 fn is_secret_bearer(attr: &Attribute) -> bool {

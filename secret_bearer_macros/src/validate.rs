@@ -120,6 +120,10 @@ fn check_value(setting: &Setting) -> syn::Result<()> {
                 "a prefix is printable ASCII, with any space written out, as in `prefix = \"Bearer \"`",
             )
         }
+        Key::Prefix if value.starts_with(' ') => Some(
+            "a prefix cannot start with a space: HTTP strips the spaces that open a header \
+             value, so no request could ever match it",
+        ),
         Key::Doc
             if !value
                 .bytes()
@@ -201,5 +205,6 @@ mod tests {
         assert!(error(quote!(env = "A", prefix = "Bé")).contains("printable ASCII"));
         assert!(error(quote!(env = "A", doc = "Api Key")).contains("OpenAPI"));
         assert!(check(quote!(env = "A", prefix = "")).is_ok());
+        assert!(error(quote!(env = "A", prefix = " Bearer")).contains("cannot start with a space"));
     }
 }

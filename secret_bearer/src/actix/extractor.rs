@@ -1,5 +1,6 @@
 //! [`Authenticated`]: authenticate first, then run the handler's other extractors.
 
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -61,10 +62,17 @@ impl BearerProvider for FromAppData {
 ///
 /// `Authenticated` alone (`T = ()`) is a plain guard. As one parameter among others it is
 /// checked first only if it comes first; wrapping the others in its `T` makes that certain.
-#[derive(Debug)]
 pub struct Authenticated<T = (), P = FromAppData> {
     inner: T,
     provider: PhantomData<fn() -> P>,
+}
+
+// By hand: a derive would ask `P: Debug`, and `#[secret_bearer]`'s hidden providers are not,
+// which would stop `#[tracing::instrument]` and friends from formatting the parameter.
+impl<T: fmt::Debug, P> fmt::Debug for Authenticated<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Authenticated").field(&self.inner).finish()
+    }
 }
 
 impl<T, P> Authenticated<T, P> {

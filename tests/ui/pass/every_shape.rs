@@ -52,6 +52,13 @@ async fn no_arguments() -> &'static str {
     "hello"
 }
 
+/// Attributes below `#[secret_bearer]` see the rewritten handler; `instrument` formats its
+/// parameter with `Debug`.
+#[get("/traced/{id}")]
+#[secret_bearer(env = "MY_SECRET")]
+#[tracing::instrument(level = "debug")]
+async fn traced(id: web::Path<u32>) -> String { id.to_string() }
+
 #[get("/raw")]
 #[secret_bearer(env = "MY_SECRET")]
 async fn r#type() -> &'static str {
@@ -65,5 +72,6 @@ fn main() {
         .service(aliases)
         .service(many)
         .service(r#type)
+        .service(traced)
         .route("/", web::get().to(no_arguments));
 }
