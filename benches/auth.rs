@@ -1,16 +1,20 @@
-//! The cost of authentication, with a 32-byte secret: the check alone, and the reference's
-//! hello handler served in-process with and without `#[secret_bearer]`.
+//! The cost of authentication, with a 32-byte secret: the check alone, with the secret in the
+//! environment and in a secret manager's cache, and the reference's hello handler served
+//! in-process with and without `#[secret_bearer]`.
 //!
 //! `cargo bench --bench auth`
 
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::rt::System;
 use actix_web::{App, Responder, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
-use secret_bearer::{SecretBearer, secret_bearer};
+use secret_bearer::{ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer};
 use secret_bearer_workspace::hello_world;
 
 const PRIMARY: &str = "0123456789abcdef0123456789abcdef";
@@ -49,6 +53,56 @@ fn check(c: &mut Criterion) {
     ] {
         group.bench_function(name, |b| {
             b.iter(|| black_box(bearer.check([black_box(header.as_bytes())])).is_ok())
+        });
+    }
+    group.finish();
+}
+
+/// Serves the benchmark's secrets from memory: what is measured is the store's cache.
+struct InMemory;
+
+impl SecretManager for InMemory {
+    async fn get(&self, path: &str) -> Result<String, ManagerError> {
+        match path {
+            "/bench/primary" => Ok(PRIMARY.to_owned()),
+            "/bench/alternate" => Ok(ALTERNATE.to_owned()),
+            _ => Err(ManagerError::not_found("unknown path")),
+        }
+    }
+}
+
+/// The same check with the secrets in the environment and in a (warm) secret-manager cache,
+/// through `authenticate`, which both kinds of bearer support; a cached check completes at the
+/// first poll.
+fn cached(c: &mut Criterion) {
+    set_env();
+    let store = SecretStore::new(InMemory);
+    let env = SecretBearer::builder()
+        .env("SB_BENCH_PRIMARY")
+        .alt_env("SB_BENCH_ALTERNATE")
+        .build()
+        .unwrap();
+    let managed = SecretBearer::builder()
+        .secret("/bench/primary")
+        .alt_secret("/bench/alternate")
+        .build()
+        .unwrap();
+    for bearer in [&env, &managed] {
+        System::new()
+            .block_on(bearer.resolve_with(Some(&store)))
+            .unwrap();
+    }
+    let mut group = c.benchmark_group("source");
+    for (name, bearer) in [("env_right", &env), ("manager_right", &managed)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let check =
+                    pin!(bearer.authenticate(Some(&store), [black_box(PRIMARY.as_bytes())]));
+                match check.poll(&mut Context::from_waker(Waker::noop())) {
+                    Poll::Ready(checked) => black_box(checked).is_ok(),
+                    Poll::Pending => unreachable!("the cache is warm"),
+                }
+            })
         });
     }
     group.finish();
@@ -106,5 +160,5 @@ fn request(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, check, request);
+criterion_group!(benches, check, cached, request);
 criterion_main!(benches);

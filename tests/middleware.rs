@@ -9,7 +9,9 @@ use actix_web::{App, HttpResponse, Responder, get, test, web};
 use secret_bearer::{
     AuthErrorKind, Authenticated, MISCONFIGURED_BODY, RejectionHandler, SecretBearer, secret_bearer,
 };
-use support::{ALTERNATE, CapturedLogs, PRIMARY, assert_unauthenticated, init_env, read};
+use support::{
+    ALTERNATE, CapturedLogs, PRIMARY, assert_unauthenticated, get_request, init_env, read,
+};
 
 fn bearer(prefix: &'static str) -> SecretBearer {
     init_env();
@@ -19,14 +21,6 @@ fn bearer(prefix: &'static str) -> SecretBearer {
         .prefix(prefix)
         .build()
         .unwrap()
-}
-
-fn get(uri: &str, authorization: Option<&str>) -> actix_http::Request {
-    let request = test::TestRequest::get().uri(uri);
-    match authorization {
-        Some(value) => request.insert_header((AUTHORIZATION, value)).to_request(),
-        None => request.to_request(),
-    }
 }
 
 async fn ok() -> impl Responder {
@@ -43,18 +37,20 @@ async fn the_middleware_protects_its_scope_and_nothing_else() {
         ),
     )
     .await;
-    let response = test::call_service(&app, get("/open", None)).await;
+    let response = test::call_service(&app, get_request("/open", None)).await;
     assert_eq!(read(response).await, (200, "ok".to_owned()));
-    let response = test::call_service(&app, get("/api/items", None)).await;
+    let response = test::call_service(&app, get_request("/api/items", None)).await;
     assert_eq!(assert_unauthenticated(response).await, "Bearer");
-    let response = test::call_service(&app, get("/api/items", Some("Bearer NOTTHESECRET"))).await;
+    let response =
+        test::call_service(&app, get_request("/api/items", Some("Bearer NOTTHESECRET"))).await;
     assert_eq!(
         assert_unauthenticated(response).await,
         r#"Bearer error="invalid_token""#
     );
     for accepted in [PRIMARY, ALTERNATE] {
         let authorization = format!("bearer {accepted}");
-        let response = test::call_service(&app, get("/api/items", Some(&authorization))).await;
+        let response =
+            test::call_service(&app, get_request("/api/items", Some(&authorization))).await;
         assert_eq!(read(response).await, (200, "ok".to_owned()));
     }
 }
@@ -62,10 +58,10 @@ async fn the_middleware_protects_its_scope_and_nothing_else() {
 #[actix_web::test]
 async fn the_middleware_guards_a_whole_app_including_unknown_routes() {
     let app = test::init_service(App::new().wrap(bearer("")).route("/", web::get().to(ok))).await;
-    let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+    let response = test::call_service(&app, get_request("/", Some(PRIMARY))).await;
     assert_eq!(read(response).await, (200, "ok".to_owned()));
     for uri in ["/", "/nowhere"] {
-        let response = test::call_service(&app, get(uri, None)).await;
+        let response = test::call_service(&app, get_request(uri, None)).await;
         assert_unauthenticated(response).await;
     }
 }
@@ -78,7 +74,7 @@ async fn a_misconfigured_middleware_fails_closed() {
         .unwrap();
     let app = test::init_service(App::new().wrap(missing).route("/", web::get().to(ok))).await;
     let logs = CapturedLogs::start();
-    let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+    let response = test::call_service(&app, get_request("/", Some(PRIMARY))).await;
     assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
     assert!(
         logs.text()
@@ -100,9 +96,9 @@ async fn the_extractor_finds_the_bearer_in_app_data_either_way() {
     let data = App::new().app_data(web::Data::new(bearer("")));
     for app in [plain, data] {
         let app = test::init_service(app.route("/", web::get().to(guarded))).await;
-        let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+        let response = test::call_service(&app, get_request("/", Some(PRIMARY))).await;
         assert_eq!(read(response).await, (200, "ok".to_owned()));
-        let response = test::call_service(&app, get("/", Some("NOTTHESECRET"))).await;
+        let response = test::call_service(&app, get_request("/", Some("NOTTHESECRET"))).await;
         assert_unauthenticated(response).await;
     }
 }
@@ -111,7 +107,7 @@ async fn the_extractor_finds_the_bearer_in_app_data_either_way() {
 async fn the_extractor_without_a_bearer_fails_closed_and_says_why() {
     let app = test::init_service(App::new().route("/", web::get().to(guarded))).await;
     let logs = CapturedLogs::start();
-    let response = test::call_service(&app, get("/", Some(PRIMARY))).await;
+    let response = test::call_service(&app, get_request("/", Some(PRIMARY))).await;
     assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
     assert!(
         logs.text().contains("no `SecretBearer` in the app data"),
@@ -194,13 +190,13 @@ async fn one_hook_replaces_every_refusal() {
         ),
         ("/api/", None, r#"{"path":"/api/","reason":"missing"}"#),
     ] {
-        let response = test::call_service(&app, get(uri, authorization)).await;
+        let response = test::call_service(&app, get_request(uri, authorization)).await;
         assert_eq!(response.headers().get(WWW_AUTHENTICATE).unwrap(), "ApiKey");
         assert_eq!(read(response).await, (401, expected.to_owned()));
     }
-    let response = test::call_service(&app, get("/hooked", Some(PRIMARY))).await;
+    let response = test::call_service(&app, get_request("/hooked", Some(PRIMARY))).await;
     assert_eq!(read(response).await, (200, "ok".to_owned()));
-    let response = test::call_service(&app, get("/misconfigured", Some(PRIMARY))).await;
+    let response = test::call_service(&app, get_request("/misconfigured", Some(PRIMARY))).await;
     assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
     assert_eq!(
         read(response).await,

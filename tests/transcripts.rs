@@ -1,6 +1,6 @@
 //! The reference document's curl transcripts, replayed with curl against the real example
-//! binaries (`examples/hello.rs`, `rotation.rs`, `prefix.rs`): same commands, same status,
-//! same body, byte for byte.
+//! binaries (`examples/hello.rs`, `rotation.rs`, `prefix.rs`, `secret_manager.rs`): same
+//! commands, same status, same body, byte for byte.
 
 mod support;
 
@@ -160,33 +160,33 @@ fn hello_takes_the_secret_from_the_environment_first() {
     );
 }
 
+/// The reference's transcript for an alternate secret, whether it comes from the environment
+/// or from a secret manager.
+const ROTATION: &[(&[&str], u16, &str)] = &[
+    (
+        &["http://localhost:8080/", "-H", "Authorization: SUPERSECRET"],
+        200,
+        SUCCESS,
+    ),
+    (
+        &["http://localhost:8080/", "-H", "Authorization: ALSOOKAY"],
+        200,
+        SUCCESS,
+    ),
+    (
+        &[
+            "http://localhost:8080/",
+            "-H",
+            "Authorization: NOTTHESECRET",
+        ],
+        401,
+        NOT_AUTHENTICATED,
+    ),
+];
+
 #[test]
 fn rotation() {
-    let example = Example::start("rotation", &[]);
-    replay(
-        &example,
-        &[
-            (
-                &["http://localhost:8080/", "-H", "Authorization: SUPERSECRET"],
-                200,
-                SUCCESS,
-            ),
-            (
-                &["http://localhost:8080/", "-H", "Authorization: ALSOOKAY"],
-                200,
-                SUCCESS,
-            ),
-            (
-                &[
-                    "http://localhost:8080/",
-                    "-H",
-                    "Authorization: NOTTHESECRET",
-                ],
-                401,
-                NOT_AUTHENTICATED,
-            ),
-        ],
-    );
+    replay(&Example::start("rotation", &[]), ROTATION);
 }
 
 #[test]
@@ -240,4 +240,23 @@ fn openapi_example_serves_a_valid_document_of_its_protected_routes() {
         "Authorization: SUPERSECRET",
     ]);
     assert_eq!(status, 200);
+}
+
+#[test]
+fn secret_manager() {
+    let example = Example::start("secret_manager", &[]);
+    replay(&example, ROTATION);
+    // The reference's single-secret example's refusal, against the same server.
+    replay(
+        &example,
+        &[(
+            &[
+                "http://localhost:8080/",
+                "-H",
+                "Authorization: definitely-not-the-api-key",
+            ],
+            401,
+            NOT_AUTHENTICATED,
+        )],
+    );
 }

@@ -3,11 +3,13 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::response::Challenges;
-use crate::secret::{MAX_SECRET_LEN, Secrets};
-use crate::{Error, SecretSource};
+use crate::secret::{MAX_SECRET_LEN, Secret, ct_matches_either};
+use crate::store::{Cached, Slot};
+use crate::{Error, SecretSource, SecretStore};
 
 /// The scheme name documentation uses when none is given.
 pub const DEFAULT_DOC_NAME: &str = "ApiKey";
@@ -34,13 +36,12 @@ pub struct SecretBearer {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    primary: SecretSource,
-    alternate: Option<SecretSource>,
+pub(crate) struct Inner {
+    primary: Source,
+    alternate: Option<Source>,
     prefix: Cow<'static, str>,
     doc_name: Option<Cow<'static, str>>,
     challenges: Challenges,
-    secrets: OnceLock<Result<Secrets, Error>>,
 }
 
 impl SecretBearer {
@@ -49,7 +50,9 @@ impl SecretBearer {
         SecretBearerBuilder::default()
     }
 
-    /// Checks the values of a request's `Authorization` header(s).
+    /// Checks the values of a request's `Authorization` header(s), for a bearer whose secrets
+    /// are environment variables (one whose secrets live in a manager answers
+    /// [`Error::NoSecretStore`] here: use [`SecretBearer::authenticate`]).
     ///
     /// The secrets are resolved first, so a misconfiguration fails every request the same way,
     /// with or without a header. Then: exactly one header; its first `prefix().len()` bytes equal
@@ -60,36 +63,95 @@ impl SecretBearer {
         &self,
         authorization: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<(), AuthError> {
-        let secrets = self
-            .secrets()
-            .map_err(|error| AuthError::fail_closed(error.clone()))?;
-        let mut values = authorization.into_iter();
-        let value = match (values.next(), values.next()) {
-            (Some(value), None) => value,
-            (None, _) => return Err(self.reject(AuthErrorKind::MissingCredential)),
-            (Some(_), Some(_)) => return Err(self.reject(AuthErrorKind::MultipleCredentials)),
-        };
-        let credential = strip_prefix_ignore_ascii_case(value, self.inner.prefix.as_bytes())
-            .ok_or_else(|| self.reject(AuthErrorKind::WrongPrefix))?;
-        if credential.is_empty() {
-            return Err(self.reject(AuthErrorKind::EmptyCredential));
+        let credential = self.credential(authorization);
+        // Without a store nothing can be due, so the check always completes.
+        self.check_cached(None, &credential)
+            .unwrap_or_else(|| Err(self.reject(AuthErrorKind::WrongCredential)))
+    }
+
+    /// [`SecretBearer::check`] for any bearer: secrets that live in a secret manager are read
+    /// through `store`'s cache, fetched (or refreshed) first when due.
+    pub async fn authenticate<'a>(
+        &self,
+        store: Option<&SecretStore>,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), AuthError> {
+        let credential = self.credential(authorization);
+        match self.check_cached(store, &credential) {
+            Some(checked) => checked,
+            None => self.check_after_fetching(store, &credential).await,
         }
-        if credential.len() > MAX_SECRET_LEN {
-            return Err(self.reject(AuthErrorKind::CredentialTooLong));
+    }
+
+    /// The check with what is cached, or `None` when a secret must be fetched first: it is
+    /// due, or the credential did not match and a rotation may explain it.
+    pub(crate) fn check_cached(
+        &self,
+        store: Option<&SecretStore>,
+        credential: &Result<&[u8], AuthErrorKind>,
+    ) -> Option<Result<(), AuthError>> {
+        match self.compare(store, credential, false) {
+            Compared::Done(checked) => Some(checked),
+            Compared::Due => None,
+            Compared::Mismatch => {
+                let now = Instant::now();
+                let refresh_may_help = self
+                    .managed_slots(store)
+                    .any(|(store, slot)| slot.mismatch_refresh_allowed(now, store.policy()));
+                (!refresh_may_help).then(|| Err(self.reject(AuthErrorKind::WrongCredential)))
+            }
         }
-        if bool::from(secrets.ct_matches(credential)) {
-            Ok(())
-        } else {
-            Err(self.reject(AuthErrorKind::WrongCredential))
+    }
+
+    /// The slow path: fetch what is due (one fetch per source however many wait), compare, and
+    /// on a mismatch refresh once more if the rate limit allows.
+    pub(crate) async fn check_after_fetching(
+        &self,
+        store: Option<&SecretStore>,
+        credential: &Result<&[u8], AuthErrorKind>,
+    ) -> Result<(), AuthError> {
+        self.fetch_due(store).await;
+        match self.compare(store, credential, true) {
+            Compared::Done(checked) => return checked,
+            Compared::Due | Compared::Mismatch => {}
         }
+        let now = Instant::now();
+        let mut refreshed = false;
+        for (store, slot) in self.managed_slots(store) {
+            if let Some(seen) = slot.claim_mismatch_refresh(now, store.policy()) {
+                store.refresh(&slot, seen).await;
+                refreshed = true;
+            }
+        }
+        if refreshed && let Compared::Done(checked) = self.compare(store, credential, true) {
+            return checked;
+        }
+        Err(self.reject(AuthErrorKind::WrongCredential))
     }
 
     /// Reads the secrets now, if no request has yet, and reports whether they are usable.
     ///
     /// Call it at start-up to refuse to start with a configuration that would answer every
-    /// request with a 500.
+    /// request with a 500. For secrets in a secret manager, use [`SecretBearer::resolve_with`].
     pub fn resolve(&self) -> Result<(), Error> {
-        self.secrets().map(|_| ()).map_err(Clone::clone)
+        self.sources()
+            .try_for_each(|source| match source.cached(None, true) {
+                Lookup::Ready(_) | Lookup::Due => Ok(()),
+                Lookup::Failed(error) => Err(error),
+            })
+    }
+
+    /// [`SecretBearer::resolve`], fetching secrets that live in a secret manager through
+    /// `store` (and so warming its cache).
+    pub async fn resolve_with(&self, store: Option<&SecretStore>) -> Result<(), Error> {
+        self.fetch_due(store).await;
+        self.sources()
+            .try_for_each(|source| match source.cached(store, true) {
+                Lookup::Ready(_) => Ok(()),
+                Lookup::Failed(error) => Err(error),
+                // Refreshed by someone else a moment ago and due again: a time-to-live of zero.
+                Lookup::Due => Ok(()),
+            })
     }
 
     /// The text expected before the secret in the header (`""` for none).
@@ -104,33 +166,209 @@ impl SecretBearer {
 
     /// Where the primary secret comes from.
     pub fn primary_source(&self) -> &SecretSource {
-        &self.inner.primary
+        &self.inner.primary.source
     }
 
     /// Where the alternate secret, accepted during a rotation, comes from.
     pub fn alternate_source(&self) -> Option<&SecretSource> {
-        self.inner.alternate.as_ref()
+        self.inner.alternate.as_ref().map(|source| &source.source)
     }
 
-    // Sources are read once: a process's environment does not change under it, and rotation is
-    // what the alternate secret is for.
-    fn secrets(&self) -> Result<&Secrets, &Error> {
-        let inner = &*self.inner;
-        let loaded = inner.secrets.get_or_init(|| {
-            Ok(Secrets {
-                primary: inner.primary.load()?,
-                alternate: inner
-                    .alternate
-                    .as_ref()
-                    .map(SecretSource::load)
-                    .transpose()?,
-            })
-        });
-        loaded.as_ref()
+    /// Whether a secret lives in a secret manager, so that checks need a [`SecretStore`].
+    pub fn needs_store(&self) -> bool {
+        self.sources().any(|source| source.source.is_managed())
+    }
+
+    fn sources(&self) -> impl Iterator<Item = &Source> {
+        std::iter::once(&self.inner.primary).chain(&self.inner.alternate)
+    }
+
+    fn managed_slots<'s>(
+        &'s self,
+        store: Option<&'s SecretStore>,
+    ) -> impl Iterator<Item = (&'s SecretStore, Arc<Slot>)> {
+        let store = store.filter(|_| self.needs_store());
+        self.sources()
+            .filter_map(move |source| Some((store?, source.slot(store?)?)))
+    }
+
+    async fn fetch_due(&self, store: Option<&SecretStore>) {
+        let now = Instant::now();
+        for (store, slot) in self.managed_slots(store) {
+            if let Cached::Due(seen) = slot.cached(now, false) {
+                store.refresh(&slot, seen).await;
+            }
+        }
+    }
+
+    /// The header's credential, or why there is none usable. Secrets are not involved, so the
+    /// order of the answers (500 before 401) is decided by [`SecretBearer::compare`].
+    pub(crate) fn credential<'a>(
+        &self,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<&'a [u8], AuthErrorKind> {
+        let mut values = authorization.into_iter();
+        let value = match (values.next(), values.next()) {
+            (Some(value), None) => value,
+            (None, _) => return Err(AuthErrorKind::MissingCredential),
+            (Some(_), Some(_)) => return Err(AuthErrorKind::MultipleCredentials),
+        };
+        let credential = strip_prefix_ignore_ascii_case(value, self.inner.prefix.as_bytes())
+            .ok_or(AuthErrorKind::WrongPrefix)?;
+        if credential.is_empty() {
+            return Err(AuthErrorKind::EmptyCredential);
+        }
+        if credential.len() > MAX_SECRET_LEN {
+            return Err(AuthErrorKind::CredentialTooLong);
+        }
+        Ok(credential)
+    }
+
+    fn compare(
+        &self,
+        store: Option<&SecretStore>,
+        credential: &Result<&[u8], AuthErrorKind>,
+        stale_ok: bool,
+    ) -> Compared {
+        let primary = match self.inner.primary.cached(store, stale_ok) {
+            Lookup::Ready(secret) => secret,
+            Lookup::Failed(error) => return Compared::Done(Err(AuthError::fail_closed(error))),
+            Lookup::Due => return Compared::Due,
+        };
+        let alternate = match self
+            .inner
+            .alternate
+            .as_ref()
+            .map(|alternate| alternate.cached(store, stale_ok))
+        {
+            None => None,
+            Some(Lookup::Ready(secret)) => Some(secret),
+            Some(Lookup::Failed(error)) => {
+                return Compared::Done(Err(AuthError::fail_closed(error)));
+            }
+            Some(Lookup::Due) => return Compared::Due,
+        };
+        let credential = match credential {
+            Ok(credential) => credential,
+            Err(kind) => return Compared::Done(Err(self.reject(kind.clone()))),
+        };
+        if bool::from(ct_matches_either(
+            &primary,
+            alternate.as_deref(),
+            credential,
+        )) {
+            Compared::Done(Ok(()))
+        } else {
+            Compared::Mismatch
+        }
     }
 
     fn reject(&self, kind: AuthErrorKind) -> AuthError {
         AuthError::unauthenticated(kind, &self.inner.challenges)
+    }
+
+    /// Keeps a weak handle for [`resolve_all`](crate::resolve_all).
+    fn register(self) -> Self {
+        crate::startup::register(Arc::downgrade(&self.inner));
+        self
+    }
+
+    pub(crate) fn from_registered(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+}
+
+/// What comparing with the cached secrets found.
+enum Compared {
+    Done(Result<(), AuthError>),
+    /// A secret in a manager must be fetched first.
+    Due,
+    /// The credential matches neither secret; a refresh might change that.
+    Mismatch,
+}
+
+/// One configured secret, and where its value is kept.
+struct Source {
+    source: SecretSource,
+    kept: Kept,
+}
+
+enum Kept {
+    /// Environment variables are read once: a process's environment does not change under it.
+    Env(OnceLock<Result<Secret, Error>>),
+    /// The store's cache entry for this source, remembered for the first store it is read
+    /// through, so the common case does not look it up by name on every request.
+    Managed(OnceLock<(SecretStore, Arc<Slot>)>),
+}
+
+enum Lookup<'a> {
+    Ready(Held<'a>),
+    Failed(Error),
+    Due,
+}
+
+/// A secret to compare with: borrowed from the bearer, or shared with the store's cache.
+enum Held<'a> {
+    Env(&'a Secret),
+    Managed(Arc<Secret>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Secret;
+
+    fn deref(&self) -> &Secret {
+        match self {
+            Self::Env(secret) => secret,
+            Self::Managed(secret) => secret,
+        }
+    }
+}
+
+impl Source {
+    fn new(source: SecretSource) -> Self {
+        let kept = if source.is_managed() {
+            Kept::Managed(OnceLock::new())
+        } else {
+            Kept::Env(OnceLock::new())
+        };
+        Self { source, kept }
+    }
+
+    /// What this source holds now; only a secret in a manager consults the clock.
+    fn cached(&self, store: Option<&SecretStore>, stale_ok: bool) -> Lookup<'_> {
+        match (&self.kept, &self.source) {
+            (Kept::Env(loaded), SecretSource::Env(name)) => {
+                match loaded.get_or_init(|| self.source.load_env(name)) {
+                    Ok(secret) => Lookup::Ready(Held::Env(secret)),
+                    Err(error) => Lookup::Failed(error.clone()),
+                }
+            }
+            _ => {
+                let Some(slot) = store.and_then(|store| self.slot(store)) else {
+                    return Lookup::Failed(Error::NoSecretStore {
+                        source: self.source.clone(),
+                    });
+                };
+                match slot.cached(Instant::now(), stale_ok) {
+                    Cached::Secret(secret) => Lookup::Ready(Held::Managed(secret)),
+                    Cached::Failed(error) => Lookup::Failed(error),
+                    Cached::Due(_) => Lookup::Due,
+                }
+            }
+        }
+    }
+
+    /// This source's entry in `store`'s cache; `None` for an environment variable.
+    fn slot(&self, store: &SecretStore) -> Option<Arc<Slot>> {
+        let Kept::Managed(remembered) = &self.kept else {
+            return None;
+        };
+        let (first, slot) = remembered.get_or_init(|| (store.clone(), store.slot(&self.source)));
+        Some(if first.same(store) {
+            Arc::clone(slot)
+        } else {
+            store.slot(&self.source)
+        })
     }
 }
 
@@ -138,8 +376,8 @@ impl fmt::Debug for SecretBearer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         f.debug_struct("SecretBearer")
-            .field("primary", &inner.primary)
-            .field("alternate", &inner.alternate)
+            .field("primary", self.primary_source())
+            .field("alternate", &self.alternate_source())
             .field("prefix", &inner.prefix)
             .field("doc_name", &inner.doc_name)
             .finish_non_exhaustive()
@@ -184,6 +422,18 @@ impl SecretBearerBuilder {
         self.alternate(SecretSource::Env(name.into()))
     }
 
+    /// The primary secret is read from the bound secret manager at this path (`secret` in the
+    /// attribute); `"path#json.key"` picks a key of a JSON secret (see [`SecretSource::manager`]).
+    pub fn secret(self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.primary(SecretSource::manager(path))
+    }
+
+    /// An alternate secret is read from the bound secret manager at this path (`alt_secret` in
+    /// the attribute).
+    pub fn alt_secret(self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.alternate(SecretSource::manager(path))
+    }
+
     /// Where the primary secret comes from.
     pub fn primary(mut self, source: SecretSource) -> Self {
         self.primary = Some(source);
@@ -213,9 +463,17 @@ impl SecretBearerBuilder {
     /// Validates the settings. Secrets are not read yet: see [`SecretBearer::resolve`].
     pub fn build(self) -> Result<SecretBearer, Error> {
         let primary = self.primary.ok_or(Error::NoPrimarySource)?;
-        primary.validate("env")?;
+        primary.validate(if primary.is_managed() {
+            "secret"
+        } else {
+            "env"
+        })?;
         if let Some(alternate) = &self.alternate {
-            alternate.validate("alt_env")?;
+            alternate.validate(if alternate.is_managed() {
+                "alt_secret"
+            } else {
+                "alt_env"
+            })?;
         }
         if !self
             .prefix
@@ -248,13 +506,13 @@ impl SecretBearerBuilder {
         Ok(SecretBearer {
             inner: Arc::new(Inner {
                 challenges: Challenges::for_prefix(&self.prefix),
-                primary,
-                alternate: self.alternate,
+                primary: Source::new(primary),
+                alternate: self.alternate.map(Source::new),
                 prefix: self.prefix,
                 doc_name,
-                secrets: OnceLock::new(),
             }),
-        })
+        }
+        .register())
     }
 }
 

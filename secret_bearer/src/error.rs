@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::SecretSource;
+use crate::{ManagerError, SecretSource};
 
 /// Why a [`SecretBearer`](crate::SecretBearer) cannot authenticate: a setting is invalid, or a
 /// secret cannot be read.
@@ -33,6 +33,19 @@ pub enum Error {
         /// What is wrong with the value (never the value itself).
         reason: &'static str,
     },
+    /// The secret manager could not give the secret, and none was fetched before.
+    Manager {
+        /// The secret asked for.
+        source: SecretSource,
+        /// What the manager said.
+        error: ManagerError,
+    },
+    /// The secret lives in a secret manager, but no [`SecretStore`](crate::SecretStore) is
+    /// bound where the request was handled (or given to the call).
+    NoSecretStore {
+        /// The secret that needed it.
+        source: SecretSource,
+    },
     /// An extractor found no [`SecretBearer`](crate::SecretBearer) in the app data.
     NotRegistered,
 }
@@ -48,6 +61,14 @@ impl fmt::Display for Error {
             Self::UnusableSecret { source, reason } => {
                 write!(f, "{source} cannot be used as a secret: {reason}")
             }
+            Self::Manager { source, error } => {
+                write!(f, "the secret manager could not read {source}: {error}")
+            }
+            Self::NoSecretStore { source } => write!(
+                f,
+                "{source} lives in a secret manager, but no `SecretStore` is bound: register \
+                 one with `App::app_data(SecretStore::new(manager))`"
+            ),
             Self::NotRegistered => f.write_str(
                 "no `SecretBearer` in the app data: register one with `App::app_data(bearer)`",
             ),
@@ -55,4 +76,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Manager { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

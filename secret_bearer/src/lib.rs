@@ -67,10 +67,14 @@
 
 mod bearer;
 mod error;
+mod file_manager;
+mod manager;
 mod rejection;
 mod response;
 mod secret;
 mod source;
+mod startup;
+mod store;
 
 #[cfg(test)]
 mod constant_time_tests;
@@ -86,10 +90,14 @@ pub mod __private;
 pub use actix::Authenticated;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use error::Error;
+pub use file_manager::FileManager;
+pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 pub use rejection::{AuthError, AuthErrorKind};
 pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
 pub use secret::MAX_SECRET_LEN;
 pub use source::SecretSource;
+pub use startup::{Unresolved, resolve_all};
+pub use store::{CachePolicy, SecretStore};
 
 /// Requires a valid `Authorization` header before an actix-web handler runs.
 ///
@@ -128,6 +136,19 @@ pub use source::SecretSource;
 /// }
 /// ```
 pub use secret_bearer_macros::secret_bearer;
+
+/// Lists an annotated handler's bearer for [`resolve_all`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register_handler {
+    ($provider:ty) => {
+        $crate::__private::inventory::submit! {
+            $crate::__private::RegisteredHandler(
+                <$provider as $crate::__private::HandlerProvider>::handler_bearer
+            )
+        }
+    };
+}
 
 /// Records an annotated handler for [`openapi::document_handlers`]; nothing without `openapi`.
 #[doc(hidden)]

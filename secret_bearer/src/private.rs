@@ -6,9 +6,10 @@ use std::sync::LazyLock;
 pub use actix_web::HttpRequest;
 
 pub use crate::__document_handler as document_handler;
+pub use crate::__register_handler as register_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
+pub use crate::startup::RegisteredHandler;
 pub use crate::{Error, SecretBearer};
-#[cfg(feature = "openapi")]
 pub use inventory;
 
 /// The bearer of one annotated handler, built on first use.
@@ -22,7 +23,19 @@ impl HandlerBearer {
 
     /// The attribute was validated at compile time by the same rules `build` applies, so an
     /// error here is not expected; if it happens anyway it fails closed, as any other would.
-    pub fn get(&self) -> Result<&SecretBearer, Error> {
+    pub fn get(&'static self) -> Result<&'static SecretBearer, Error> {
         self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// The hidden type `#[secret_bearer]` adds beside a handler: it owns the handler's bearer.
+pub trait HandlerProvider: 'static {
+    /// The handler's bearer.
+    fn handler_bearer() -> Result<&'static SecretBearer, Error>;
+}
+
+impl<T: HandlerProvider> BearerProvider for T {
+    fn bearer(_: &HttpRequest) -> Result<&SecretBearer, Error> {
+        T::handler_bearer()
     }
 }

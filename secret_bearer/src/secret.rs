@@ -73,26 +73,21 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The secrets a request may present: the primary and, during a rotation, the alternate.
-#[derive(Debug)]
-pub(crate) struct Secrets {
-    pub(crate) primary: Secret,
-    pub(crate) alternate: Option<Secret>,
-}
-
-impl Secrets {
-    /// Whether `credential` matches the primary or the alternate secret.
-    ///
-    /// Both comparisons always run and are combined without short-circuit, so the time taken
-    /// does not tell which secret matched, or how much of either.
-    pub(crate) fn ct_matches(&self, credential: &[u8]) -> Choice {
-        let primary = self.primary.ct_matches(credential);
-        let alternate = match &self.alternate {
-            Some(alternate) => alternate.ct_matches(credential),
-            None => Choice::from(0),
-        };
-        primary | alternate
-    }
+/// Whether `credential` matches the primary or, during a rotation, the alternate secret.
+///
+/// Both comparisons always run and are combined without short-circuit, so the time taken does
+/// not tell which secret matched, or how much of either.
+pub(crate) fn ct_matches_either(
+    primary: &Secret,
+    alternate: Option<&Secret>,
+    credential: &[u8],
+) -> Choice {
+    let primary = primary.ct_matches(credential);
+    let alternate = match alternate {
+        Some(alternate) => alternate.ct_matches(credential),
+        None => Choice::from(0),
+    };
+    primary | alternate
 }
 
 #[cfg(test)]
@@ -124,13 +119,13 @@ mod tests {
 
     #[test]
     fn either_secret_of_a_pair_matches() {
-        let secrets = Secrets {
-            primary: Secret::new(b"new").unwrap(),
-            alternate: Some(Secret::new(b"old").unwrap()),
-        };
-        assert!(bool::from(secrets.ct_matches(b"new")));
-        assert!(bool::from(secrets.ct_matches(b"old")));
-        assert!(!bool::from(secrets.ct_matches(b"neither")));
+        let (new, old) = (Secret::new(b"new").unwrap(), Secret::new(b"old").unwrap());
+        let either =
+            |credential: &[u8]| bool::from(ct_matches_either(&new, Some(&old), credential));
+        assert!(either(b"new"));
+        assert!(either(b"old"));
+        assert!(!either(b"neither"));
+        assert!(!bool::from(ct_matches_either(&new, None, b"old")));
     }
 
     #[test]

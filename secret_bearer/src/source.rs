@@ -14,9 +14,45 @@ use crate::secret::{MAX_SECRET_LEN, Secret};
 pub enum SecretSource {
     /// The environment variable of this name, read once, the first time it is needed.
     Env(Cow<'static, str>),
+    /// The secret at `path` in the bound [`SecretManager`](crate::SecretManager), read through
+    /// the [`SecretStore`](crate::SecretStore)'s cache. With `json_key`, the stored value is a
+    /// JSON object and the secret is the string at this dotted path in it (`"api.key"` is
+    /// `{"api": {"key": "..."}}`), as AWS Secrets Manager stores key/value secrets.
+    Manager {
+        /// The path the manager is asked for.
+        path: Cow<'static, str>,
+        /// The dotted path of the secret in the stored JSON object, if any.
+        json_key: Option<Cow<'static, str>>,
+    },
 }
 
 impl SecretSource {
+    /// A manager source from the attribute's spelling: `"path"`, or `"path#json.key"`.
+    pub fn manager(spec: impl Into<Cow<'static, str>>) -> Self {
+        match spec.into() {
+            Cow::Borrowed(spec) => match spec.split_once('#') {
+                Some((path, key)) => Self::Manager {
+                    path: Cow::Borrowed(path),
+                    json_key: Some(Cow::Borrowed(key)),
+                },
+                None => Self::Manager {
+                    path: Cow::Borrowed(spec),
+                    json_key: None,
+                },
+            },
+            Cow::Owned(spec) => match spec.split_once('#') {
+                Some((path, key)) => Self::Manager {
+                    path: Cow::Owned(path.to_owned()),
+                    json_key: Some(Cow::Owned(key.to_owned())),
+                },
+                None => Self::Manager {
+                    path: Cow::Owned(spec),
+                    json_key: None,
+                },
+            },
+        }
+    }
+
     /// Rejects what could never name a source, so a typo fails at build time, not per request.
     pub(crate) fn validate(&self, setting: &'static str) -> Result<(), Error> {
         let invalid = |reason| Err(Error::InvalidSetting { setting, reason });
@@ -25,21 +61,49 @@ impl SecretSource {
             Self::Env(name) if name.contains(['=', '\0']) => {
                 invalid("a variable name cannot contain `=` or NUL")
             }
-            Self::Env(_) => Ok(()),
+            Self::Manager { path, .. } if path.is_empty() => invalid("the secret's path is empty"),
+            Self::Manager { path, .. } if path.chars().any(char::is_control) => {
+                invalid("a secret's path cannot hold control characters")
+            }
+            Self::Manager {
+                json_key: Some(key),
+                ..
+            } if key.split('.').any(str::is_empty) => {
+                invalid("a JSON key is dot-separated names, none of them empty")
+            }
+            Self::Env(_) | Self::Manager { .. } => Ok(()),
         }
     }
 
-    /// Reads the secret now. The error names this source, never what it holds.
-    pub(crate) fn load(&self) -> Result<Secret, Error> {
+    /// Whether the [`SecretStore`](crate::SecretStore) reads this source.
+    pub(crate) fn is_managed(&self) -> bool {
+        matches!(self, Self::Manager { .. })
+    }
+
+    /// Reads an environment variable now. The error names this source, never what it holds.
+    pub(crate) fn load_env(&self, name: &str) -> Result<Secret, Error> {
+        let value = std::env::var_os(name).ok_or_else(|| Error::MissingSecret {
+            source: self.clone(),
+        })?;
+        let value = Zeroizing::new(value.into_encoded_bytes());
+        self.accept(&value)
+    }
+
+    /// Turns what a manager returned into the secret: the value itself, or its JSON key.
+    pub(crate) fn accept_fetched(&self, value: &[u8]) -> Result<Secret, Error> {
         match self {
-            Self::Env(name) => {
-                let value =
-                    std::env::var_os(name.as_ref()).ok_or_else(|| Error::MissingSecret {
+            Self::Manager {
+                json_key: Some(key),
+                ..
+            } => {
+                let picked =
+                    json_string_at(value, key).map_err(|reason| Error::UnusableSecret {
                         source: self.clone(),
+                        reason,
                     })?;
-                let value = Zeroizing::new(value.into_encoded_bytes());
-                self.accept(&value)
+                self.accept(picked.as_bytes())
             }
+            _ => self.accept(value),
         }
     }
 
@@ -57,7 +121,47 @@ impl fmt::Display for SecretSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Env(name) => write!(f, "environment variable `{name}`"),
+            Self::Manager {
+                path,
+                json_key: None,
+            } => write!(f, "secret `{path}`"),
+            Self::Manager {
+                path,
+                json_key: Some(key),
+            } => write!(f, "JSON key `{key}` of secret `{path}`"),
         }
+    }
+}
+
+/// The string at a dotted key of a JSON object. The parsed document is wiped when done; the
+/// reasons name the key, never a value.
+fn json_string_at(value: &[u8], key: &str) -> Result<Zeroizing<String>, &'static str> {
+    let mut document: serde_json::Value =
+        serde_json::from_slice(value).map_err(|_| "it is not a JSON document")?;
+    let mut node = &mut document;
+    for name in key.split('.') {
+        node = node
+            .as_object_mut()
+            .ok_or("a value on the JSON key's path is not an object")?
+            .get_mut(name)
+            .ok_or("the JSON document has no such key")?;
+    }
+    let picked = match node {
+        serde_json::Value::String(picked) => Ok(Zeroizing::new(std::mem::take(picked))),
+        _ => Err("the value at the JSON key is not a string"),
+    };
+    wipe(&mut document);
+    picked
+}
+
+/// Zeroes every string of a parsed document before it is freed.
+fn wipe(node: &mut serde_json::Value) {
+    use secrecy::zeroize::Zeroize;
+    match node {
+        serde_json::Value::String(text) => text.zeroize(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe),
+        serde_json::Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
     }
 }
 
@@ -105,7 +209,8 @@ mod tests {
         assert!(SecretSource::Env("OK_NAME".into()).validate("env").is_ok());
         assert!(SecretSource::Env("".into()).validate("env").is_err());
         assert!(SecretSource::Env("A=B".into()).validate("env").is_err());
-        let missing = SecretSource::Env("SECRET_BEARER_UNIT_NEVER_SET".into()).load();
+        let source = SecretSource::Env("SECRET_BEARER_UNIT_NEVER_SET".into());
+        let missing = source.load_env("SECRET_BEARER_UNIT_NEVER_SET");
         assert_eq!(
             missing.unwrap_err().to_string(),
             "environment variable `SECRET_BEARER_UNIT_NEVER_SET` is not set"
@@ -122,5 +227,44 @@ mod tests {
         );
         assert!(!err.contains("SUPERSECRET"), "{err}");
         assert!(source.accept(&vec![b'a'; MAX_SECRET_LEN + 1]).is_err());
+    }
+
+    #[test]
+    fn manager_sources_parse_validate_and_pick_json_keys() {
+        let plain = SecretSource::manager("/path/to/secret");
+        assert_eq!(plain.to_string(), "secret `/path/to/secret`");
+        let keyed = SecretSource::manager(String::from("prod/api#keys.current"));
+        assert_eq!(
+            keyed.to_string(),
+            "JSON key `keys.current` of secret `prod/api`"
+        );
+        assert!(keyed.validate("secret").is_ok());
+        for invalid in ["", "a\nb", "p#", "p#a..b", "p#.a"] {
+            assert!(
+                SecretSource::manager(invalid).validate("secret").is_err(),
+                "{invalid:?}"
+            );
+        }
+        let document = br#"{"keys": {"current": "NEWKEY", "old": "OLDKEY"}, "n": 1}"#;
+        let secret = keyed.accept_fetched(document).unwrap();
+        assert_eq!(secret.expose(), b"NEWKEY");
+        assert_eq!(plain.accept_fetched(b"RAW").unwrap().expose(), b"RAW");
+        for (document, reason) in [
+            (&br#"{"keys": {"old": "OLDKEY"}}"#[..], "no such key"),
+            (br#"{"keys": "NOTANOBJECT"}"#, "not an object"),
+            (br#"{"keys": {"current": 5}}"#, "not a string"),
+            (b"NOTJSON", "not a JSON document"),
+        ] {
+            let error = keyed.accept_fetched(document).unwrap_err().to_string();
+            assert!(error.contains(reason), "{error}");
+            assert!(
+                !error.contains("KEY") || error.contains("JSON key"),
+                "{error}"
+            );
+            assert!(
+                !error.contains("OLDKEY") && !error.contains("NOTANOBJECT"),
+                "{error}"
+            );
+        }
     }
 }

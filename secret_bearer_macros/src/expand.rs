@@ -34,11 +34,9 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
         #[allow(non_camel_case_types)]
         #vis enum #provider {}
 
-        impl ::secret_bearer::__private::BearerProvider for #provider {
-            fn bearer(
-                _: &::secret_bearer::__private::HttpRequest,
-            ) -> ::core::result::Result<
-                &::secret_bearer::__private::SecretBearer,
+        impl ::secret_bearer::__private::HandlerProvider for #provider {
+            fn handler_bearer() -> ::core::result::Result<
+                &'static ::secret_bearer::__private::SecretBearer,
                 ::secret_bearer::__private::Error,
             > {
                 static BEARER: ::secret_bearer::__private::HandlerBearer =
@@ -46,6 +44,8 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
                 BEARER.get()
             }
         }
+
+        ::secret_bearer::__private::register_handler!(#provider);
     };
 
     // Mixed-site names: the handler's body cannot see, or collide with, what the expansion binds.
@@ -104,10 +104,12 @@ fn documentation(function: &ItemFn, config: &Config) -> TokenStream {
 
 /// The runtime builder chain the keys spell: the expansion holds no logic of its own.
 fn builder_chain(config: &Config) -> TokenStream {
-    let env = &config.env;
-    let mut chain = quote!(::secret_bearer::__private::SecretBearer::builder().env(#env));
-    if let Some(alt_env) = &config.alt_env {
-        chain.extend(quote!(.alt_env(#alt_env)));
+    let mut chain = quote!(::secret_bearer::__private::SecretBearer::builder());
+    // Each source key is also the builder method that sets it.
+    for source in std::iter::once(&config.primary).chain(&config.alternate) {
+        let method = format_ident!("{}", source.key.name());
+        let value = &source.value;
+        chain.extend(quote!(.#method(#value)));
     }
     if let Some(prefix) = &config.prefix {
         chain.extend(quote!(.prefix(#prefix)));
@@ -183,7 +185,12 @@ mod tests {
             ),
         );
         let provider = file.items[0].to_token_stream().to_string();
-        let documentation = file.items[2].to_token_stream().to_string();
+        let registration = file.items[2].to_token_stream().to_string();
+        assert_eq!(
+            registration,
+            ":: secret_bearer :: __private :: register_handler ! (__secret_bearer_h) ;"
+        );
+        let documentation = file.items[3].to_token_stream().to_string();
         assert_eq!(
             documentation,
             ":: secret_bearer :: __private :: document_handler ! (\"h\" , \"ApiKey\" , \"Bearer \") ;"
@@ -202,6 +209,23 @@ mod tests {
     }
 
     #[test]
+    fn secret_manager_sources_call_their_builder_methods() {
+        let file = expand(
+            quote!(secret_key = "/new#api.key", alt_env = "OLD"),
+            quote!(
+                async fn h() {}
+            ),
+        );
+        let implementation = file.items[1].to_token_stream().to_string();
+        assert!(
+            implementation.contains(
+                "SecretBearer :: builder () . secret (\"/new#api.key\") . alt_env (\"OLD\") . build ()"
+            ),
+            "{implementation}"
+        );
+    }
+
+    #[test]
     fn an_empty_doc_name_records_nothing() {
         let file = expand(
             quote!(env = "A", doc = ""),
@@ -209,14 +233,18 @@ mod tests {
                 async fn r#type() {}
             ),
         );
-        assert_eq!(file.items.len(), 3, "provider, its impl, the handler");
+        assert_eq!(
+            file.items.len(),
+            4,
+            "provider, its impl, its registration, the handler"
+        );
         let file = expand(
             quote!(env = "A", doc = "Key"),
             quote!(
                 async fn r#type() {}
             ),
         );
-        let documentation = file.items[2].to_token_stream().to_string();
+        let documentation = file.items[3].to_token_stream().to_string();
         assert!(
             documentation.contains("(\"type\" , \"Key\" , \"\")"),
             "{documentation}"

@@ -11,10 +11,27 @@ use crate::args::{Key, Setting};
 /// A checked attribute: what the expansion passes to the runtime builder.
 #[derive(Debug)]
 pub(crate) struct Config {
-    pub(crate) env: LitStr,
-    pub(crate) alt_env: Option<LitStr>,
+    pub(crate) primary: Source,
+    pub(crate) alternate: Option<Source>,
     pub(crate) prefix: Option<LitStr>,
     pub(crate) doc: Option<LitStr>,
+}
+
+/// A secret's source: its key (`env`, `secret`, `alt_env` or `alt_secret`, which is also the
+/// runtime builder's method) and its value.
+#[derive(Debug)]
+pub(crate) struct Source {
+    pub(crate) key: Key,
+    pub(crate) value: LitStr,
+}
+
+impl Source {
+    fn of(setting: &Setting) -> Self {
+        Self {
+            key: setting.key,
+            value: setting.value.clone(),
+        }
+    }
 }
 
 pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
@@ -53,28 +70,13 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
             ));
         }
     };
-    if let Some(manager) = find(&[Key::Secret, Key::AltSecret]) {
-        return Err(syn::Error::new(
-            manager.span(),
-            format_args!(
-                "`{}` reads from a secret manager, which this version of secret_bearer does not \
-                 support yet; use `{}` with an environment variable",
-                manager.written,
-                if manager.key == Key::Secret {
-                    "env"
-                } else {
-                    "alt_env"
-                },
-            ),
-        ));
-    }
     for setting in &settings {
         check_value(setting)?;
     }
     let value = |key| find(&[key]).map(|setting| setting.value.clone());
     Ok(Config {
-        env: primary.value.clone(),
-        alt_env: value(Key::AltEnv),
+        primary: Source::of(primary),
+        alternate: alternate.map(Source::of),
         prefix: value(Key::Prefix),
         doc: value(Key::Doc),
     })
@@ -110,6 +112,19 @@ fn check_value(setting: &Setting) -> syn::Result<()> {
         }
         Key::Env | Key::AltEnv if value.contains(['=', '\0']) => {
             Some("an environment variable name cannot contain `=` or NUL")
+        }
+        Key::Secret | Key::AltSecret if value.chars().any(char::is_control) => {
+            Some("a secret's path cannot hold control characters")
+        }
+        Key::Secret | Key::AltSecret
+            if value
+                .split_once('#')
+                .is_some_and(|(_, key)| key.split('.').any(str::is_empty)) =>
+        {
+            Some(
+                "after `#` comes the secret's key in a JSON secret: dot-separated names, none \
+                 empty, as in `\"prod/api#keys.current\"`",
+            )
         }
         Key::Prefix
             if !value
@@ -166,12 +181,16 @@ mod tests {
             doc = ""
         ))
         .unwrap();
-        assert_eq!(config.env.value(), "A");
-        assert_eq!(config.alt_env.unwrap().value(), "B");
+        assert_eq!(config.primary.key, Key::Env);
+        assert_eq!(config.primary.value.value(), "A");
+        assert_eq!(config.alternate.unwrap().value.value(), "B");
         assert_eq!(config.prefix.unwrap().value(), "Bearer ");
         assert_eq!(config.doc.unwrap().value(), "");
         let minimal = check(quote!(environment_key = "A")).unwrap();
-        assert!(minimal.alt_env.is_none() && minimal.prefix.is_none() && minimal.doc.is_none());
+        assert!(minimal.alternate.is_none() && minimal.prefix.is_none() && minimal.doc.is_none());
+        let managed = check(quote!(secret_key = "/a", alternate_environment_key = "B")).unwrap();
+        assert_eq!(managed.primary.key, Key::Secret);
+        assert_eq!(managed.alternate.unwrap().key, Key::AltEnv);
     }
 
     #[test]
@@ -191,9 +210,12 @@ mod tests {
     }
 
     #[test]
-    fn secret_managers_are_refused_until_supported() {
-        assert!(error(quote!(secret = "/p")).contains("does not support yet; use `env`"));
-        assert!(error(quote!(env = "A", alt_secret = "/p")).contains("use `alt_env`"));
+    fn secret_paths_are_checked() {
+        assert!(check(quote!(secret = "/p", alt_secret = "/q#a.b")).is_ok());
+        assert!(error(quote!(secret = "")).contains("is empty"));
+        assert!(error(quote!(secret = "/p\n")).contains("control characters"));
+        assert!(error(quote!(env = "A", alt_secret = "/p#")).contains("JSON secret"));
+        assert!(error(quote!(secret = "/p#a..b")).contains("JSON secret"));
     }
 
     #[test]

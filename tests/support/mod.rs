@@ -63,6 +63,17 @@ pub fn validate_openapi(doc: &serde_json::Value) -> Result<(), String> {
     }
 }
 
+/// A GET of `uri`, with this `Authorization` header if any.
+pub fn get_request(uri: &str, authorization: Option<&str>) -> actix_http::Request {
+    let request = actix_web::test::TestRequest::get().uri(uri);
+    match authorization {
+        Some(value) => request
+            .insert_header((header::AUTHORIZATION, value))
+            .to_request(),
+        None => request.to_request(),
+    }
+}
+
 /// The response's status and body as text.
 pub async fn read(response: ServiceResponse<impl MessageBody>) -> (u16, String) {
     let status = response.status().as_u16();

@@ -4,14 +4,17 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::{FromRequest, HttpRequest, web};
 use pin_project_lite::pin_project;
 
-use super::{authenticate, refusal};
+use futures_util::future::LocalBoxFuture;
+
+use super::{Checked, authenticate, refusal};
+use crate::rejection::AuthError;
 use crate::{Error, SecretBearer};
 
 /// Where an [`Authenticated`] extractor finds the [`SecretBearer`] that guards a request.
@@ -88,16 +91,17 @@ impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         match authenticate(req, P::bearer(req)) {
-            Ok(()) => AuthenticatedFuture::Extracting {
+            Checked::Now(Ok(())) => AuthenticatedFuture::Extracting {
                 extract: T::from_request(req, payload),
                 provider: PhantomData,
             },
-            Err(error) => {
-                let response = refusal(req, &error);
-                AuthenticatedFuture::Refused {
-                    error: Some(InternalError::from_response(error, response).into()),
-                }
-            }
+            Checked::Now(Err(error)) => AuthenticatedFuture::refused(req, error),
+            // The payload waits, unread, until the secret is fetched and the check is done.
+            Checked::Later(check) => AuthenticatedFuture::Authenticating {
+                check,
+                req: req.clone(),
+                payload: payload.take(),
+            },
         }
     }
 }
@@ -108,28 +112,61 @@ pin_project! {
     #[allow(missing_docs)]
     pub enum AuthenticatedFuture<T: FromRequest, P> {
         #[doc(hidden)]
+        Authenticating {
+            check: LocalBoxFuture<'static, Result<(), AuthError>>,
+            req: HttpRequest,
+            payload: Payload,
+        },
+        #[doc(hidden)]
         Extracting { #[pin] extract: T::Future, provider: PhantomData<fn() -> P> },
         #[doc(hidden)]
         Refused { error: Option<actix_web::Error> },
     }
 }
 
+impl<T: FromRequest, P> AuthenticatedFuture<T, P> {
+    fn refused(req: &HttpRequest, error: AuthError) -> Self {
+        let response = refusal(req, &error);
+        Self::Refused {
+            error: Some(InternalError::from_response(error, response).into()),
+        }
+    }
+}
+
 impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
     type Output = Result<Authenticated<T, P>, actix_web::Error>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            AuthenticatedProj::Extracting { extract, .. } => extract
-                .poll(cx)
-                .map_ok(|inner| Authenticated {
-                    inner,
-                    provider: PhantomData,
-                })
-                .map_err(Into::into),
-            AuthenticatedProj::Refused { error } => match error.take() {
-                Some(error) => Poll::Ready(Err(error)),
-                None => panic!("AuthenticatedFuture polled after completion"),
-            },
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            let next = match self.as_mut().project() {
+                AuthenticatedProj::Authenticating {
+                    check,
+                    req,
+                    payload,
+                } => match ready!(check.as_mut().poll(cx)) {
+                    Ok(()) => Self::Extracting {
+                        extract: T::from_request(req, payload),
+                        provider: PhantomData,
+                    },
+                    Err(error) => Self::refused(req, error),
+                },
+                AuthenticatedProj::Extracting { extract, .. } => {
+                    return extract
+                        .poll(cx)
+                        .map_ok(|inner| Authenticated {
+                            inner,
+                            provider: PhantomData,
+                        })
+                        .map_err(Into::into);
+                }
+                AuthenticatedProj::Refused { error } => {
+                    return match error.take() {
+                        Some(error) => Poll::Ready(Err(error)),
+                        None => panic!("AuthenticatedFuture polled after completion"),
+                    };
+                }
+            };
+            self.set(next);
         }
     }
 }

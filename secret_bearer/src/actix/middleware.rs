@@ -3,10 +3,13 @@
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use futures_util::future::{Either, MapOk, Ready, TryFutureExt, ready};
+use std::rc::Rc;
 
-use super::{authenticate, refusal};
+use futures_util::future::{Either, LocalBoxFuture, MapOk, Ready, TryFutureExt, ready};
+
+use super::{Checked, authenticate, refusal};
 use crate::SecretBearer;
+use crate::rejection::AuthError;
 
 /// ```
 /// use actix_web::{App, HttpResponse, web};
@@ -24,7 +27,8 @@ use crate::SecretBearer;
 /// carry no credentials, are answered before they reach the check.
 impl<S, B> Transform<S, ServiceRequest> for SecretBearer
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
@@ -34,7 +38,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(SecretBearerMiddleware {
-            service,
+            service: Rc::new(service),
             bearer: self.clone(),
         }))
     }
@@ -43,33 +47,62 @@ where
 /// The service [`SecretBearer`] wraps around another as middleware.
 #[derive(Debug)]
 pub struct SecretBearerMiddleware<S> {
-    service: S,
+    // Shared with the requests that wait for a secret to be fetched before calling it.
+    service: Rc<S>,
     bearer: SecretBearer,
 }
 
 type LeftBody<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
 
+type Responded<B> = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
+
+/// The wrapped service's response, or the refusal, without waiting for anything else.
+type Responding<S, B> =
+    Either<MapOk<<S as Service<ServiceRequest>>::Future, LeftBody<B>>, Ready<Responded<B>>>;
+
 impl<S, B> Service<ServiceRequest> for SecretBearerMiddleware<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Either<MapOk<S::Future, LeftBody<B>>, Ready<Result<Self::Response, Self::Error>>>;
+    type Future = Either<Responding<S, B>, LocalBoxFuture<'static, Responded<B>>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         match authenticate(req.request(), Ok(&self.bearer)) {
-            Ok(()) => Either::Left(
-                self.service
-                    .call(req)
-                    .map_ok(ServiceResponse::map_into_left_body),
-            ),
-            Err(error) => {
-                let response = refusal(req.request(), &error);
-                Either::Right(ready(Ok(req.into_response(response).map_into_right_body())))
+            Checked::Now(checked) => Either::Left(respond(&self.service, req, checked)),
+            Checked::Later(check) => {
+                let service = Rc::clone(&self.service);
+                Either::Right(Box::pin(async move {
+                    let checked = check.await;
+                    respond(&service, req, checked).await
+                }))
             }
+        }
+    }
+}
+
+/// Calls the wrapped service when the check passed; answers the refusal otherwise.
+fn respond<S, B>(
+    service: &S,
+    req: ServiceRequest,
+    checked: Result<(), AuthError>,
+) -> Responding<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    match checked {
+        Ok(()) => Either::Left(
+            service
+                .call(req)
+                .map_ok(ServiceResponse::map_into_left_body),
+        ),
+        Err(error) => {
+            let response = refusal(req.request(), &error);
+            Either::Right(ready(Ok(req.into_response(response).map_into_right_body())))
         }
     }
 }

@@ -8,20 +8,56 @@ pub use extractor::{Authenticated, AuthenticatedFuture, BearerProvider, FromAppD
 pub use middleware::SecretBearerMiddleware;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 
 use crate::rejection::AuthError;
 use crate::response::RejectionHandler;
-use crate::{Error, SecretBearer};
+use crate::{Error, SecretBearer, SecretStore};
+
+/// How the check of an actix entry point ends: now (always, for secrets in environment
+/// variables or cached), or after a secret is fetched from the bound secret manager.
+enum Checked {
+    Now(Result<(), AuthError>),
+    Later(LocalBoxFuture<'static, Result<(), AuthError>>),
+}
 
 /// The one check every actix entry point runs.
-fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Result<(), AuthError> {
-    let bearer = bearer.map_err(AuthError::fail_closed)?;
-    bearer.check(
-        req.headers()
-            .get_all(AUTHORIZATION)
-            .map(HeaderValue::as_bytes),
-    )
+fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Checked {
+    let bearer = match bearer {
+        Ok(bearer) => bearer,
+        Err(error) => return Checked::Now(Err(AuthError::fail_closed(error))),
+    };
+    let store = if bearer.needs_store() {
+        bound_store(req)
+    } else {
+        None
+    };
+    let credential = bearer.credential(authorization(req));
+    if let Some(checked) = bearer.check_cached(store, &credential) {
+        return Checked::Now(checked);
+    }
+    let (req, bearer, store) = (req.clone(), bearer.clone(), store.cloned());
+    Checked::Later(Box::pin(async move {
+        let credential = bearer.credential(authorization(&req));
+        bearer
+            .check_after_fetching(store.as_ref(), &credential)
+            .await
+    }))
+}
+
+fn authorization(req: &HttpRequest) -> impl Iterator<Item = &[u8]> {
+    req.headers()
+        .get_all(AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+}
+
+/// The [`SecretStore`] bound in the app data, as itself or as `web::Data`.
+fn bound_store(req: &HttpRequest) -> Option<&SecretStore> {
+    req.app_data::<SecretStore>().or_else(|| {
+        req.app_data::<web::Data<SecretStore>>()
+            .map(|data| data.get_ref())
+    })
 }
 
 fn refusal(req: &HttpRequest, error: &AuthError) -> HttpResponse {

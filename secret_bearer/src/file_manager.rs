@@ -1,0 +1,130 @@
+//! [`FileManager`]: secrets as files under a directory, as Kubernetes and Docker mount them.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
+
+/// A [`SecretManager`] whose secret at `a/b` is the file `<root>/a/b`, less one trailing
+/// `\n` or `\r\n`.
+///
+/// A leading `/` is allowed and means the root (`/db/password` is `<root>/db/password`), so the
+/// paths of the reference's examples work unchanged. A path cannot leave the root: `.` and `..`
+/// components, empty components and backslashes are refused, and a file reached through a
+/// symbolic link must still lie under the root once resolved. Links inside the root are
+/// followed, so Kubernetes' `..data` link swap, its way of replacing a mounted secret in place,
+/// is seen at the next fetch (after the [`SecretStore`](crate::SecretStore)'s time-to-live).
+///
+/// Files are read synchronously: mounted secrets live in memory (`tmpfs`), and the store reads
+/// each at most once per time-to-live.
+#[derive(Clone, Debug)]
+pub struct FileManager {
+    root: PathBuf,
+}
+
+impl FileManager {
+    /// Secrets are the files under `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The file a secret path names, or why it names none. Nothing is read.
+    fn locate(&self, path: &str) -> Result<PathBuf, ManagerError> {
+        let relative = path.strip_prefix('/').unwrap_or(path);
+        let refused = |why: &str| {
+            ManagerError::new(
+                ManagerErrorKind::Denied,
+                format!("secret path `{path}` {why}; it must name a file under the root"),
+            )
+        };
+        if relative.is_empty() {
+            return Err(refused("is empty"));
+        }
+        if relative.contains('\\') {
+            return Err(refused("holds a backslash"));
+        }
+        let mut file = self.root.clone();
+        for part in relative.split('/') {
+            match Path::new(part).components().collect::<Vec<_>>().as_slice() {
+                [Component::Normal(name)] if part != "." && part != ".." => file.push(name),
+                _ => return Err(refused("holds an empty, `.` or `..` component")),
+            }
+        }
+        Ok(file)
+    }
+
+    fn read(&self, path: &str) -> Result<String, ManagerError> {
+        let file = self.locate(path)?;
+        let failed = |error: io::Error| {
+            let kind = match error.kind() {
+                io::ErrorKind::NotFound => ManagerErrorKind::NotFound,
+                io::ErrorKind::PermissionDenied => ManagerErrorKind::Denied,
+                _ => ManagerErrorKind::Unavailable,
+            };
+            ManagerError::new(kind, format!("cannot read secret `{path}`: {error}"))
+        };
+        // Resolve links, then check the result is still inside the (resolved) root.
+        let root = self.root.canonicalize().map_err(failed)?;
+        let resolved = file.canonicalize().map_err(failed)?;
+        if !resolved.starts_with(&root) {
+            return Err(ManagerError::denied(format!(
+                "secret `{path}` is a link that leads out of the root"
+            )));
+        }
+        let bytes = std::fs::read(&resolved).map_err(failed)?;
+        let mut value = String::from_utf8(bytes).map_err(|error| {
+            let mut bytes = error.into_bytes();
+            secrecy::zeroize::Zeroize::zeroize(&mut bytes);
+            ManagerError::new(
+                ManagerErrorKind::Invalid,
+                format!("secret `{path}` is not UTF-8 text"),
+            )
+        })?;
+        let kept = value
+            .strip_suffix("\r\n")
+            .or_else(|| value.strip_suffix('\n'))
+            .map_or(value.len(), str::len);
+        // Truncating keeps the one allocation, which the store wipes.
+        value.truncate(kept);
+        Ok(value)
+    }
+}
+
+impl SecretManager for FileManager {
+    async fn get(&self, path: &str) -> Result<String, ManagerError> {
+        self.read(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_under_the_root() {
+        let manager = FileManager::new("/srv/secrets");
+        assert_eq!(
+            manager.locate("/db/password").unwrap(),
+            Path::new("/srv/secrets/db/password")
+        );
+        assert_eq!(
+            manager.locate("..data/token").unwrap(),
+            Path::new("/srv/secrets/..data/token")
+        );
+        for escape in [
+            "",
+            "/",
+            "../etc/passwd",
+            "a/../../etc/passwd",
+            "//etc/passwd",
+            "a//b",
+            "./a",
+            "a/.",
+            "a\\..\\b",
+            "a/",
+        ] {
+            let error = manager.locate(escape).unwrap_err();
+            assert_eq!(error.kind(), ManagerErrorKind::Denied, "{escape:?}");
+        }
+    }
+}

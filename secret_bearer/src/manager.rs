@@ -1,0 +1,178 @@
+//! The secret-manager trait users implement for their store, and the errors it reports.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A store of secrets, read by path: what `secret = "..."` and `alt_secret = "..."` read
+/// through, once bound with a [`SecretStore`](crate::SecretStore).
+///
+/// One method, written as an `async fn`:
+///
+/// ```
+/// use secret_bearer::{ManagerError, SecretManager};
+///
+/// struct FakeManager;
+///
+/// impl SecretManager for FakeManager {
+///     async fn get(&self, path: &str) -> Result<String, ManagerError> {
+///         match path {
+///             "/path/to/my/secret" => Ok("SUPERSECRET".to_owned()),
+///             _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
+///         }
+///     }
+/// }
+/// ```
+///
+/// The returned value is copied into a zeroized buffer and the `String` is wiped; the error's
+/// message is logged, so it must never hold a secret. Caching, single flight and rotation are
+/// the [`SecretStore`](crate::SecretStore)'s job: `get` should simply ask the store each time.
+/// A `get` that may hang should time out by itself: requests wait for it.
+pub trait SecretManager: Send + Sync + 'static {
+    /// The secret stored at `path`.
+    fn get(&self, path: &str) -> impl Future<Output = Result<String, ManagerError>> + Send;
+}
+
+/// The object-safe form of [`SecretManager`], so that a store can hold any manager.
+pub(crate) trait DynSecretManager: Send + Sync + 'static {
+    fn get_boxed<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<String, ManagerError>> + Send + 'a>>;
+}
+
+impl<M: SecretManager> DynSecretManager for M {
+    fn get_boxed<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<String, ManagerError>> + Send + 'a>> {
+        Box::pin(self.get(path))
+    }
+}
+
+/// What kind of failure a [`ManagerError`] is; it decides nothing but what the log says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ManagerErrorKind {
+    /// The store has no secret at this path.
+    NotFound,
+    /// The store refused: missing permission, wrong token.
+    Denied,
+    /// The store could not be reached, or did not answer in time.
+    Unavailable,
+    /// The store answered with something that is not a usable secret.
+    Invalid,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for ManagerErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotFound => "not found",
+            Self::Denied => "access denied",
+            Self::Unavailable => "store unavailable",
+            Self::Invalid => "invalid secret",
+            Self::Other => "error",
+        })
+    }
+}
+
+/// Why a [`SecretManager`] could not return a secret. Its message is logged: never put a
+/// secret's value in it.
+#[derive(Clone)]
+pub struct ManagerError {
+    kind: ManagerErrorKind,
+    // Shared: errors are cloned into every request they fail, and kept small.
+    detail: Arc<Detail>,
+}
+
+struct Detail {
+    message: Cow<'static, str>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ManagerError {
+    /// An error of this kind, explained by `message`.
+    pub fn new(kind: ManagerErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind,
+            detail: Arc::new(Detail {
+                message: message.into(),
+                source: None,
+            }),
+        }
+    }
+
+    /// The store has no secret at the path.
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ManagerErrorKind::NotFound, message)
+    }
+
+    /// The store refused access.
+    pub fn denied(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ManagerErrorKind::Denied, message)
+    }
+
+    /// The store could not be reached.
+    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ManagerErrorKind::Unavailable, message)
+    }
+
+    /// Keeps the underlying error, for [`std::error::Error::source`].
+    #[must_use]
+    pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self {
+            kind: self.kind,
+            detail: Arc::new(Detail {
+                message: self.detail.message.clone(),
+                source: Some(Box::new(source)),
+            }),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ManagerErrorKind {
+        self.kind
+    }
+
+    /// The explanation given.
+    pub fn message(&self) -> &str {
+        &self.detail.message
+    }
+}
+
+impl fmt::Debug for ManagerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagerError")
+            .field("kind", &self.kind)
+            .field("message", &self.detail.message)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for ManagerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.detail.message)
+    }
+}
+
+impl std::error::Error for ManagerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.detail
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Two errors are equal when they say the same thing; their sources are not compared.
+impl PartialEq for ManagerError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.detail.message == other.detail.message
+    }
+}
+
+impl Eq for ManagerError {}

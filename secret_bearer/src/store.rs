@@ -1,0 +1,323 @@
+//! [`SecretStore`]: a secret manager bound to an app, and the cache in front of it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use secrecy::zeroize::Zeroizing;
+
+use crate::manager::{DynSecretManager, SecretManager};
+use crate::secret::Secret;
+use crate::{Error, SecretSource};
+
+/// A [`SecretManager`] with its cache: what handlers whose secrets live in a manager read them
+/// through. Bind it once in the app data, as clearskies binds `secrets`:
+///
+/// ```
+/// use actix_web::{App, HttpServer};
+/// use secret_bearer::{FileManager, SecretStore};
+///
+/// // Built once, outside the factory, so every worker shares one cache.
+/// let store = SecretStore::new(FileManager::new("/var/run/secrets"));
+/// let server = HttpServer::new(move || App::new().app_data(store.clone()));
+/// # let _ = server;
+/// ```
+///
+/// It may also be registered as `web::Data<SecretStore>`. A handler whose secret lives in a
+/// manager, with no store bound, answers 500 and logs the missing binding.
+///
+/// Each source (a path, and a JSON key if any) is cached on its own, under the
+/// [`CachePolicy`]: fetched when first needed, with one fetch in flight however many requests
+/// wait for it; fetched again after the time-to-live; kept when a refresh fails (with a
+/// warning), so a store outage does not lock clients out; and fetched early when a credential
+/// fails to match a secret older than a minimum age, at most once per interval, so a rotation
+/// in the store is accepted without a restart and a flood of bad credentials cannot hammer it.
+#[derive(Clone)]
+pub struct SecretStore {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
+    manager: Box<dyn DynSecretManager>,
+    policy: CachePolicy,
+    slots: Mutex<HashMap<SecretSource, Arc<Slot>>>,
+}
+
+impl SecretStore {
+    /// Binds `manager` with the default [`CachePolicy`].
+    pub fn new(manager: impl SecretManager) -> Self {
+        Self::with_policy(manager, CachePolicy::default())
+    }
+
+    /// Binds `manager` with this cache policy.
+    pub fn with_policy(manager: impl SecretManager, policy: CachePolicy) -> Self {
+        Self {
+            inner: Arc::new(StoreInner {
+                manager: Box::new(manager),
+                policy,
+                slots: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The cache policy.
+    pub fn policy(&self) -> &CachePolicy {
+        &self.inner.policy
+    }
+
+    /// Whether two handles share one store (and so one cache).
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The cache entry of a source, made on first use.
+    pub(crate) fn slot(&self, source: &SecretSource) -> Arc<Slot> {
+        let mut slots = self
+            .inner
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            slots
+                .entry(source.clone())
+                .or_insert_with(|| Arc::new(Slot::new(source.clone()))),
+        )
+    }
+
+    /// Fetches the slot's secret unless another caller did since `seen` was read; waits for a
+    /// fetch already in flight rather than starting a second one.
+    pub(crate) async fn refresh(&self, slot: &Slot, seen: Generation) {
+        let _in_flight = slot.fetching.lock().await;
+        if slot.read().generation != seen {
+            return;
+        }
+        let SecretSource::Manager { path, .. } = &slot.source else {
+            return;
+        };
+        let fetched = self.inner.manager.get_boxed(path).await;
+        let now = Instant::now();
+        let result = match fetched {
+            Ok(value) => {
+                let value = Zeroizing::new(value);
+                slot.source.accept_fetched(value.as_bytes())
+            }
+            Err(error) => Err(Error::Manager {
+                source: slot.source.clone(),
+                error,
+            }),
+        };
+        slot.store(result, now, &self.inner.policy);
+    }
+}
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretStore")
+            .field("policy", &self.inner.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a [`SecretStore`] trusts what it fetched. The defaults suit a store that rotates
+/// secrets by hand or by schedule:
+///
+/// | setting | default | |
+/// | --- | --- | --- |
+/// | [`ttl`](Self::ttl) | 5 minutes | a secret is fetched again this long after it was fetched |
+/// | [`retry_after`](Self::retry_after) | 10 seconds | after a failed fetch, the next one waits this long |
+/// | [`mismatch_min_age`](Self::mismatch_min_age) | 30 seconds | a credential that does not match a secret at least this old triggers a refresh |
+/// | [`mismatch_interval`](Self::mismatch_interval) | 30 seconds | at most one such refresh per source per this long |
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct CachePolicy {
+    ttl: Duration,
+    retry_after: Duration,
+    mismatch_min_age: Duration,
+    mismatch_interval: Duration,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(300),
+            retry_after: Duration::from_secs(10),
+            mismatch_min_age: Duration::from_secs(30),
+            mismatch_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+impl CachePolicy {
+    /// How long a fetched secret is used before it is fetched again.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// How long to wait after a failed fetch before the next; meanwhile the last good secret is
+    /// used, or, if there is none, requests are answered with a 500 without asking the store.
+    pub fn retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// A credential that does not match a secret fetched at least this long ago makes the
+    /// store fetch it again (a rotation may have happened) before the request is refused.
+    pub fn mismatch_min_age(mut self, age: Duration) -> Self {
+        self.mismatch_min_age = age;
+        self
+    }
+
+    /// At most one refresh per source per this long is caused by credentials that do not match.
+    pub fn mismatch_interval(mut self, interval: Duration) -> Self {
+        self.mismatch_interval = interval;
+        self
+    }
+}
+
+/// Counts a slot's fetches: a waiter that saw generation `n` and finds `n + 1` knows the fetch
+/// it waited for has happened.
+pub(crate) type Generation = u64;
+
+/// The cache entry of one source.
+pub(crate) struct Slot {
+    source: SecretSource,
+    state: RwLock<State>,
+    /// Held while fetching: the single flight.
+    fetching: tokio::sync::Mutex<()>,
+    /// When a mismatch last caused a refresh, in milliseconds after `created`, plus one (zero:
+    /// never). Atomic, so that of a flood of bad credentials exactly one claims the refresh.
+    mismatch_refreshed: AtomicU64,
+    created: Instant,
+}
+
+struct State {
+    secret: Option<Arc<Secret>>,
+    error: Option<Error>,
+    fetched_at: Instant,
+    /// `None` until the first fetch.
+    refresh_at: Option<Instant>,
+    generation: Generation,
+}
+
+/// What a slot holds at a given moment.
+pub(crate) enum Cached {
+    /// A secret to compare with (perhaps stale, when `stale_ok` was asked for).
+    Secret(Arc<Secret>),
+    /// The last fetch failed and there is nothing to fall back on.
+    Failed(Error),
+    /// A fetch is due: never fetched, or past its time-to-live or retry time.
+    Due(Generation),
+}
+
+impl Slot {
+    fn new(source: SecretSource) -> Self {
+        let created = Instant::now();
+        Self {
+            source,
+            state: RwLock::new(State {
+                secret: None,
+                error: None,
+                fetched_at: created,
+                refresh_at: None,
+                generation: 0,
+            }),
+            fetching: tokio::sync::Mutex::const_new(()),
+            mismatch_refreshed: AtomicU64::new(0),
+            created,
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The slot's content at `now`. With `stale_ok`, after a fetch was attempted, a due slot
+    /// answers with what it has instead of asking for another fetch.
+    pub(crate) fn cached(&self, now: Instant, stale_ok: bool) -> Cached {
+        let state = self.read();
+        let due = state.refresh_at.is_none_or(|at| now >= at);
+        if due && !(stale_ok && state.refresh_at.is_some()) {
+            return Cached::Due(state.generation);
+        }
+        match (&state.secret, &state.error) {
+            (Some(secret), _) => Cached::Secret(Arc::clone(secret)),
+            (None, Some(error)) => Cached::Failed(error.clone()),
+            (None, None) => Cached::Due(state.generation),
+        }
+    }
+
+    /// Whether a credential that failed to match may refresh this slot now, without claiming
+    /// the refresh.
+    pub(crate) fn mismatch_refresh_allowed(&self, now: Instant, policy: &CachePolicy) -> bool {
+        let fetched_at = {
+            let state = self.read();
+            if state.secret.is_none() {
+                return false;
+            }
+            state.fetched_at
+        };
+        let last = self.mismatch_refreshed.load(Ordering::Relaxed);
+        now.saturating_duration_since(fetched_at) >= policy.mismatch_min_age
+            && (last == 0
+                || self.millis(now).saturating_sub(last) >= millis(policy.mismatch_interval))
+    }
+
+    /// Claims the right to refresh after a mismatch: of any number of concurrent callers, at
+    /// most one per interval gets the generation to refresh.
+    pub(crate) fn claim_mismatch_refresh(
+        &self,
+        now: Instant,
+        policy: &CachePolicy,
+    ) -> Option<Generation> {
+        if !self.mismatch_refresh_allowed(now, policy) {
+            return None;
+        }
+        let last = self.mismatch_refreshed.load(Ordering::Relaxed);
+        let stamp = self.millis(now).max(1);
+        self.mismatch_refreshed
+            .compare_exchange(last, stamp, Ordering::AcqRel, Ordering::Relaxed)
+            .ok()
+            .map(|_| self.read().generation)
+    }
+
+    fn millis(&self, now: Instant) -> u64 {
+        millis(now.saturating_duration_since(self.created)) + 1
+    }
+
+    fn store(&self, result: Result<Secret, Error>, now: Instant, policy: &CachePolicy) {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        state.generation += 1;
+        match result {
+            Ok(secret) => {
+                state.secret = Some(Arc::new(secret));
+                state.error = None;
+                state.fetched_at = now;
+                state.refresh_at = Some(later(now, policy.ttl));
+            }
+            Err(error) => {
+                if state.secret.is_some() {
+                    tracing::warn!(
+                        source = %self.source,
+                        %error,
+                        "secret_bearer: refreshing a secret failed; the last good value stays in use"
+                    );
+                }
+                state.error = Some(error);
+                state.refresh_at = Some(later(now, policy.retry_after));
+            }
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `now + duration`, saturating at a century: a policy of `Duration::MAX` means "never".
+fn later(now: Instant, duration: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    now.checked_add(duration.min(CENTURY)).unwrap_or(now)
+}

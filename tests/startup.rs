@@ -1,0 +1,73 @@
+//! `resolve_all`: every annotated handler's and every built bearer's secrets, read at start-up.
+//! (A test binary of its own: `resolve_all` sees every handler in the binary.)
+
+mod support;
+
+use secret_bearer::{Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer};
+use support::{PRIMARY, init_env};
+
+#[secret_bearer(env = "SB_TEST_PRIMARY")]
+async fn from_the_environment() -> &'static str {
+    "env"
+}
+
+#[secret_bearer(secret = "/service/key", alt_secret = "/service/old-key")]
+async fn from_the_manager() -> &'static str {
+    "manager"
+}
+
+/// Knows `/service/key`, and `/service/old-key` only when `complete`.
+struct Store {
+    complete: bool,
+}
+
+impl SecretManager for Store {
+    async fn get(&self, path: &str) -> Result<String, ManagerError> {
+        match path {
+            "/service/key" => Ok(PRIMARY.to_owned()),
+            "/service/old-key" if self.complete => Ok("OLD".to_owned()),
+            _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
+    init_env();
+    let _ = (from_the_environment, from_the_manager);
+    let by_hand = SecretBearer::builder()
+        .env("SB_TEST_UNSET_STARTUP")
+        .build()
+        .unwrap();
+
+    let incomplete = SecretStore::new(Store { complete: false });
+    let unresolved = secret_bearer::resolve_all(Some(&incomplete))
+        .await
+        .unwrap_err();
+    let shown = unresolved.to_string();
+    assert_eq!(unresolved.errors().len(), 2, "{shown}");
+    assert!(
+        shown.contains("environment variable `SB_TEST_UNSET_STARTUP` is not set"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("the secret manager could not read secret `/service/old-key`: not found"),
+        "{shown}"
+    );
+    assert!(!shown.contains(PRIMARY), "{shown}");
+
+    // Without a store, the manager's secrets cannot be read at all.
+    let unresolved = secret_bearer::resolve_all(None).await.unwrap_err();
+    assert!(
+        unresolved
+            .errors()
+            .iter()
+            .any(|error| matches!(error, Error::NoSecretStore { .. })),
+        "{unresolved}"
+    );
+
+    drop(by_hand);
+    let complete = SecretStore::new(Store { complete: true });
+    let checked = secret_bearer::resolve_all(Some(&complete)).await.unwrap();
+    assert_eq!(checked, 2, "the two handlers; the dropped bearer is gone");
+}
