@@ -2,13 +2,16 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::clock::{self, Now};
+use crate::kept::{Failure, Lookup, Source};
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::response::Challenges;
 use crate::secret::{MAX_SECRET_LEN, Secret, ct_matches_either};
 use crate::store::{Cached, Slot};
+use crate::view;
 use crate::{Error, SecretSource, SecretStore};
 
 /// The scheme name documentation uses when none is given.
@@ -37,6 +40,10 @@ pub struct SecretBearer {
 }
 
 pub(crate) struct Inner {
+    /// Unique for the life of the process: names the bearer in thread views.
+    id: u64,
+    /// Whether a secret lives in a secret manager.
+    managed: bool,
     primary: Source,
     alternate: Option<Source>,
     prefix: Cow<'static, str>,
@@ -94,7 +101,7 @@ impl SecretBearer {
             Compared::Done(checked) => Some(checked),
             Compared::Due => None,
             Compared::Mismatch => {
-                let now = Instant::now();
+                let now = clock::now_ms();
                 let refresh_may_help = self
                     .managed_slots(store)
                     .any(|(store, slot)| slot.mismatch_refresh_allowed(now, store.policy()));
@@ -115,7 +122,7 @@ impl SecretBearer {
             Compared::Done(checked) => return checked,
             Compared::Due | Compared::Mismatch => {}
         }
-        let now = Instant::now();
+        let now = clock::now_ms();
         let mut refreshed = false;
         for (store, slot) in self.managed_slots(store) {
             if let Some(seen) = slot.claim_mismatch_refresh(now, store.policy()) {
@@ -134,10 +141,11 @@ impl SecretBearer {
     /// Call it at start-up to refuse to start with a configuration that would answer every
     /// request with a 500. For secrets in a secret manager, use [`SecretBearer::resolve_with`].
     pub fn resolve(&self) -> Result<(), Error> {
+        let now = Now::default();
         self.sources()
-            .try_for_each(|source| match source.cached(None, true) {
+            .try_for_each(|source| match source.lookup(None, &now, true) {
                 Lookup::Ready(_) | Lookup::Due => Ok(()),
-                Lookup::Failed(error) => Err(error),
+                Lookup::Failed(failure) => Err(failure.into_error()),
             })
     }
 
@@ -145,10 +153,11 @@ impl SecretBearer {
     /// `store` (and so warming its cache).
     pub async fn resolve_with(&self, store: Option<&SecretStore>) -> Result<(), Error> {
         self.fetch_due(store).await;
+        let now = Now::default();
         self.sources()
-            .try_for_each(|source| match source.cached(store, true) {
+            .try_for_each(|source| match source.lookup(store, &now, true) {
                 Lookup::Ready(_) => Ok(()),
-                Lookup::Failed(error) => Err(error),
+                Lookup::Failed(failure) => Err(failure.into_error()),
                 // Refreshed by someone else a moment ago and due again: a time-to-live of zero.
                 Lookup::Due => Ok(()),
             })
@@ -176,7 +185,7 @@ impl SecretBearer {
 
     /// Whether a secret lives in a secret manager, so that checks need a [`SecretStore`].
     pub fn needs_store(&self) -> bool {
-        self.sources().any(|source| source.source.is_managed())
+        self.inner.managed
     }
 
     fn sources(&self) -> impl Iterator<Item = &Source> {
@@ -186,14 +195,14 @@ impl SecretBearer {
     fn managed_slots<'s>(
         &'s self,
         store: Option<&'s SecretStore>,
-    ) -> impl Iterator<Item = (&'s SecretStore, Arc<Slot>)> {
+    ) -> impl Iterator<Item = (&'s SecretStore, Cow<'s, Arc<Slot>>)> {
         let store = store.filter(|_| self.needs_store());
         self.sources()
             .filter_map(move |source| Some((store?, source.slot(store?)?)))
     }
 
     async fn fetch_due(&self, store: Option<&SecretStore>) {
-        let now = Instant::now();
+        let now = clock::now_ms();
         for (store, slot) in self.managed_slots(store) {
             if let Cached::Due(seen) = slot.cached(now, false) {
                 store.refresh(&slot, seen).await;
@@ -224,43 +233,92 @@ impl SecretBearer {
         Ok(credential)
     }
 
+    #[inline(always)]
     fn compare(
         &self,
         store: Option<&SecretStore>,
         credential: &Result<&[u8], AuthErrorKind>,
         stale_ok: bool,
     ) -> Compared {
-        let primary = match self.inner.primary.cached(store, stale_ok) {
+        let viewed = match store {
+            Some(store) if self.inner.managed && !stale_ok => {
+                let now = clock::now_ms();
+                // Only a bool crosses the thread-local access: a larger value would be copied.
+                let viewed =
+                    view::with_view(self.inner.id, store.id(), now, |primary, alternate| {
+                        credential.as_ref().ok().map(|credential| {
+                            bool::from(ct_matches_either(primary, alternate, credential))
+                        })
+                    });
+                match (viewed, credential) {
+                    (Some(Some(true)), _) => return Compared::Done(Ok(())),
+                    (Some(Some(false)), _) => return Compared::Mismatch,
+                    (Some(None), Err(kind)) => {
+                        return Compared::Done(Err(self.reject(kind.clone())));
+                    }
+                    _ => {}
+                }
+                Some((store, now))
+            }
+            _ => None,
+        };
+        let now = Now::default();
+        let primary = match self.inner.primary.lookup(store, &now, stale_ok) {
             Lookup::Ready(secret) => secret,
-            Lookup::Failed(error) => return Compared::Done(Err(AuthError::fail_closed(error))),
+            Lookup::Failed(failure) => return self.fail_closed(failure),
             Lookup::Due => return Compared::Due,
         };
-        let alternate = match self
-            .inner
-            .alternate
-            .as_ref()
-            .map(|alternate| alternate.cached(store, stale_ok))
-        {
+        let alternate = match &self.inner.alternate {
             None => None,
-            Some(Lookup::Ready(secret)) => Some(secret),
-            Some(Lookup::Failed(error)) => {
-                return Compared::Done(Err(AuthError::fail_closed(error)));
-            }
-            Some(Lookup::Due) => return Compared::Due,
+            Some(alternate) => match alternate.lookup(store, &now, stale_ok) {
+                Lookup::Ready(secret) => Some(secret),
+                Lookup::Failed(failure) => return self.fail_closed(failure),
+                Lookup::Due => return Compared::Due,
+            },
         };
-        let credential = match credential {
-            Ok(credential) => credential,
-            Err(kind) => return Compared::Done(Err(self.reject(kind.clone()))),
-        };
-        if bool::from(ct_matches_either(
-            &primary,
-            alternate.as_deref(),
-            credential,
-        )) {
-            Compared::Done(Ok(()))
-        } else {
-            Compared::Mismatch
+        if let Some((store, now)) = viewed {
+            self.remember_view(store, now);
         }
+        self.compared(credential, &primary, alternate.as_deref())
+    }
+
+    /// The comparison itself, once the secrets are known to be usable.
+    #[inline(always)]
+    fn compared(
+        &self,
+        credential: &Result<&[u8], AuthErrorKind>,
+        primary: &Secret,
+        alternate: Option<&Secret>,
+    ) -> Compared {
+        match credential {
+            Ok(credential) if bool::from(ct_matches_either(primary, alternate, credential)) => {
+                Compared::Done(Ok(()))
+            }
+            Ok(_) => Compared::Mismatch,
+            Err(kind) => Compared::Done(Err(self.reject(kind.clone()))),
+        }
+    }
+
+    /// Copies the current secrets into this thread's view, for the next requests' fast path.
+    #[cold]
+    fn remember_view(&self, store: &SecretStore, now: u64) {
+        let copy = |source: &Source| source.snapshot(store, now);
+        let Some(primary) = copy(&self.inner.primary) else {
+            return;
+        };
+        let alternate = match &self.inner.alternate {
+            Some(alternate) => match copy(alternate) {
+                Some(copied) => Some(copied),
+                None => return,
+            },
+            None => None,
+        };
+        view::remember(self.inner.id, store.id(), primary, alternate);
+    }
+
+    #[cold]
+    fn fail_closed(&self, failure: Failure<'_>) -> Compared {
+        Compared::Done(Err(AuthError::fail_closed(failure.into_error())))
     }
 
     fn reject(&self, kind: AuthErrorKind) -> AuthError {
@@ -285,91 +343,6 @@ enum Compared {
     Due,
     /// The credential matches neither secret; a refresh might change that.
     Mismatch,
-}
-
-/// One configured secret, and where its value is kept.
-struct Source {
-    source: SecretSource,
-    kept: Kept,
-}
-
-enum Kept {
-    /// Environment variables are read once: a process's environment does not change under it.
-    Env(OnceLock<Result<Secret, Error>>),
-    /// The store's cache entry for this source, remembered for the first store it is read
-    /// through, so the common case does not look it up by name on every request.
-    Managed(OnceLock<(SecretStore, Arc<Slot>)>),
-}
-
-enum Lookup<'a> {
-    Ready(Held<'a>),
-    Failed(Error),
-    Due,
-}
-
-/// A secret to compare with: borrowed from the bearer, or shared with the store's cache.
-enum Held<'a> {
-    Env(&'a Secret),
-    Managed(Arc<Secret>),
-}
-
-impl std::ops::Deref for Held<'_> {
-    type Target = Secret;
-
-    fn deref(&self) -> &Secret {
-        match self {
-            Self::Env(secret) => secret,
-            Self::Managed(secret) => secret,
-        }
-    }
-}
-
-impl Source {
-    fn new(source: SecretSource) -> Self {
-        let kept = if source.is_managed() {
-            Kept::Managed(OnceLock::new())
-        } else {
-            Kept::Env(OnceLock::new())
-        };
-        Self { source, kept }
-    }
-
-    /// What this source holds now; only a secret in a manager consults the clock.
-    fn cached(&self, store: Option<&SecretStore>, stale_ok: bool) -> Lookup<'_> {
-        match (&self.kept, &self.source) {
-            (Kept::Env(loaded), SecretSource::Env(name)) => {
-                match loaded.get_or_init(|| self.source.load_env(name)) {
-                    Ok(secret) => Lookup::Ready(Held::Env(secret)),
-                    Err(error) => Lookup::Failed(error.clone()),
-                }
-            }
-            _ => {
-                let Some(slot) = store.and_then(|store| self.slot(store)) else {
-                    return Lookup::Failed(Error::NoSecretStore {
-                        source: self.source.clone(),
-                    });
-                };
-                match slot.cached(Instant::now(), stale_ok) {
-                    Cached::Secret(secret) => Lookup::Ready(Held::Managed(secret)),
-                    Cached::Failed(error) => Lookup::Failed(error),
-                    Cached::Due(_) => Lookup::Due,
-                }
-            }
-        }
-    }
-
-    /// This source's entry in `store`'s cache; `None` for an environment variable.
-    fn slot(&self, store: &SecretStore) -> Option<Arc<Slot>> {
-        let Kept::Managed(remembered) = &self.kept else {
-            return None;
-        };
-        let (first, slot) = remembered.get_or_init(|| (store.clone(), store.slot(&self.source)));
-        Some(if first.same(store) {
-            Arc::clone(slot)
-        } else {
-            store.slot(&self.source)
-        })
-    }
 }
 
 impl fmt::Debug for SecretBearer {
@@ -503,8 +476,16 @@ impl SecretBearerBuilder {
                 reason: "an OpenAPI security scheme name uses only A-Z, a-z, 0-9, `.`, `-` and `_`",
             });
         }
+        static IDS: AtomicU64 = AtomicU64::new(1);
+        let managed = primary.is_managed()
+            || self
+                .alternate
+                .as_ref()
+                .is_some_and(SecretSource::is_managed);
         Ok(SecretBearer {
             inner: Arc::new(Inner {
+                id: IDS.fetch_add(1, Ordering::Relaxed),
+                managed,
                 challenges: Challenges::for_prefix(&self.prefix),
                 primary: Source::new(primary),
                 alternate: self.alternate.map(Source::new),

@@ -66,8 +66,10 @@
 #![deny(missing_docs)]
 
 mod bearer;
+mod clock;
 mod error;
 mod file_manager;
+mod kept;
 mod manager;
 mod rejection;
 mod response;
@@ -75,6 +77,7 @@ mod secret;
 mod source;
 mod startup;
 mod store;
+mod view;
 
 #[cfg(test)]
 mod constant_time_tests;

@@ -13,7 +13,14 @@ use crate::response::Challenges;
 ///
 /// It never holds the credential the request presented, nor a secret.
 #[derive(Clone, Debug)]
-pub struct AuthError {
+pub struct AuthError(
+    // Boxed, so that the `Result` of every check is a pointer wide: refusals are rare, and a
+    // large error would be copied on every request's path.
+    Box<Refusal>,
+);
+
+#[derive(Clone, Debug)]
+struct Refusal {
     kind: AuthErrorKind,
     challenge: Option<HeaderValue>,
 }
@@ -42,29 +49,29 @@ pub enum AuthErrorKind {
 impl AuthError {
     pub(crate) fn unauthenticated(kind: AuthErrorKind, challenges: &Challenges) -> Self {
         tracing::debug!(reason = %kind, "secret_bearer: request not authenticated");
-        Self {
+        Self(Box::new(Refusal {
             challenge: Some(challenges.for_kind(&kind)),
             kind,
-        }
+        }))
     }
 
     /// The one event a misconfigured request logs: it names the source, never a value.
     pub(crate) fn fail_closed(error: Error) -> Self {
         tracing::error!(%error, "secret_bearer: refusing the request (500), authentication is misconfigured");
-        Self {
+        Self(Box::new(Refusal {
             kind: AuthErrorKind::Misconfigured(error),
             challenge: None,
-        }
+        }))
     }
 
     /// Why the request was refused.
     pub fn kind(&self) -> &AuthErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// 401 Unauthorized, or 500 Internal Server Error for [`AuthErrorKind::Misconfigured`].
     pub fn status(&self) -> StatusCode {
-        match self.kind {
+        match self.0.kind {
             AuthErrorKind::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
@@ -72,7 +79,7 @@ impl AuthError {
 
     /// The `WWW-Authenticate` challenge a 401 carries (RFC 9110 §11.6.1, RFC 6750 §3).
     pub fn challenge(&self) -> Option<&HeaderValue> {
-        self.challenge.as_ref()
+        self.0.challenge.as_ref()
     }
 }
 
@@ -94,8 +101,8 @@ impl fmt::Display for AuthErrorKind {
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            AuthErrorKind::Misconfigured(_) => self.kind.fmt(f),
+        match &self.0.kind {
+            AuthErrorKind::Misconfigured(_) => self.0.kind.fmt(f),
             kind => write!(f, "not authenticated: {kind}"),
         }
     }

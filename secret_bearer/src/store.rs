@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::zeroize::Zeroizing;
 
+use crate::clock;
 use crate::manager::{DynSecretManager, SecretManager};
 use crate::secret::Secret;
 use crate::{Error, SecretSource};
@@ -40,6 +41,8 @@ pub struct SecretStore {
 }
 
 struct StoreInner {
+    /// Unique for the life of the process, unlike an address: names the store in thread views.
+    id: u64,
     manager: Box<dyn DynSecretManager>,
     policy: CachePolicy,
     slots: Mutex<HashMap<SecretSource, Arc<Slot>>>,
@@ -53,8 +56,10 @@ impl SecretStore {
 
     /// Binds `manager` with this cache policy.
     pub fn with_policy(manager: impl SecretManager, policy: CachePolicy) -> Self {
+        static IDS: AtomicU64 = AtomicU64::new(1);
         Self {
             inner: Arc::new(StoreInner {
+                id: IDS.fetch_add(1, Ordering::Relaxed),
                 manager: Box::new(manager),
                 policy,
                 slots: Mutex::default(),
@@ -65,6 +70,10 @@ impl SecretStore {
     /// The cache policy.
     pub fn policy(&self) -> &CachePolicy {
         &self.inner.policy
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.inner.id
     }
 
     /// Whether two handles share one store (and so one cache).
@@ -97,7 +106,7 @@ impl SecretStore {
             return;
         };
         let fetched = self.inner.manager.get_boxed(path).await;
-        let now = Instant::now();
+        let now = clock::now_ms();
         let result = match fetched {
             Ok(value) => {
                 let value = Zeroizing::new(value);
@@ -182,24 +191,47 @@ impl CachePolicy {
 pub(crate) type Generation = u64;
 
 /// The cache entry of one source.
+///
+/// Requests read it without taking a lock: `published` says whether a thread's view of the
+/// secret (see [`crate::view`]) is still current; only when it is not do they read `state`.
 pub(crate) struct Slot {
     source: SecretSource,
     state: RwLock<State>,
+    /// The generation whose secret `state` holds; 0 while it holds none.
+    published: AtomicU64,
+    /// When the secret is due for a refresh ([`clock::now_ms`]); 0 until the first fetch.
+    refresh_at: AtomicU64,
     /// Held while fetching: the single flight.
     fetching: tokio::sync::Mutex<()>,
-    /// When a mismatch last caused a refresh, in milliseconds after `created`, plus one (zero:
-    /// never). Atomic, so that of a flood of bad credentials exactly one claims the refresh.
+    /// When a mismatch last caused a refresh; 0 for never. Claimed atomically, so that of a
+    /// flood of bad credentials exactly one causes the refresh.
     mismatch_refreshed: AtomicU64,
-    created: Instant,
 }
 
 struct State {
     secret: Option<Arc<Secret>>,
     error: Option<Error>,
-    fetched_at: Instant,
-    /// `None` until the first fetch.
-    refresh_at: Option<Instant>,
+    fetched_at: u64,
     generation: Generation,
+}
+
+/// A secret to compare with, wherever it is kept.
+pub(crate) enum Held<'a> {
+    /// Kept by the bearer (an environment variable).
+    Borrowed(&'a Secret),
+    /// Shared with the cache.
+    Shared(Arc<Secret>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Secret;
+
+    fn deref(&self) -> &Secret {
+        match self {
+            Self::Borrowed(secret) => secret,
+            Self::Shared(secret) => secret,
+        }
+    }
 }
 
 /// What a slot holds at a given moment.
@@ -214,19 +246,18 @@ pub(crate) enum Cached {
 
 impl Slot {
     fn new(source: SecretSource) -> Self {
-        let created = Instant::now();
         Self {
             source,
             state: RwLock::new(State {
                 secret: None,
                 error: None,
-                fetched_at: created,
-                refresh_at: None,
+                fetched_at: 0,
                 generation: 0,
             }),
+            published: AtomicU64::new(0),
+            refresh_at: AtomicU64::new(0),
             fetching: tokio::sync::Mutex::const_new(()),
             mismatch_refreshed: AtomicU64::new(0),
-            created,
         }
     }
 
@@ -234,12 +265,29 @@ impl Slot {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The current secret, its generation and when it is due, if it is not due at `now`:
+    /// what a thread's view copies.
+    pub(crate) fn snapshot(&self, now: u64) -> Option<(Generation, Arc<Secret>, u64)> {
+        let state = self.read();
+        let refresh_at = self.refresh_at.load(Ordering::Acquire);
+        let secret = state.secret.as_ref().filter(|_| now < refresh_at)?;
+        Some((state.generation, Arc::clone(secret), refresh_at))
+    }
+
+    /// Whether the secret is still the one of `generation`: the lock-free question a thread
+    /// asks before trusting its view.
+    #[inline]
+    pub(crate) fn is_published(&self, generation: Generation) -> bool {
+        self.published.load(Ordering::Acquire) == generation
+    }
+
     /// The slot's content at `now`. With `stale_ok`, after a fetch was attempted, a due slot
     /// answers with what it has instead of asking for another fetch.
-    pub(crate) fn cached(&self, now: Instant, stale_ok: bool) -> Cached {
+    pub(crate) fn cached(&self, now: u64, stale_ok: bool) -> Cached {
         let state = self.read();
-        let due = state.refresh_at.is_none_or(|at| now >= at);
-        if due && !(stale_ok && state.refresh_at.is_some()) {
+        let fetched_once = state.generation > 0;
+        let due = now >= self.refresh_at.load(Ordering::Acquire);
+        if due && !(stale_ok && fetched_once) {
             return Cached::Due(state.generation);
         }
         match (&state.secret, &state.error) {
@@ -251,7 +299,7 @@ impl Slot {
 
     /// Whether a credential that failed to match may refresh this slot now, without claiming
     /// the refresh.
-    pub(crate) fn mismatch_refresh_allowed(&self, now: Instant, policy: &CachePolicy) -> bool {
+    pub(crate) fn mismatch_refresh_allowed(&self, now: u64, policy: &CachePolicy) -> bool {
         let fetched_at = {
             let state = self.read();
             if state.secret.is_none() {
@@ -260,42 +308,36 @@ impl Slot {
             state.fetched_at
         };
         let last = self.mismatch_refreshed.load(Ordering::Relaxed);
-        now.saturating_duration_since(fetched_at) >= policy.mismatch_min_age
-            && (last == 0
-                || self.millis(now).saturating_sub(last) >= millis(policy.mismatch_interval))
+        now.saturating_sub(fetched_at) >= clock::millis(policy.mismatch_min_age)
+            && (last == 0 || now.saturating_sub(last) >= clock::millis(policy.mismatch_interval))
     }
 
     /// Claims the right to refresh after a mismatch: of any number of concurrent callers, at
     /// most one per interval gets the generation to refresh.
     pub(crate) fn claim_mismatch_refresh(
         &self,
-        now: Instant,
+        now: u64,
         policy: &CachePolicy,
     ) -> Option<Generation> {
         if !self.mismatch_refresh_allowed(now, policy) {
             return None;
         }
         let last = self.mismatch_refreshed.load(Ordering::Relaxed);
-        let stamp = self.millis(now).max(1);
         self.mismatch_refreshed
-            .compare_exchange(last, stamp, Ordering::AcqRel, Ordering::Relaxed)
+            .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
             .ok()
             .map(|_| self.read().generation)
     }
 
-    fn millis(&self, now: Instant) -> u64 {
-        millis(now.saturating_duration_since(self.created)) + 1
-    }
-
-    fn store(&self, result: Result<Secret, Error>, now: Instant, policy: &CachePolicy) {
+    fn store(&self, result: Result<Secret, Error>, now: u64, policy: &CachePolicy) {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         state.generation += 1;
-        match result {
+        let refresh_after = match result {
             Ok(secret) => {
                 state.secret = Some(Arc::new(secret));
                 state.error = None;
                 state.fetched_at = now;
-                state.refresh_at = Some(later(now, policy.ttl));
+                policy.ttl
             }
             Err(error) => {
                 if state.secret.is_some() {
@@ -306,18 +348,18 @@ impl Slot {
                     );
                 }
                 state.error = Some(error);
-                state.refresh_at = Some(later(now, policy.retry_after));
+                policy.retry_after
             }
-        }
+        };
+        let published = if state.secret.is_some() {
+            state.generation
+        } else {
+            0
+        };
+        self.published.store(published, Ordering::Release);
+        self.refresh_at.store(
+            now.saturating_add(clock::millis(refresh_after)),
+            Ordering::Release,
+        );
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// `now + duration`, saturating at a century: a policy of `Duration::MAX` means "never".
-fn later(now: Instant, duration: Duration) -> Instant {
-    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
-    now.checked_add(duration.min(CENTURY)).unwrap_or(now)
 }
