@@ -2,8 +2,9 @@
 //! [clearskies]' `SecretBearer`.
 //!
 //! A request is authenticated when its `Authorization` header holds a secret read from an
-//! environment variable, optionally after a prefix such as `Bearer `. An alternate secret can be
-//! accepted beside the primary one while clients move from an old secret to a new one.
+//! environment variable or a [`SecretManager`] (through a [`SecretStore`] bound in the app
+//! data, which caches it), optionally after a prefix such as `Bearer `. An alternate secret can
+//! be accepted beside the primary one while clients move from an old secret to a new one.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, Responder, get, web};
@@ -23,10 +24,12 @@
 //!
 //! # The check
 //!
-//! 1. The secrets are read, once, the first time they are needed. A missing variable, or a value
-//!    that no request could present (empty, whitespace only, or with leading or trailing
-//!    whitespace or control characters), fails closed: every request is answered with a 500 and
-//!    one `tracing` error event that names the variable, never its value.
+//! 1. The secrets are resolved first: environment variables once, the first time they are
+//!    needed; secrets in a manager through the [`SecretStore`]'s cache (see its docs). A missing
+//!    variable, a secret the manager cannot give with nothing cached, or a value that no request
+//!    could present (empty, whitespace only, or with leading or trailing whitespace or control
+//!    characters), fails closed: every request is answered with a 500 and one `tracing` error
+//!    event that names the source, never its value. [`resolve_all`] checks them all at start-up.
 //! 2. A request needs exactly one `Authorization` header, starting with the prefix (compared
 //!    ignoring ASCII case; no space is implied). The rest, verbatim, is the credential.
 //! 3. A non-empty credential of at most [`MAX_SECRET_LEN`] bytes is compared with the primary
@@ -57,7 +60,8 @@
 //! # How this differs from clearskies
 //!
 //! - Two primary sources are a compile error, not a silent preference; so are unknown keys.
-//! - A secret that cannot be read answers 500 (clearskies raises); secrets are read once.
+//! - A secret that cannot be read answers 500 (clearskies raises); environment variables are
+//!   read once, and secrets in a manager are cached (clearskies asks on every request).
 //! - Comparisons are constant-time; clearskies compares with `==`.
 //! - A 401 carries a `WWW-Authenticate` challenge; clearskies sends none.
 //! - Two `Authorization` headers are refused rather than one of them picked.
@@ -106,13 +110,16 @@ pub use store::{CachePolicy, SecretStore};
 ///
 /// | key | clearskies alias | meaning |
 /// | --- | --- | --- |
-/// | `env` | `environment_key` | environment variable holding the primary secret (required) |
+/// | `env` | `environment_key` | environment variable holding the primary secret |
 /// | `alt_env` | `alternate_environment_key` | environment variable holding an alternate secret |
+/// | `secret` | `secret_key` | path of the primary secret in the bound [`SecretManager`]; `"path#json.key"` picks a key of a JSON secret |
+/// | `alt_secret` | `alternate_secret_key` | path of an alternate secret in the bound [`SecretManager`] |
 /// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied |
 /// | `doc` | `documentation_security_name` | security scheme name in OpenAPI documents (default `ApiKey`, `""` for none) |
 ///
-/// `secret` / `alt_secret` (secret managers) are recognised and refused with a compile error
-/// until secret-manager support lands.
+/// One primary (`env` or `secret`) is required; the alternate (`alt_env` or `alt_secret`) is
+/// optional, and sources mix. A handler reading a secret manager needs a [`SecretStore`] in the
+/// app data; without one it answers 500.
 ///
 /// The handler must be a free `async fn` (the hidden type the expansion adds beside it cannot
 /// live in an `impl` block), without `#[cfg]` on its parameters. The attribute composes with
