@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::rt::System;
-use actix_web::{App, Responder, get, test};
+use actix_web::{App, HttpRequest, Responder, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secret_bearer::{ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer};
 use secret_bearer_workspace::hello_world;
@@ -113,6 +113,12 @@ async fn open() -> impl Responder {
     hello_world()
 }
 
+/// The open handler with the cheapest extractor actix-web has: what any first parameter costs.
+#[get("/")]
+async fn open_with_extractor(_: HttpRequest) -> impl Responder {
+    hello_world()
+}
+
 #[get("/")]
 #[secret_bearer(env = "SB_BENCH_PRIMARY", alt_env = "SB_BENCH_ALTERNATE")]
 async fn protected() -> impl Responder {
@@ -126,6 +132,8 @@ fn request(c: &mut Criterion) {
     // carries the header, so the difference is the check.
     let open_app = system.block_on(test::init_service(App::new().service(open)));
     let protected_app = system.block_on(test::init_service(App::new().service(protected)));
+    let extractor_app =
+        system.block_on(test::init_service(App::new().service(open_with_extractor)));
     macro_rules! hello {
         ($app:expr) => {{
             let request = test::TestRequest::get()
@@ -157,6 +165,7 @@ fn request(c: &mut Criterion) {
     let mut group = c.benchmark_group("request");
     group.bench_function("unauthenticated", timed!(protected_app, open_app));
     group.bench_function("authenticated", timed!(open_app, protected_app));
+    group.bench_function("one_extractor", timed!(protected_app, extractor_app));
     group.finish();
 }
 

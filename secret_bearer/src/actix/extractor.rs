@@ -98,12 +98,22 @@ impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
             Checked::Now(Err(error)) => AuthenticatedFuture::refused(req, error),
             // The payload waits, unread, until the secret is fetched and the check is done.
             Checked::Later(check) => AuthenticatedFuture::Authenticating {
-                check,
-                req: req.clone(),
-                payload: payload.take(),
+                waiting: Box::new(Waiting {
+                    check,
+                    req: req.clone(),
+                    payload: payload.take(),
+                }),
             },
         }
     }
+}
+
+/// A request whose secret is being fetched: boxed, so that the common future stays small.
+#[doc(hidden)]
+pub struct Waiting {
+    check: LocalBoxFuture<'static, Result<(), AuthError>>,
+    req: HttpRequest,
+    payload: Payload,
 }
 
 pin_project! {
@@ -112,11 +122,7 @@ pin_project! {
     #[allow(missing_docs)]
     pub enum AuthenticatedFuture<T: FromRequest, P> {
         #[doc(hidden)]
-        Authenticating {
-            check: LocalBoxFuture<'static, Result<(), AuthError>>,
-            req: HttpRequest,
-            payload: Payload,
-        },
+        Authenticating { waiting: Box<Waiting> },
         #[doc(hidden)]
         Extracting { #[pin] extract: T::Future, provider: PhantomData<fn() -> P> },
         #[doc(hidden)]
@@ -139,17 +145,15 @@ impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
             let next = match self.as_mut().project() {
-                AuthenticatedProj::Authenticating {
-                    check,
-                    req,
-                    payload,
-                } => match ready!(check.as_mut().poll(cx)) {
-                    Ok(()) => Self::Extracting {
-                        extract: T::from_request(req, payload),
-                        provider: PhantomData,
-                    },
-                    Err(error) => Self::refused(req, error),
-                },
+                AuthenticatedProj::Authenticating { waiting } => {
+                    match ready!(waiting.check.as_mut().poll(cx)) {
+                        Ok(()) => Self::Extracting {
+                            extract: T::from_request(&waiting.req, &mut waiting.payload),
+                            provider: PhantomData,
+                        },
+                        Err(error) => Self::refused(&waiting.req, error),
+                    }
+                }
                 AuthenticatedProj::Extracting { extract, .. } => {
                     return extract
                         .poll(cx)
