@@ -128,6 +128,8 @@ async fn a_secret_replaced_in_place_is_seen_after_the_time_to_live() {
         200
     );
     kubernetes_version(&root.0, "..2026_11_28_v2", "NEW-TOKEN");
+    // Kubernetes then deletes the old version.
+    std::fs::remove_dir_all(root.0.join("..2026_11_28_v1")).unwrap();
     // Within the time-to-live, the cached value still decides.
     assert_eq!(
         test::call_service(&app, status("OLD-TOKEN")).await.status(),

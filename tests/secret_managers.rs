@@ -194,12 +194,17 @@ async fn the_last_good_secret_is_served_while_the_store_fails() {
     assert_eq!(response.status(), 200);
     manager.fail(true);
     sleep(Duration::from_millis(150)).await;
-    for _ in 0..5 {
-        let response = test::call_service(&app, get_request("/single", Some("FIRST-KEY"))).await;
-        assert_eq!(read(response).await, (200, "single".to_owned()));
+    for round in 0..2 {
+        for _ in 0..5 {
+            let response =
+                test::call_service(&app, get_request("/single", Some("FIRST-KEY"))).await;
+            assert_eq!(read(response).await, (200, "single".to_owned()));
+        }
+        // The refresh runs in the background; let it end.
+        sleep(Duration::from_millis(20)).await;
+        // One failed refresh, then nothing until `retry_after`.
+        assert_eq!(manager.fetches("/rotating"), 2, "round {round}");
     }
-    // One failed refresh, then nothing until `retry_after`.
-    assert_eq!(manager.fetches("/rotating"), 2);
     let logged = logs.text();
     assert!(logged.contains("WARN"), "{logged}");
     assert!(
@@ -208,6 +213,41 @@ async fn the_last_good_secret_is_served_while_the_store_fails() {
     );
     assert!(logged.contains("secret `/rotating`"), "{logged}");
     assert!(!logged.contains("FIRST-KEY"), "{logged}");
+}
+
+#[actix_web::test]
+async fn a_hung_store_holds_up_no_request_once_a_secret_is_cached() {
+    let manager = seeded();
+    let policy = CachePolicy::default().ttl(Duration::from_millis(100));
+    let app = app!(SecretStore::with_policy(manager.clone(), policy));
+    let response = test::call_service(&app, get_request("/single", Some("FIRST-KEY"))).await;
+    assert_eq!(response.status(), 200);
+    // The store now takes an hour to answer; the cached secret is past its time-to-live.
+    let manager = manager.slow(Duration::from_secs(3600));
+    sleep(Duration::from_millis(150)).await;
+    for _ in 0..3 {
+        let request = test::call_service(&app, get_request("/single", Some("FIRST-KEY")));
+        let response = actix_web::rt::time::timeout(Duration::from_secs(1), request)
+            .await
+            .expect("served from the stale secret, without waiting for the store");
+        assert_eq!(response.status(), 200);
+    }
+    sleep(Duration::from_millis(20)).await;
+    assert_eq!(manager.fetches("/rotating"), 2, "one refresh in flight");
+}
+
+#[actix_web::test]
+async fn a_request_that_gives_up_does_not_cancel_the_fetch() {
+    let manager = seeded().slow(Duration::from_millis(100));
+    let app = app!(SecretStore::new(manager.clone()));
+    let impatient = test::call_service(&app, get_request("/single", Some("FIRST-KEY")));
+    let gave_up = actix_web::rt::time::timeout(Duration::from_millis(20), impatient).await;
+    assert!(gave_up.is_err(), "the first fetch takes 100 ms");
+    sleep(Duration::from_millis(150)).await;
+    // The fetch went on without the request, and its secret is cached.
+    let response = test::call_service(&app, get_request("/single", Some("FIRST-KEY"))).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(manager.fetches("/rotating"), 1);
 }
 
 #[actix_web::test]

@@ -125,7 +125,13 @@ impl SecretBearer {
         let now = clock::now_ms();
         let mut refreshed = false;
         for (store, slot) in self.managed_slots(store) {
-            if let Some(seen) = slot.claim_mismatch_refresh(now, store.policy()) {
+            // A secret past its time-to-live is being refreshed in the background: a credential
+            // the stale value refuses waits for that refresh (no new fetch) before its answer.
+            let seen = match slot.cached(now, false) {
+                Cached::Due(seen) => Some(seen),
+                _ => slot.claim_mismatch_refresh(now, store.policy()),
+            };
+            if let Some(seen) = seen {
                 store.refresh(&slot, seen).await;
                 refreshed = true;
             }
@@ -205,6 +211,11 @@ impl SecretBearer {
         let now = clock::now_ms();
         for (store, slot) in self.managed_slots(store) {
             if let Cached::Due(seen) = slot.cached(now, false) {
+                // Stale while revalidating: a secret already fetched keeps serving while its
+                // refresh runs, so a slow or unreachable store holds no request up.
+                if slot.has_secret() && store.refresh_in_background(&slot, seen) {
+                    continue;
+                }
                 store.refresh(&slot, seen).await;
             }
         }

@@ -16,7 +16,9 @@ use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 /// is seen at the next fetch (after the [`SecretStore`](crate::SecretStore)'s time-to-live).
 ///
 /// Files are read synchronously: mounted secrets live in memory (`tmpfs`), and the store reads
-/// each at most once per time-to-live.
+/// each only when its cache asks (first use, time-to-live, retry, refresh on mismatch). Only
+/// regular files of at most [`MAX_SECRET_LEN`](crate::MAX_SECRET_LEN) bytes (plus a line
+/// break) are read.
 #[derive(Clone, Debug)]
 pub struct FileManager {
     root: PathBuf,
@@ -71,7 +73,7 @@ impl FileManager {
                 "secret `{path}` is a link that leads out of the root"
             )));
         }
-        let bytes = std::fs::read(&resolved).map_err(failed)?;
+        let bytes = read_bounded(&resolved).map_err(failed)?;
         let mut value = String::from_utf8(bytes).map_err(|error| {
             let mut bytes = error.into_bytes();
             secrecy::zeroize::Zeroize::zeroize(&mut bytes);
@@ -88,6 +90,32 @@ impl FileManager {
         value.truncate(kept);
         Ok(value)
     }
+}
+
+/// Reads a regular file of at most a secret's size (plus a line break): a FIFO or a device
+/// would block the worker, and a huge file is no secret.
+fn read_bounded(file: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    const LIMIT: u64 = crate::MAX_SECRET_LEN as u64 + 2;
+    let metadata = std::fs::metadata(file)?;
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?
+        .take(LIMIT + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > LIMIT {
+        secrecy::zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "larger than a secret can be",
+        ));
+    }
+    Ok(bytes)
 }
 
 impl SecretManager for FileManager {

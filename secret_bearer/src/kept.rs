@@ -19,9 +19,10 @@ pub(crate) struct Source {
 enum Kept {
     /// Environment variables are read once: a process's environment does not change under it.
     Env(OnceLock<Result<Arc<Secret>, Error>>),
-    /// The store's cache entry for this source, remembered for the first store it is read
-    /// through, so that requests do not look it up by name.
-    Managed(OnceLock<(SecretStore, Arc<Slot>)>),
+    /// The store's cache entry for this source, remembered (by the store's id, which keeps
+    /// nothing alive) for the first store it is read through, so that requests do not look it
+    /// up by name.
+    Managed(OnceLock<(u64, Arc<Slot>)>),
 }
 
 /// What a source holds for a request.
@@ -93,8 +94,8 @@ impl Source {
                 source: self.source.clone(),
             })));
         };
-        let (first, slot) = remembered.get_or_init(|| (store.clone(), store.slot(&self.source)));
-        if !first.same(store) {
+        let (first, slot) = remembered.get_or_init(|| (store.id(), store.slot(&self.source)));
+        if *first != store.id() {
             return from_cache(store.slot(&self.source).cached(now.get(), stale_ok));
         }
         from_cache(slot.cached(now.get(), stale_ok))
@@ -118,8 +119,8 @@ impl Source {
         let Kept::Managed(remembered) = &self.kept else {
             return None;
         };
-        let (first, slot) = remembered.get_or_init(|| (store.clone(), store.slot(&self.source)));
-        Some(if first.same(store) {
+        let (first, slot) = remembered.get_or_init(|| (store.id(), store.slot(&self.source)));
+        Some(if *first == store.id() {
             Cow::Borrowed(slot)
         } else {
             Cow::Owned(store.slot(&self.source))

@@ -239,7 +239,7 @@ mod tests {
             "JSON key `keys.current` of secret `prod/api`"
         );
         assert!(keyed.validate("secret").is_ok());
-        for invalid in ["", "a\nb", "p#", "p#a..b", "p#.a"] {
+        for invalid in ["", "#a", "a\nb", "p#", "p#a..b", "p#.a"] {
             assert!(
                 SecretSource::manager(invalid).validate("secret").is_err(),
                 "{invalid:?}"

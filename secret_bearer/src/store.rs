@@ -31,10 +31,13 @@ use crate::{Error, SecretSource};
 ///
 /// Each source (a path, and a JSON key if any) is cached on its own, under the
 /// [`CachePolicy`]: fetched when first needed, with one fetch in flight however many requests
-/// wait for it; fetched again after the time-to-live; kept when a refresh fails (with a
-/// warning), so a store outage does not lock clients out; and fetched early when a credential
-/// fails to match a secret older than a minimum age, at most once per interval, so a rotation
-/// in the store is accepted without a restart and a flood of bad credentials cannot hammer it.
+/// wait for it; refreshed in the background after the time-to-live while the cached value
+/// keeps serving (a credential it refuses waits for the refresh); kept when a refresh fails
+/// (with a warning), so a store outage does not lock clients out; and fetched early when a
+/// credential fails to match a secret older than a minimum age, at most once per interval, so
+/// a rotation in the store is accepted without a restart and a flood of bad credentials cannot
+/// hammer it. Within a Tokio runtime (as in actix-web) each fetch is a task of its own, which a
+/// request that gives up does not cancel.
 #[derive(Clone)]
 pub struct SecretStore {
     inner: Arc<StoreInner>,
@@ -76,11 +79,6 @@ impl SecretStore {
         self.inner.id
     }
 
-    /// Whether two handles share one store (and so one cache).
-    pub(crate) fn same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
-    }
-
     /// The cache entry of a source, made on first use.
     pub(crate) fn slot(&self, source: &SecretSource) -> Arc<Slot> {
         let mut slots = self
@@ -95,29 +93,65 @@ impl SecretStore {
         )
     }
 
-    /// Fetches the slot's secret unless another caller did since `seen` was read; waits for a
-    /// fetch already in flight rather than starting a second one.
-    pub(crate) async fn refresh(&self, slot: &Slot, seen: Generation) {
-        let _in_flight = slot.fetching.lock().await;
-        if slot.read().generation != seen {
-            return;
-        }
-        let SecretSource::Manager { path, .. } = &slot.source else {
-            return;
-        };
-        let fetched = self.inner.manager.get_boxed(path).await;
-        let now = clock::now_ms();
-        let result = match fetched {
-            Ok(value) => {
-                let value = Zeroizing::new(value);
-                slot.source.accept_fetched(value.as_bytes())
+    /// Fetches the slot's secret unless another caller did since `seen` was read, and waits
+    /// for it; a fetch already in flight is waited for, not repeated.
+    ///
+    /// Within a Tokio runtime (actix-web's workers run one) the fetch is a task of its own, so
+    /// a request that gives up waiting (a client that disconnects) does not cancel it.
+    pub(crate) async fn refresh(&self, slot: &Arc<Slot>, seen: Generation) {
+        let fetch = self.fetch(Arc::clone(slot), seen);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                // A fetch that panicked or was cancelled leaves the slot as it was: the
+                // request goes on with whatever it holds.
+                let _ = runtime.spawn(fetch).await;
             }
-            Err(error) => Err(Error::Manager {
-                source: slot.source.clone(),
-                error,
-            }),
-        };
-        slot.store(result, now, &self.inner.policy);
+            Err(_) => fetch.await,
+        }
+    }
+
+    /// Starts a refresh without waiting for it, so requests go on with the stale secret; `false`
+    /// when there is no runtime to run it on (then the caller refreshes and waits).
+    pub(crate) fn refresh_in_background(&self, slot: &Arc<Slot>, seen: Generation) -> bool {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                drop(runtime.spawn(self.fetch(Arc::clone(slot), seen)));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The single flight: one fetch at a time per slot, and none if the slot has changed since
+    /// `seen` (someone else's fetch ended while this one waited for its turn).
+    fn fetch(
+        &self,
+        slot: Arc<Slot>,
+        seen: Generation,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let store = self.clone();
+        async move {
+            let _in_flight = slot.fetching.lock().await;
+            if slot.read().generation != seen {
+                return;
+            }
+            let SecretSource::Manager { path, .. } = &slot.source else {
+                return;
+            };
+            let fetched = store.inner.manager.get_boxed(path).await;
+            let now = clock::now_ms();
+            let result = match fetched {
+                Ok(value) => {
+                    let value = Zeroizing::new(value);
+                    slot.source.accept_fetched(value.as_bytes())
+                }
+                Err(error) => Err(Error::Manager {
+                    source: slot.source.clone(),
+                    error,
+                }),
+            };
+            slot.store(result, now, &store.inner.policy);
+        }
     }
 }
 
@@ -265,6 +299,11 @@ impl Slot {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether a secret was ever fetched: then a due refresh need not hold requests up.
+    pub(crate) fn has_secret(&self) -> bool {
+        self.published.load(Ordering::Acquire) != 0
+    }
+
     /// The current secret, its generation and when it is due, if it is not due at `now`:
     /// what a thread's view copies.
     pub(crate) fn snapshot(&self, now: u64) -> Option<(Generation, Arc<Secret>, u64)> {
@@ -300,29 +339,31 @@ impl Slot {
     /// Whether a credential that failed to match may refresh this slot now, without claiming
     /// the refresh.
     pub(crate) fn mismatch_refresh_allowed(&self, now: u64, policy: &CachePolicy) -> bool {
+        self.mismatch_claimable(now, policy).is_some()
+    }
+
+    /// The claim stamp to replace, when a mismatch may refresh now.
+    fn mismatch_claimable(&self, now: u64, policy: &CachePolicy) -> Option<u64> {
         let fetched_at = {
             let state = self.read();
-            if state.secret.is_none() {
-                return false;
-            }
+            state.secret.as_ref()?;
             state.fetched_at
         };
-        let last = self.mismatch_refreshed.load(Ordering::Relaxed);
-        now.saturating_sub(fetched_at) >= clock::millis(policy.mismatch_min_age)
-            && (last == 0 || now.saturating_sub(last) >= clock::millis(policy.mismatch_interval))
+        let last = self.mismatch_refreshed.load(Ordering::Acquire);
+        let allowed = now.saturating_sub(fetched_at) >= clock::millis(policy.mismatch_min_age)
+            && (last == 0 || now.saturating_sub(last) >= clock::millis(policy.mismatch_interval));
+        allowed.then_some(last)
     }
 
     /// Claims the right to refresh after a mismatch: of any number of concurrent callers, at
-    /// most one per interval gets the generation to refresh.
+    /// most one per interval gets the generation to refresh (the compare-exchange is against
+    /// the very stamp the check read, so two callers cannot both win).
     pub(crate) fn claim_mismatch_refresh(
         &self,
         now: u64,
         policy: &CachePolicy,
     ) -> Option<Generation> {
-        if !self.mismatch_refresh_allowed(now, policy) {
-            return None;
-        }
-        let last = self.mismatch_refreshed.load(Ordering::Relaxed);
+        let last = self.mismatch_claimable(now, policy)?;
         self.mismatch_refreshed
             .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
             .ok()

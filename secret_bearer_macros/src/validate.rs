@@ -107,11 +107,17 @@ fn one_of<'a>(
 fn check_value(setting: &Setting) -> syn::Result<()> {
     let value = setting.value.value();
     let problem = match setting.key {
-        Key::Env | Key::AltEnv | Key::Secret | Key::AltSecret if value.is_empty() => {
+        Key::Env | Key::AltEnv if value.is_empty() => {
             Some("the value is empty; name the environment variable that holds the secret")
+        }
+        Key::Secret | Key::AltSecret if value.is_empty() => {
+            Some("the value is empty; give the secret's path in the secret manager")
         }
         Key::Env | Key::AltEnv if value.contains(['=', '\0']) => {
             Some("an environment variable name cannot contain `=` or NUL")
+        }
+        Key::Secret | Key::AltSecret if value.starts_with('#') => {
+            Some("the secret's path is empty: write it before the `#` of the JSON key")
         }
         Key::Secret | Key::AltSecret if value.chars().any(char::is_control) => {
             Some("a secret's path cannot hold control characters")
@@ -213,6 +219,7 @@ mod tests {
     fn secret_paths_are_checked() {
         assert!(check(quote!(secret = "/p", alt_secret = "/q#a.b")).is_ok());
         assert!(error(quote!(secret = "")).contains("is empty"));
+        assert!(error(quote!(secret = "#key")).contains("path is empty"));
         assert!(error(quote!(secret = "/p\n")).contains("control characters"));
         assert!(error(quote!(env = "A", alt_secret = "/p#")).contains("JSON secret"));
         assert!(error(quote!(secret = "/p#a..b")).contains("JSON secret"));
