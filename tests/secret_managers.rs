@@ -112,6 +112,12 @@ async fn json_key() -> &'static str {
     "json"
 }
 
+#[get("/keyed")]
+#[secret_bearer(secret = "/keys#current", alt_secret = "/keys#previous")]
+async fn keyed() -> &'static str {
+    "keyed"
+}
+
 #[post("/echo")]
 #[secret_bearer(secret = "/primary")]
 async fn echo(body: web::Json<serde_json::Value>) -> HttpResponse {
@@ -131,6 +137,7 @@ macro_rules! app {
                 .service(single)
                 .service(mixed)
                 .service(json_key)
+                .service(keyed)
                 .service(echo),
         )
         .await
@@ -446,4 +453,49 @@ async fn the_middleware_reads_secrets_through_the_bound_store() {
         assert_eq!(got, expected);
     }
     assert_eq!(manager.fetches("/primary"), 1);
+}
+
+#[actix_web::test]
+async fn json_keys_of_one_path_share_its_fetches_and_rotate_together() {
+    let logs = CapturedLogs::start();
+    let manager = Counting::new(&[("/keys", r#"{"current": "KEY-2", "previous": "KEY-1"}"#)])
+        .slow(Duration::from_millis(20));
+    let policy = CachePolicy::default().ttl(Duration::from_millis(100));
+    let app = app!(SecretStore::with_policy(manager.clone(), policy));
+    let requests = (0..100).map(|i| {
+        let credential = ["KEY-2", "KEY-1"][i % 2];
+        test::call_service(&app, get_request("/keyed", Some(credential)))
+    });
+    for response in join_all(requests).await {
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(manager.fetches("/keys"), 1, "one fetch for both keys");
+
+    // The store rotates; after the time-to-live the new document serves both keys.
+    manager.set("/keys", r#"{"current": "KEY-3", "previous": "KEY-2"}"#);
+    sleep(Duration::from_millis(150)).await;
+    let status = |key: &str| {
+        let request = test::call_service(&app, get_request("/keyed", Some(key)));
+        async move { request.await.status().as_u16() }
+    };
+    assert_eq!(
+        status("KEY-3").await,
+        200,
+        "waits for the refresh the stale value refuses"
+    );
+    assert_eq!(status("KEY-2").await, 200);
+    assert_eq!(status("KEY-1").await, 401);
+    assert_eq!(manager.fetches("/keys"), 2);
+
+    // A document that lost a key keeps that key's last good value, with a warning.
+    manager.set("/keys", r#"{"current": "KEY-4"}"#);
+    sleep(Duration::from_millis(150)).await;
+    assert_eq!(status("KEY-4").await, 200);
+    assert_eq!(status("KEY-2").await, 200);
+    let logged = logs.text();
+    assert!(
+        logged.contains("JSON key `previous` of secret `/keys`"),
+        "{logged}"
+    );
+    assert!(!logged.contains("KEY-"), "{logged}");
 }

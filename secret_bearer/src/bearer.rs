@@ -10,7 +10,7 @@ use crate::kept::{Failure, Lookup, Source};
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::response::Challenges;
 use crate::secret::{MAX_SECRET_LEN, Secret, ct_matches_either};
-use crate::store::{Cached, Slot};
+use crate::store::Slot;
 use crate::view;
 use crate::{Error, SecretSource, SecretStore};
 
@@ -127,10 +127,9 @@ impl SecretBearer {
         for (store, slot) in self.managed_slots(store) {
             // A secret past its time-to-live is being refreshed in the background: a credential
             // the stale value refuses waits for that refresh (no new fetch) before its answer.
-            let seen = match slot.cached(now, false) {
-                Cached::Due(seen) => Some(seen),
-                _ => slot.claim_mismatch_refresh(now, store.policy()),
-            };
+            let seen = slot
+                .due(now)
+                .or_else(|| slot.claim_mismatch_refresh(now, store.policy()));
             if let Some(seen) = seen {
                 store.refresh(&slot, seen).await;
                 refreshed = true;
@@ -210,7 +209,7 @@ impl SecretBearer {
     async fn fetch_due(&self, store: Option<&SecretStore>) {
         let now = clock::now_ms();
         for (store, slot) in self.managed_slots(store) {
-            if let Cached::Due(seen) = slot.cached(now, false) {
+            if let Some(seen) = slot.due(now) {
                 // Stale while revalidating: a secret already fetched keeps serving while its
                 // refresh runs, so a slow or unreachable store holds no request up.
                 if slot.has_secret() && store.refresh_in_background(&slot, seen) {

@@ -96,9 +96,10 @@ impl Source {
         };
         let (first, slot) = remembered.get_or_init(|| (store.id(), store.slot(&self.source)));
         if *first != store.id() {
-            return from_cache(store.slot(&self.source).cached(now.get(), stale_ok));
+            let slot = store.slot(&self.source);
+            return from_cache(slot.cached(&self.source, now.get(), stale_ok));
         }
-        from_cache(slot.cached(now.get(), stale_ok))
+        from_cache(slot.cached(&self.source, now.get(), stale_ok))
     }
 
     /// What a thread's view copies of this source: the secret, and for a secret in a manager
@@ -108,7 +109,7 @@ impl Source {
             Kept::Env(loaded) => Some(Copied::env(Arc::clone(loaded.get()?.as_ref().ok()?))),
             Kept::Managed(_) => {
                 let slot = self.slot(store)?.into_owned();
-                let (generation, secret, refresh_at) = slot.snapshot(now)?;
+                let (generation, secret, refresh_at) = slot.snapshot(&self.source, now)?;
                 Some(Copied::managed(slot, generation, secret, refresh_at))
             }
         }
@@ -132,6 +133,6 @@ fn from_cache(cached: Cached) -> Lookup<'static> {
     match cached {
         Cached::Secret(secret) => Lookup::Ready(Held::Shared(secret)),
         Cached::Failed(error) => Lookup::Failed(Failure::Found(Box::new(error))),
-        Cached::Due(_) => Lookup::Due,
+        Cached::Due => Lookup::Due,
     }
 }

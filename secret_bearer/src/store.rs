@@ -29,8 +29,8 @@ use crate::{Error, SecretSource};
 /// It may also be registered as `web::Data<SecretStore>`. A handler whose secret lives in a
 /// manager, with no store bound, answers 500 and logs the missing binding.
 ///
-/// Each source (a path, and a JSON key if any) is cached on its own, under the
-/// [`CachePolicy`]: fetched when first needed, with one fetch in flight however many requests
+/// Each path is cached on its own (the JSON keys of one path share its fetches, and come from
+/// one version of its document), under the [`CachePolicy`]: fetched when first needed, with one fetch in flight however many requests
 /// wait for it; refreshed in the background after the time-to-live while the cached value
 /// keeps serving (a credential it refuses waits for the refresh); kept when a refresh fails
 /// (with a warning), so a store outage does not lock clients out; and fetched early when a
@@ -48,7 +48,8 @@ struct StoreInner {
     id: u64,
     manager: Box<dyn DynSecretManager>,
     policy: CachePolicy,
-    slots: Mutex<HashMap<SecretSource, Arc<Slot>>>,
+    /// By path: sources that read one path (JSON keys of one document) share its fetches.
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
 }
 
 impl SecretStore {
@@ -79,8 +80,12 @@ impl SecretStore {
         self.inner.id
     }
 
-    /// The cache entry of a source, made on first use.
+    /// The cache entry of a source's path, made on first use.
     pub(crate) fn slot(&self, source: &SecretSource) -> Arc<Slot> {
+        let path = match source {
+            SecretSource::Manager { path, .. } => path.as_ref(),
+            SecretSource::Env(name) => name.as_ref(),
+        };
         let mut slots = self
             .inner
             .slots
@@ -88,8 +93,8 @@ impl SecretStore {
             .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(
             slots
-                .entry(source.clone())
-                .or_insert_with(|| Arc::new(Slot::new(source.clone()))),
+                .entry(path.to_owned())
+                .or_insert_with(|| Arc::new(Slot::new(path.to_owned()))),
         )
     }
 
@@ -135,21 +140,14 @@ impl SecretStore {
             if slot.read().generation != seen {
                 return;
             }
-            let SecretSource::Manager { path, .. } = &slot.source else {
-                return;
-            };
-            let fetched = store.inner.manager.get_boxed(path).await;
+            let fetched = store.inner.manager.get_boxed(&slot.path).await;
             let now = clock::now_ms();
-            let result = match fetched {
-                Ok(value) => {
-                    let value = Zeroizing::new(value);
-                    slot.source.accept_fetched(value.as_bytes())
-                }
-                Err(error) => Err(Error::Manager {
-                    source: slot.source.clone(),
+            let result = fetched
+                .map(|value| Zeroizing::new(value.into_bytes()))
+                .map_err(|error| Error::Manager {
+                    source: SecretSource::manager(slot.path.clone()),
                     error,
-                }),
-            };
+                });
             slot.store(result, now, &store.inner.policy);
         }
     }
@@ -171,7 +169,7 @@ impl fmt::Debug for SecretStore {
 /// | [`ttl`](Self::ttl) | 5 minutes | a secret is fetched again this long after it was fetched |
 /// | [`retry_after`](Self::retry_after) | 10 seconds | after a failed fetch, the next one waits this long |
 /// | [`mismatch_min_age`](Self::mismatch_min_age) | 30 seconds | a credential that does not match a secret at least this old triggers a refresh |
-/// | [`mismatch_interval`](Self::mismatch_interval) | 30 seconds | at most one such refresh per source per this long |
+/// | [`mismatch_interval`](Self::mismatch_interval) | 30 seconds | at most one such refresh per path per this long |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct CachePolicy {
@@ -213,7 +211,7 @@ impl CachePolicy {
         self
     }
 
-    /// At most one refresh per source per this long is caused by credentials that do not match.
+    /// At most one refresh per path per this long is caused by credentials that do not match.
     pub fn mismatch_interval(mut self, interval: Duration) -> Self {
         self.mismatch_interval = interval;
         self
@@ -224,16 +222,17 @@ impl CachePolicy {
 /// it waited for has happened.
 pub(crate) type Generation = u64;
 
-/// The cache entry of one source.
+/// The cache entry of one path: the last document fetched, and the secrets sources take from
+/// it (the whole value, or a JSON key of it).
 ///
 /// Requests read it without taking a lock: `published` says whether a thread's view of the
 /// secret (see [`crate::view`]) is still current; only when it is not do they read `state`.
 pub(crate) struct Slot {
-    source: SecretSource,
+    path: String,
     state: RwLock<State>,
-    /// The generation whose secret `state` holds; 0 while it holds none.
+    /// The generation whose document `state` holds; 0 while it holds none.
     published: AtomicU64,
-    /// When the secret is due for a refresh ([`clock::now_ms`]); 0 until the first fetch.
+    /// When the document is due for a refresh ([`clock::now_ms`]); 0 until the first fetch.
     refresh_at: AtomicU64,
     /// Held while fetching: the single flight.
     fetching: tokio::sync::Mutex<()>,
@@ -243,10 +242,24 @@ pub(crate) struct Slot {
 }
 
 struct State {
-    secret: Option<Arc<Secret>>,
+    /// The last good value fetched, wiped when replaced or dropped.
+    document: Option<Zeroizing<Vec<u8>>>,
+    /// What each source reading this path takes from the document.
+    secrets: Vec<(SecretSource, Result<Arc<Secret>, Error>)>,
+    /// Why the last fetch failed, if it did.
     error: Option<Error>,
     fetched_at: u64,
     generation: Generation,
+}
+
+impl State {
+    /// The source's secret from the current document; `None` when it is not derived yet.
+    fn secret(&self, source: &SecretSource) -> Option<&Result<Arc<Secret>, Error>> {
+        self.secrets
+            .iter()
+            .find(|(known, _)| known == source)
+            .map(|(_, secret)| secret)
+    }
 }
 
 /// A secret to compare with, wherever it is kept.
@@ -275,15 +288,16 @@ pub(crate) enum Cached {
     /// The last fetch failed and there is nothing to fall back on.
     Failed(Error),
     /// A fetch is due: never fetched, or past its time-to-live or retry time.
-    Due(Generation),
+    Due,
 }
 
 impl Slot {
-    fn new(source: SecretSource) -> Self {
+    fn new(path: String) -> Self {
         Self {
-            source,
+            path,
             state: RwLock::new(State {
-                secret: None,
+                document: None,
+                secrets: Vec::new(),
                 error: None,
                 fetched_at: 0,
                 generation: 0,
@@ -299,40 +313,73 @@ impl Slot {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether a secret was ever fetched: then a due refresh need not hold requests up.
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a document was ever fetched: then a due refresh need not hold requests up.
     pub(crate) fn has_secret(&self) -> bool {
         self.published.load(Ordering::Acquire) != 0
     }
 
-    /// The current secret, its generation and when it is due, if it is not due at `now`:
-    /// what a thread's view copies.
-    pub(crate) fn snapshot(&self, now: u64) -> Option<(Generation, Arc<Secret>, u64)> {
-        let state = self.read();
-        let refresh_at = self.refresh_at.load(Ordering::Acquire);
-        let secret = state.secret.as_ref().filter(|_| now < refresh_at)?;
-        Some((state.generation, Arc::clone(secret), refresh_at))
+    /// The generation to refresh from, when the document is due at `now`.
+    pub(crate) fn due(&self, now: u64) -> Option<Generation> {
+        (now >= self.refresh_at.load(Ordering::Acquire)).then(|| self.read().generation)
     }
 
-    /// Whether the secret is still the one of `generation`: the lock-free question a thread
+    /// The source's secret from the current document, taken from it on first use.
+    fn secret(&self, source: &SecretSource) -> Option<Result<Arc<Secret>, Error>> {
+        if let Some(secret) = self.read().secret(source) {
+            return Some(secret.clone());
+        }
+        let mut state = self.write();
+        if state.secret(source).is_none() {
+            let secret = state.document.as_ref()?.as_slice();
+            let secret = source.accept_fetched(secret).map(Arc::new);
+            state.secrets.push((source.clone(), secret));
+        }
+        state.secret(source).cloned()
+    }
+
+    /// The source's current secret, its generation and when it is due, if it is not due at
+    /// `now`: what a thread's view copies.
+    pub(crate) fn snapshot(
+        &self,
+        source: &SecretSource,
+        now: u64,
+    ) -> Option<(Generation, Arc<Secret>, u64)> {
+        let secret = self.secret(source)?.ok()?;
+        let state = self.read();
+        let refresh_at = self.refresh_at.load(Ordering::Acquire);
+        // The secret must be the one of this generation's document.
+        let current = state
+            .secret(source)
+            .is_some_and(|kept| kept.as_ref().is_ok_and(|kept| Arc::ptr_eq(kept, &secret)));
+        (current && now < refresh_at).then(|| (state.generation, secret, refresh_at))
+    }
+
+    /// Whether the document is still the one of `generation`: the lock-free question a thread
     /// asks before trusting its view.
     #[inline]
     pub(crate) fn is_published(&self, generation: Generation) -> bool {
         self.published.load(Ordering::Acquire) == generation
     }
 
-    /// The slot's content at `now`. With `stale_ok`, after a fetch was attempted, a due slot
+    /// The source's secret at `now`. With `stale_ok`, after a fetch was attempted, a due slot
     /// answers with what it has instead of asking for another fetch.
-    pub(crate) fn cached(&self, now: u64, stale_ok: bool) -> Cached {
-        let state = self.read();
-        let fetched_once = state.generation > 0;
+    pub(crate) fn cached(&self, source: &SecretSource, now: u64, stale_ok: bool) -> Cached {
+        let (generation, error) = {
+            let state = self.read();
+            (state.generation, state.error.clone())
+        };
         let due = now >= self.refresh_at.load(Ordering::Acquire);
-        if due && !(stale_ok && fetched_once) {
-            return Cached::Due(state.generation);
+        if due && !(stale_ok && generation > 0) {
+            return Cached::Due;
         }
-        match (&state.secret, &state.error) {
-            (Some(secret), _) => Cached::Secret(Arc::clone(secret)),
-            (None, Some(error)) => Cached::Failed(error.clone()),
-            (None, None) => Cached::Due(state.generation),
+        match (self.secret(source), error) {
+            (Some(Ok(secret)), _) => Cached::Secret(secret),
+            (Some(Err(error)), _) | (None, Some(error)) => Cached::Failed(error),
+            (None, None) => Cached::Due,
         }
     }
 
@@ -346,7 +393,7 @@ impl Slot {
     fn mismatch_claimable(&self, now: u64, policy: &CachePolicy) -> Option<u64> {
         let fetched_at = {
             let state = self.read();
-            state.secret.as_ref()?;
+            state.document.as_ref()?;
             state.fetched_at
         };
         let last = self.mismatch_refreshed.load(Ordering::Acquire);
@@ -370,29 +417,42 @@ impl Slot {
             .map(|_| self.read().generation)
     }
 
-    fn store(&self, result: Result<Secret, Error>, now: u64, policy: &CachePolicy) {
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+    /// Keeps what a fetch brought. A source the new document cannot serve (a JSON key gone, a
+    /// value no header could carry) keeps its last good secret, as a failed fetch does.
+    fn store(&self, fetched: Result<Zeroizing<Vec<u8>>, Error>, now: u64, policy: &CachePolicy) {
+        let mut state = self.write();
         state.generation += 1;
-        let refresh_after = match result {
-            Ok(secret) => {
-                state.secret = Some(Arc::new(secret));
+        let refresh_after = match fetched {
+            Ok(document) => {
+                let secrets = std::mem::take(&mut state.secrets)
+                    .into_iter()
+                    .map(|(source, old)| {
+                        let new = source.accept_fetched(&document).map(Arc::new);
+                        let kept = match (new, old) {
+                            (Err(error), Ok(old)) => {
+                                warn_stale(&source, &error);
+                                Ok(old)
+                            }
+                            (new, _) => new,
+                        };
+                        (source, kept)
+                    })
+                    .collect();
+                state.secrets = secrets;
+                state.document = Some(document);
                 state.error = None;
                 state.fetched_at = now;
                 policy.ttl
             }
             Err(error) => {
-                if state.secret.is_some() {
-                    tracing::warn!(
-                        source = %self.source,
-                        %error,
-                        "secret_bearer: refreshing a secret failed; the last good value stays in use"
-                    );
+                if state.document.is_some() {
+                    warn_stale(&SecretSource::manager(self.path.clone()), &error);
                 }
                 state.error = Some(error);
                 policy.retry_after
             }
         };
-        let published = if state.secret.is_some() {
+        let published = if state.document.is_some() {
             state.generation
         } else {
             0
@@ -403,4 +463,12 @@ impl Slot {
             Ordering::Release,
         );
     }
+}
+
+fn warn_stale(source: &SecretSource, error: &Error) {
+    tracing::warn!(
+        %source,
+        %error,
+        "secret_bearer: refreshing a secret failed; the last good value stays in use"
+    );
 }
