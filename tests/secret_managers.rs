@@ -453,6 +453,7 @@ async fn the_middleware_reads_secrets_through_the_bound_store() {
         assert_eq!(got, expected);
     }
     assert_eq!(manager.fetches("/primary"), 1);
+    assert_eq!(manager.fetches("/alternate"), 1);
 }
 
 #[actix_web::test]

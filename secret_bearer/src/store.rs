@@ -472,3 +472,75 @@ fn warn_stale(source: &SecretSource, error: &Error) {
         "secret_bearer: refreshing a secret failed; the last good value stays in use"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(slot: &Slot, document: &str, now: u64) {
+        let document = Zeroizing::new(document.as_bytes().to_vec());
+        slot.store(Ok(document), now, &CachePolicy::default());
+    }
+
+    #[test]
+    fn of_concurrent_mismatches_one_claims_the_refresh() {
+        let slot = Arc::new(Slot::new("/p".to_owned()));
+        fetched(&slot, "SECRET", 1);
+        let policy = CachePolicy::default()
+            .mismatch_min_age(Duration::ZERO)
+            .mismatch_interval(Duration::from_secs(3600));
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let claims: usize = (0..8)
+            .map(|_| {
+                let (slot, barrier) = (Arc::clone(&slot), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    (0..1000)
+                        .filter(|_| slot.claim_mismatch_refresh(10, &policy).is_some())
+                        .count()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .sum();
+        assert_eq!(claims, 1);
+    }
+
+    #[test]
+    fn a_view_is_no_longer_current_once_another_thread_refreshed() {
+        let slot = Arc::new(Slot::new("/p".to_owned()));
+        let source = SecretSource::manager("/p");
+        fetched(&slot, "FIRST", 1);
+        let (generation, _, _) = slot.snapshot(&source, 2).unwrap();
+        assert!(slot.is_published(generation));
+        let other = Arc::clone(&slot);
+        std::thread::spawn(move || fetched(&other, "SECOND", 3))
+            .join()
+            .unwrap();
+        assert!(!slot.is_published(generation));
+        let (newer, secret, _) = slot.snapshot(&source, 4).unwrap();
+        assert!(slot.is_published(newer));
+        assert_eq!(secret.expose(), b"SECOND");
+    }
+
+    #[test]
+    fn after_a_failure_the_store_is_asked_again_once_retry_after_has_passed() {
+        let slot = Slot::new("/p".to_owned());
+        let source = SecretSource::manager("/p");
+        let policy = CachePolicy::default().retry_after(Duration::from_millis(100));
+        let failure = Error::Manager {
+            source: source.clone(),
+            error: crate::ManagerError::unavailable("down"),
+        };
+        slot.store(Err(failure.clone()), 1_000, &policy);
+        assert!(matches!(slot.cached(&source, 1_050, false), Cached::Failed(e) if e == failure));
+        assert!(slot.due(1_050).is_none());
+        assert!(slot.due(1_100).is_some(), "due again after retry_after");
+        fetched(&slot, "RECOVERED", 1_101);
+        assert!(matches!(
+            slot.cached(&source, 1_102, false),
+            Cached::Secret(_)
+        ));
+    }
+}
