@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::rt::System;
-use actix_web::{App, HttpRequest, Responder, get, test};
+use actix_web::{App, FromRequest, HttpRequest, Responder, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
-use secret_bearer::{ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer};
+use secret_bearer::{
+    Authenticated, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
+};
 use secret_bearer_workspace::hello_world;
 
 const PRIMARY: &str = "0123456789abcdef0123456789abcdef";
@@ -108,6 +110,38 @@ fn cached(c: &mut Criterion) {
     group.finish();
 }
 
+/// The extractor alone, as actix-web runs it, against the cheapest extractor there is.
+fn extractor(c: &mut Criterion) {
+    set_env();
+    let bearer = SecretBearer::builder()
+        .env("SB_BENCH_PRIMARY")
+        .alt_env("SB_BENCH_ALTERNATE")
+        .build()
+        .unwrap();
+    let req = test::TestRequest::get()
+        .insert_header((AUTHORIZATION, PRIMARY))
+        .app_data(bearer)
+        .to_http_request();
+    let mut group = c.benchmark_group("extract");
+    macro_rules! extract {
+        ($name:literal, $ty:ty) => {
+            group.bench_function($name, |b| {
+                b.iter(|| {
+                    let mut payload = actix_web::dev::Payload::None;
+                    let extract = pin!(<$ty as FromRequest>::from_request(&req, &mut payload));
+                    match extract.poll(&mut Context::from_waker(Waker::noop())) {
+                        Poll::Ready(extracted) => black_box(extracted).is_ok(),
+                        Poll::Pending => unreachable!("both extract at once"),
+                    }
+                })
+            });
+        };
+    }
+    extract!("http_request", HttpRequest);
+    extract!("authenticated", Authenticated);
+    group.finish();
+}
+
 #[get("/")]
 async fn open() -> impl Responder {
     hello_world()
@@ -169,5 +203,5 @@ fn request(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, check, cached, request);
+criterion_group!(benches, check, cached, extractor, request);
 criterion_main!(benches);
