@@ -11,11 +11,7 @@ use std::time::Duration;
 /// Milliseconds since an arbitrary, fixed start; never zero, so zero can mean "never".
 #[inline]
 pub(crate) fn now_ms() -> u64 {
-    monotonic()
-        .as_millis()
-        .try_into()
-        .unwrap_or(u64::MAX)
-        .max(1)
+    monotonic_ms().max(1)
 }
 
 /// The time of one check, read when first needed: a check whose secrets are all in
@@ -40,7 +36,7 @@ pub(crate) fn millis(duration: Duration) -> u64 {
 
 #[cfg(target_os = "linux")]
 #[inline]
-fn monotonic() -> Duration {
+fn monotonic_ms() -> u64 {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -48,23 +44,23 @@ fn monotonic() -> Duration {
     // SAFETY: `now` is a valid, writable `timespec`; the call writes only to it.
     let failed = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &raw mut now) } != 0;
     if failed {
-        return portable();
+        return portable_ms();
     }
-    Duration::new(
-        u64::try_from(now.tv_sec).unwrap_or(0),
-        u32::try_from(now.tv_nsec).unwrap_or(0),
-    )
+    // Plain integer arithmetic: this runs on every check of a cached secret.
+    let seconds = u64::try_from(now.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
+    seconds.saturating_mul(1000).saturating_add(nanos / 1_000_000)
 }
 
 #[cfg(not(target_os = "linux"))]
-fn monotonic() -> Duration {
-    portable()
+fn monotonic_ms() -> u64 {
+    portable_ms()
 }
 
-fn portable() -> Duration {
+fn portable_ms() -> u64 {
     static START: std::sync::LazyLock<std::time::Instant> =
         std::sync::LazyLock::new(std::time::Instant::now);
-    START.elapsed()
+    millis(START.elapsed())
 }
 
 #[cfg(test)]
