@@ -49,7 +49,9 @@ fn monotonic_ms() -> u64 {
     // Plain integer arithmetic: this runs on every check of a cached secret.
     let seconds = u64::try_from(now.tv_sec).unwrap_or(0);
     let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
-    seconds.saturating_mul(1000).saturating_add(nanos / 1_000_000)
+    seconds
+        .saturating_mul(1000)
+        .saturating_add(nanos / 1_000_000)
 }
 
 #[cfg(not(target_os = "linux"))]
