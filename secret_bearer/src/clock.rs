@@ -20,6 +20,11 @@ pub(crate) fn now_ms() -> u64 {
 pub(crate) struct Now(std::cell::Cell<u64>);
 
 impl Now {
+    /// A time already read.
+    pub(crate) fn at(now: u64) -> Self {
+        Self(std::cell::Cell::new(now))
+    }
+
     #[inline]
     pub(crate) fn get(&self) -> u64 {
         if self.0.get() == 0 {

@@ -79,26 +79,17 @@ impl Source {
     }
 
     fn lookup_further(&self, store: Option<&SecretStore>, now: &Now, stale_ok: bool) -> Lookup<'_> {
-        let remembered = match (&self.kept, &self.source) {
-            (Kept::Env(loaded), SecretSource::Env(name)) => {
-                return match loaded.get_or_init(|| self.source.load_env(name).map(Arc::new)) {
-                    Ok(secret) => Lookup::Ready(Held::Borrowed(secret)),
-                    Err(error) => Lookup::Failed(Failure::Kept(error)),
-                };
-            }
-            (Kept::Managed(remembered), _) => remembered,
-            (Kept::Env(_), _) => return Lookup::Due,
-        };
-        let Some(store) = store else {
+        if let Kept::Env(loaded) = &self.kept {
+            return match loaded.get_or_init(|| self.source.load().map(Arc::new)) {
+                Ok(secret) => Lookup::Ready(Held::Borrowed(secret)),
+                Err(error) => Lookup::Failed(Failure::Kept(error)),
+            };
+        }
+        let Some(slot) = store.and_then(|store| self.slot(store)) else {
             return Lookup::Failed(Failure::Found(Box::new(Error::NoSecretStore {
                 source: self.source.clone(),
             })));
         };
-        let (first, slot) = remembered.get_or_init(|| (store.id(), store.slot(&self.source)));
-        if *first != store.id() {
-            let slot = store.slot(&self.source);
-            return from_cache(slot.cached(&self.source, now.get(), stale_ok));
-        }
         from_cache(slot.cached(&self.source, now.get(), stale_ok))
     }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::rejection::{AuthError, AuthErrorKind};
 
@@ -125,10 +125,7 @@ impl RejectionHandler {
 
     /// The registered hook's response, or the default one.
     pub(crate) fn respond(req: &HttpRequest, error: &AuthError) -> HttpResponse {
-        let registered = req
-            .app_data::<Self>()
-            .or_else(|| req.app_data::<web::Data<Self>>().map(|data| data.get_ref()));
-        match registered {
+        match crate::actix::app_data::<Self>(req) {
             Some(handler) => (handler.respond)(req, error),
             None => error.default_response(),
         }

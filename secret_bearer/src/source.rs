@@ -29,26 +29,15 @@ pub enum SecretSource {
 impl SecretSource {
     /// A manager source from the attribute's spelling: `"path"`, or `"path#json.key"`.
     pub fn manager(spec: impl Into<Cow<'static, str>>) -> Self {
-        match spec.into() {
-            Cow::Borrowed(spec) => match spec.split_once('#') {
-                Some((path, key)) => Self::Manager {
-                    path: Cow::Borrowed(path),
-                    json_key: Some(Cow::Borrowed(key)),
-                },
-                None => Self::Manager {
-                    path: Cow::Borrowed(spec),
-                    json_key: None,
-                },
+        let spec = spec.into();
+        match spec.split_once('#') {
+            Some((path, key)) => Self::Manager {
+                path: Cow::Owned(path.to_owned()),
+                json_key: Some(Cow::Owned(key.to_owned())),
             },
-            Cow::Owned(spec) => match spec.split_once('#') {
-                Some((path, key)) => Self::Manager {
-                    path: Cow::Owned(path.to_owned()),
-                    json_key: Some(Cow::Owned(key.to_owned())),
-                },
-                None => Self::Manager {
-                    path: Cow::Owned(spec),
-                    json_key: None,
-                },
+            None => Self::Manager {
+                path: spec,
+                json_key: None,
             },
         }
     }
@@ -80,9 +69,15 @@ impl SecretSource {
         matches!(self, Self::Manager { .. })
     }
 
-    /// Reads an environment variable now. The error names this source, never what it holds.
-    pub(crate) fn load_env(&self, name: &str) -> Result<Secret, Error> {
-        let value = std::env::var_os(name).ok_or_else(|| Error::MissingSecret {
+    /// Reads the secret now, without a store: an environment variable can be, a secret in a
+    /// manager cannot. The error names this source, never what it holds.
+    pub(crate) fn load(&self) -> Result<Secret, Error> {
+        let Self::Env(name) = self else {
+            return Err(Error::NoSecretStore {
+                source: self.clone(),
+            });
+        };
+        let value = std::env::var_os(name.as_ref()).ok_or_else(|| Error::MissingSecret {
             source: self.clone(),
         })?;
         let value = Zeroizing::new(value.into_encoded_bytes());
@@ -210,7 +205,7 @@ mod tests {
         assert!(SecretSource::Env("".into()).validate("env").is_err());
         assert!(SecretSource::Env("A=B".into()).validate("env").is_err());
         let source = SecretSource::Env("SECRET_BEARER_UNIT_NEVER_SET".into());
-        let missing = source.load_env("SECRET_BEARER_UNIT_NEVER_SET");
+        let missing = source.load();
         assert_eq!(
             missing.unwrap_err().to_string(),
             "environment variable `SECRET_BEARER_UNIT_NEVER_SET` is not set"

@@ -8,12 +8,12 @@ use std::task::{Context, Poll, ready};
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use pin_project_lite::pin_project;
 
 use futures_util::future::LocalBoxFuture;
 
-use super::{Checked, authenticate, refusal};
+use super::{Checked, app_data, authenticate, refusal};
 use crate::rejection::AuthError;
 use crate::{Error, SecretBearer};
 
@@ -32,12 +32,7 @@ pub enum FromAppData {}
 
 impl BearerProvider for FromAppData {
     fn bearer(req: &HttpRequest) -> Result<&SecretBearer, Error> {
-        req.app_data::<SecretBearer>()
-            .or_else(|| {
-                req.app_data::<web::Data<SecretBearer>>()
-                    .map(|data| data.get_ref())
-            })
-            .ok_or(Error::NotRegistered)
+        app_data(req).ok_or(Error::NotRegistered)
     }
 }
 

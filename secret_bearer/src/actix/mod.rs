@@ -29,7 +29,7 @@ fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Chec
         Err(error) => return Checked::Now(Err(AuthError::fail_closed(error))),
     };
     let store = if bearer.needs_store() {
-        bound_store(req)
+        app_data::<SecretStore>(req)
     } else {
         None
     };
@@ -52,12 +52,11 @@ fn authorization(req: &HttpRequest) -> impl Iterator<Item = &[u8]> {
         .map(HeaderValue::as_bytes)
 }
 
-/// The [`SecretStore`] bound in the app data, as itself or as `web::Data`.
-fn bound_store(req: &HttpRequest) -> Option<&SecretStore> {
-    req.app_data::<SecretStore>().or_else(|| {
-        req.app_data::<web::Data<SecretStore>>()
-            .map(|data| data.get_ref())
-    })
+/// `T` registered in the app data, as itself or as `web::Data<T>`: every binding this crate
+/// reads is found both ways.
+pub(crate) fn app_data<T: 'static>(req: &HttpRequest) -> Option<&T> {
+    req.app_data::<T>()
+        .or_else(|| req.app_data::<web::Data<T>>().map(|data| data.get_ref()))
 }
 
 fn refusal(req: &HttpRequest, error: &AuthError) -> HttpResponse {
