@@ -1,6 +1,8 @@
 //! Helpers shared by this workspace's examples and tests (not published): clearskies' response
 //! envelope and the examples' start-up conventions.
 
+pub mod widgets_client;
+
 use std::io;
 
 use actix_web::{App, HttpResponse, HttpServer, web};

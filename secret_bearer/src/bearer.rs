@@ -193,6 +193,10 @@ impl SecretBearer {
         self.inner.managed
     }
 
+    pub(crate) fn primary(&self) -> &Source {
+        &self.inner.primary
+    }
+
     fn sources(&self) -> impl Iterator<Item = &Source> {
         std::iter::once(&self.inner.primary).chain(&self.inner.alternate)
     }

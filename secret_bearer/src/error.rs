@@ -41,7 +41,8 @@ pub enum Error {
         error: ManagerError,
     },
     /// The secret lives in a secret manager, but no [`SecretStore`](crate::SecretStore) is
-    /// bound where the request was handled (or given to the call).
+    /// bound where the request was handled (or given to the call, or, for a client method,
+    /// bound with [`client::bind_store`](crate::client::bind_store)).
     NoSecretStore {
         /// The secret that needed it.
         source: SecretSource,
@@ -67,7 +68,8 @@ impl fmt::Display for Error {
             Self::NoSecretStore { source } => write!(
                 f,
                 "{source} lives in a secret manager, but no `SecretStore` is bound: register \
-                 one with `App::app_data(SecretStore::new(manager))`"
+                 one with `App::app_data(SecretStore::new(manager))` (handlers) or \
+                 `secret_bearer::client::bind_store` (clients)"
             ),
             Self::NotRegistered => f.write_str(
                 "no `SecretBearer` in the app data: register one with `App::app_data(bearer)`",

@@ -87,6 +87,7 @@ mod view;
 mod constant_time_tests;
 
 pub mod actix;
+pub mod client;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 

@@ -8,14 +8,15 @@ pub use actix_web::HttpRequest;
 pub use crate::__document_handler as document_handler;
 pub use crate::__register_handler as register_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
+use crate::client::{self, Authorize};
 pub use crate::startup::RegisteredHandler;
 pub use crate::{Error, SecretBearer};
 pub use inventory;
 
-/// The bearer of one annotated handler, built on first use.
-pub struct HandlerBearer(LazyLock<Result<SecretBearer, Error>>);
+/// The bearer of one annotated handler or client function, built on first use.
+pub struct LazyBearer(LazyLock<Result<SecretBearer, Error>>);
 
-impl HandlerBearer {
+impl LazyBearer {
     /// `build` is the builder chain the attribute's keys spell.
     pub const fn new(build: fn() -> Result<SecretBearer, Error>) -> Self {
         Self(LazyLock::new(build))
@@ -38,4 +39,20 @@ impl<T: HandlerProvider> BearerProvider for T {
     fn bearer(_: &HttpRequest) -> Result<&SecretBearer, Error> {
         T::handler_bearer()
     }
+}
+
+/// What an annotated `async` client function runs first: its request authorized with the
+/// primary secret, read through the store [`client::bind_store`] bound.
+pub async fn authorize<R: Authorize>(bearer: &'static LazyBearer, request: R) -> Result<R, Error> {
+    let authorization = bearer
+        .get()?
+        .authorization_with(client::bound_store())
+        .await?;
+    Ok(request.authorize(&authorization))
+}
+
+/// [`authorize`] for a function that is not `async`: its secrets are environment variables
+/// (the attribute refuses a secret in a manager there).
+pub fn authorize_now<R: Authorize>(bearer: &'static LazyBearer, request: R) -> Result<R, Error> {
+    Ok(request.authorize(&bearer.get()?.authorization()?))
 }

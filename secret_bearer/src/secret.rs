@@ -53,7 +53,6 @@ impl Secret {
     }
 
     /// The secret's bytes, for sending it (clients); never for comparing it.
-    #[cfg_attr(not(test), allow(dead_code))] // Clients will send it; tests use it now.
     pub(crate) fn expose(&self) -> &[u8] {
         &self.padded.expose_secret()[..self.len]
     }

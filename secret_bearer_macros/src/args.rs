@@ -61,7 +61,7 @@ impl Key {
 }
 
 /// One `key = "value"` as written.
-#[derive(Debug)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct Setting {
     pub(crate) key: Key,
     /// The key as written (it may be the alias), for messages and error spans.

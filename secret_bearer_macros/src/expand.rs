@@ -6,18 +6,24 @@ use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::{FnArg, ItemFn, LitStr, parse_quote};
 
+use crate::item::Target;
 use crate::validate::Config;
-use crate::{args, item, validate};
+use crate::{args, client, item, validate};
 
 pub(crate) fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream {
-    let checked = item::handler(item.clone()).and_then(|function| {
-        let config = args::parse(args).and_then(validate::validate);
+    let checked = item::target(item.clone()).and_then(|target| {
+        let config = args::parse(args)
+            .and_then(validate::validate)
+            .and_then(|config| client::check(&target, config));
         config
-            .map(|config| (function, config))
+            .map(|config| (target, config))
             .map_err(|error| (error, item))
     });
     match checked {
-        Ok((function, config)) => protect(function, &config),
+        Ok((Target::Handler(function), config)) => protect(function, &config),
+        Ok((Target::Client { function, request }, config)) => {
+            client::authorize(function, request, &config)
+        }
         Err((error, item)) => {
             let error = error.to_compile_error();
             quote!(#item #error)
@@ -39,8 +45,8 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
                 &'static ::secret_bearer::__private::SecretBearer,
                 ::secret_bearer::__private::Error,
             > {
-                static BEARER: ::secret_bearer::__private::HandlerBearer =
-                    ::secret_bearer::__private::HandlerBearer::new(|| #build);
+                static BEARER: ::secret_bearer::__private::LazyBearer =
+                    ::secret_bearer::__private::LazyBearer::new(|| #build);
                 BEARER.get()
             }
         }
@@ -54,7 +60,7 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     let mut unpack = Vec::new();
     let mut temps = Vec::new();
     for (index, input) in function.sig.inputs.iter().enumerate() {
-        // `item::handler` refused receivers, so every input is typed.
+        // A function with a receiver is a client's (`item::target`), so every input is typed.
         let FnArg::Typed(input) = input else { continue };
         let temp = syn::Ident::new(&format!("__secret_bearer_arg{index}"), Span::mixed_site());
         let (attrs, pat, ty) = (&input.attrs, &input.pat, &input.ty);
@@ -103,7 +109,7 @@ fn documentation(function: &ItemFn, config: &Config) -> TokenStream {
 }
 
 /// The runtime builder chain the keys spell: the expansion holds no logic of its own.
-fn builder_chain(config: &Config) -> TokenStream {
+pub(crate) fn builder_chain(config: &Config) -> TokenStream {
     let mut chain = quote!(::secret_bearer::__private::SecretBearer::builder());
     // Each source key is also the builder method that sets it.
     for source in std::iter::once(&config.primary).chain(&config.alternate) {

@@ -1,19 +1,37 @@
-//! What the attribute may be put on: an `async fn` that actix-web can call as a handler.
+//! What the attribute may be put on: an `async fn` that actix-web can call as a handler, or a
+//! client function or method with one request to authorize.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemFn};
+use syn::{Attribute, FnArg, Item, ItemFn, TraitItemFn, Type};
 
 /// A refused item: the error, and the tokens to emit in its place (the item as written, less
 /// any repeated `#[secret_bearer]`, so the mistake is reported once).
 pub(crate) type Refused = (syn::Error, TokenStream);
 
-pub(crate) fn handler(item: TokenStream) -> Result<ItemFn, Refused> {
+/// What the attribute protects.
+pub(crate) enum Target {
+    /// An actix-web handler: incoming requests are checked.
+    Handler(ItemFn),
+    /// A client function or method: the input at `request` is authorized before the body runs.
+    Client { function: ItemFn, request: usize },
+}
+
+/// The types a client's request parameter may have, by their last path segment (with or
+/// without `&mut`): `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder`
+/// and `http::HeaderMap`. The runtime's `Authorize` trait decides which really are supported.
+const REQUEST_TYPES: [&str; 4] = ["RequestBuilder", "ClientRequest", "Builder", "HeaderMap"];
+
+/// The names of the request types, for messages.
+pub(crate) const REQUEST_TYPES_WRITTEN: &str = "`reqwest::RequestBuilder`, \
+    `awc::ClientRequest`, `http::request::Builder` or `http::HeaderMap`";
+
+pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
     let function = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Fn(function)) => function,
+        Ok(Item::Verbatim(_)) | Err(_) => return Err((unreadable(&item), item)),
         Ok(other) => return Err((not_a_function(&other), item)),
-        Err(_) => return Err((not_a_function_here(Span::call_site(), "this"), item)),
     };
     if let Some(again) = function.attrs.iter().find(|attr| is_secret_bearer(attr)) {
         let error = syn::Error::new_spanned(
@@ -24,22 +42,80 @@ pub(crate) fn handler(item: TokenStream) -> Result<ItemFn, Refused> {
         function.attrs.retain(|attr| !is_secret_bearer(attr));
         return Err((error, function.into_token_stream()));
     }
-    match handler_shape_error(&function) {
+    let requests: Vec<usize> = function
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, input)| is_request(input))
+        .map(|(index, _)| index)
+        .collect();
+    let error = match (requests.as_slice(), function.sig.receiver()) {
+        ([request], _) => match client_shape_error(&function) {
+            None => {
+                let request = *request;
+                return Ok(Target::Client { function, request });
+            }
+            error => error,
+        },
+        ([first, second, ..], _) => Some(syn::Error::new_spanned(
+            &function.sig.inputs[*second],
+            format_args!(
+                "`#[secret_bearer]` authorizes one request, and this is a second one (after \
+                 `{}`); split the function, or pass the other request's type by another name",
+                function.sig.inputs[*first].to_token_stream()
+            ),
+        )),
+        ([], Some(receiver)) => Some(syn::Error::new_spanned(
+            receiver,
+            format_args!(
+                "`#[secret_bearer]` on a method authorizes the request it is given, and this \
+                 method has no request: add a parameter of type {REQUEST_TYPES_WRITTEN}"
+            ),
+        )),
+        ([], None) => handler_shape_error(&function),
+    };
+    match error {
         Some(error) => Err((error, function.into_token_stream())),
-        None => Ok(function),
+        None => Ok(Target::Handler(function)),
     }
+}
+
+/// Whether an input is a request a client authorizes: a supported type, owned or `&mut`.
+fn is_request(input: &FnArg) -> bool {
+    let FnArg::Typed(input) = input else {
+        return false;
+    };
+    let mut ty = &*input.ty;
+    loop {
+        ty = match ty {
+            Type::Reference(reference) if reference.mutability.is_some() => &reference.elem,
+            Type::Paren(paren) => &paren.elem,
+            Type::Group(group) => &group.elem,
+            Type::Path(path) => {
+                return path.qself.is_none()
+                    && path.path.segments.last().is_some_and(|segment| {
+                        segment.arguments.is_none()
+                            && REQUEST_TYPES.iter().any(|name| segment.ident == name)
+                    });
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn client_shape_error(function: &ItemFn) -> Option<syn::Error> {
+    let sig = &function.sig;
+    sig.constness.as_ref().map(|constness| {
+        syn::Error::new(
+            constness.span,
+            "`#[secret_bearer]` reads a secret, which a `const fn` cannot do",
+        )
+    })
 }
 
 fn handler_shape_error(function: &ItemFn) -> Option<syn::Error> {
     let sig = &function.sig;
-    if let Some(receiver) = sig.receiver() {
-        return Some(syn::Error::new_spanned(
-            receiver,
-            "`#[secret_bearer]` on a method authenticates outgoing client requests, which this \
-             version of secret_bearer does not support yet; on an actix-web handler, use a free \
-             `async fn`",
-        ));
-    }
     if let Some(cfg) = conditional_parameter(sig) {
         return Some(syn::Error::new_spanned(
             cfg,
@@ -66,7 +142,9 @@ fn handler_shape_error(function: &ItemFn) -> Option<syn::Error> {
     } else if sig.asyncness.is_none() {
         (
             sig.fn_token.span,
-            "`#[secret_bearer]` needs an `async fn`: actix-web handlers are async",
+            "`#[secret_bearer]` needs an `async fn` on an actix-web handler (on a client \
+             function, it authorizes a parameter of type `reqwest::RequestBuilder`, \
+             `awc::ClientRequest`, `http::request::Builder` or `http::HeaderMap`)",
         )
     } else if let Some(variadic) = &sig.variadic {
         (variadic.span(), "an actix-web handler cannot be variadic")
@@ -116,8 +194,27 @@ fn not_a_function(item: &Item) -> syn::Error {
 fn not_a_function_here(span: Span, noun: &str) -> syn::Error {
     syn::Error::new(
         span,
-        format_args!("`#[secret_bearer]` goes on an `async fn` actix-web handler, not on {noun}"),
+        format_args!(
+            "`#[secret_bearer]` goes on an `async fn` actix-web handler or on a client \
+             function, not on {noun}"
+        ),
     )
+}
+
+/// What `Item` cannot read: a trait method without a body is the one case worth naming.
+fn unreadable(item: &TokenStream) -> syn::Error {
+    match syn::parse2::<TraitItemFn>(item.clone()) {
+        Ok(TraitItemFn {
+            default: None,
+            semi_token: Some(semi),
+            ..
+        }) => syn::Error::new(
+            semi.span,
+            "`#[secret_bearer]` authorizes the request in the method's body, and this trait \
+             method has none: give it a default body that sends the request",
+        ),
+        _ => not_a_function_here(Span::call_site(), "this"),
+    }
 }
 
 #[cfg(test)]
@@ -127,19 +224,77 @@ mod tests {
     use super::*;
 
     fn refusal(item: TokenStream) -> (String, String) {
-        let (error, emitted) = handler(item).unwrap_err();
+        let (error, emitted) = target(item).err().unwrap();
         (error.to_string(), emitted.to_string())
+    }
+
+    fn client_request(item: TokenStream) -> usize {
+        match target(item) {
+            Ok(Target::Client { request, .. }) => request,
+            _ => panic!("not a client"),
+        }
     }
 
     #[test]
     fn async_functions_are_accepted() {
-        let function = handler(quote!(
+        let Ok(Target::Handler(function)) = target(quote!(
             #[get("/")]
             pub async fn hello() -> String {
                 todo!()
             }
+        )) else {
+            panic!("not a handler")
+        };
+        assert_eq!(function.sig.ident, "hello");
+    }
+
+    #[test]
+    fn a_request_parameter_makes_a_client() {
+        assert_eq!(
+            client_request(quote!(
+                async fn list(&self, url: &str, request: reqwest::RequestBuilder) {}
+            )),
+            2
+        );
+        assert_eq!(
+            client_request(quote!(
+                fn headers(headers: &mut http::HeaderMap) {}
+            )),
+            0
+        );
+        assert_eq!(
+            client_request(quote!(
+                fn build(request: http::request::Builder, request2: &http::HeaderMap) {}
+            )),
+            0,
+            "a shared reference cannot be authorized"
+        );
+    }
+
+    #[test]
+    fn client_mistakes_are_refused() {
+        let (error, _) = refusal(quote!(
+            async fn send(&self) {}
         ));
-        assert_eq!(function.unwrap().sig.ident, "hello");
+        assert!(error.contains("has no request"), "{error}");
+        let (error, _) = refusal(quote!(
+            async fn send(a: ClientRequest, b: ClientRequest) {}
+        ));
+        assert!(
+            error.contains("a second one (after `a : ClientRequest`)"),
+            "{error}"
+        );
+        let (error, _) = refusal(quote!(
+            fn send(&self, request: RequestBuilder);
+        ));
+        assert!(
+            error.contains("has none: give it a default body"),
+            "{error}"
+        );
+        let (error, _) = refusal(quote!(
+            const fn send(request: RequestBuilder) {}
+        ));
+        assert!(error.contains("`const fn`"), "{error}");
     }
 
     #[test]
@@ -177,13 +332,6 @@ mod tests {
             ))
             .0
             .contains("`unsafe fn`")
-        );
-        assert!(
-            refusal(quote!(
-                async fn send(&self) {}
-            ))
-            .0
-            .contains("client requests")
         );
     }
 

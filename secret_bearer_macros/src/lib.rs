@@ -2,13 +2,15 @@
 //! it and holds everything it expands to: this crate only reads the attribute, checks it, and
 //! writes calls into `::secret_bearer::__private`.
 //!
-//! Parsing (`args`), checking (`validate`, `item`) and writing (`expand`) are separate steps;
+//! Parsing (`args`), checking (`validate`, `item`) and writing (`expand` for handlers,
+//! `client` for client functions) are separate steps;
 //! any error returns the annotated item unchanged beside one `compile_error!`, so one mistake
 //! gives one error.
 
 use proc_macro::TokenStream;
 
 mod args;
+mod client;
 mod expand;
 mod item;
 mod validate;

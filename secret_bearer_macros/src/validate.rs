@@ -9,7 +9,7 @@ use syn::LitStr;
 use crate::args::{Key, Setting};
 
 /// A checked attribute: what the expansion passes to the runtime builder.
-#[derive(Debug)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct Config {
     pub(crate) primary: Source,
     pub(crate) alternate: Option<Source>,
@@ -19,9 +19,11 @@ pub(crate) struct Config {
 
 /// A secret's source: its key (`env`, `secret`, `alt_env` or `alt_secret`, which is also the
 /// runtime builder's method) and its value.
-#[derive(Debug)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct Source {
     pub(crate) key: Key,
+    /// The key as written, for error spans.
+    pub(crate) written: syn::Ident,
     pub(crate) value: LitStr,
 }
 
@@ -29,8 +31,14 @@ impl Source {
     fn of(setting: &Setting) -> Self {
         Self {
             key: setting.key,
+            written: setting.written.clone(),
             value: setting.value.clone(),
         }
+    }
+
+    /// Whether the secret lives in a secret manager (so it is read asynchronously).
+    pub(crate) fn is_managed(&self) -> bool {
+        matches!(self.key, Key::Secret | Key::AltSecret)
     }
 }
 

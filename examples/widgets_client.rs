@@ -1,0 +1,38 @@
+//! The reference's widgets client: creates Thinga and Mabob through the widgets API, lists
+//! the widgets, and prints them in clearskies' envelope. Every request carries `MY_SECRET`
+//! (default `SUPERSECRET`), attached by `#[secret_bearer(env = "MY_SECRET")]` on the client
+//! trait's `send` method (see `src/widgets_client.rs`).
+//!
+//! ```text
+//! cargo run --example widgets_server &
+//! cargo run --example widgets_client
+//! ```
+//!
+//! `BASE_URL` (default `http://localhost:8080`) says where the API is.
+
+use std::error::Error;
+use std::process::ExitCode;
+
+use secret_bearer_workspace::seed_env;
+use secret_bearer_workspace::widgets_client::{Envelope, WidgetsClient, api_demo};
+
+fn main() -> ExitCode {
+    seed_env(&[("MY_SECRET", "SUPERSECRET")]);
+    match run() {
+        Ok(printed) => {
+            println!("{printed}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<String, Box<dyn Error>> {
+    let base_url = std::env::var("BASE_URL").unwrap_or_else(|_| "http://localhost:8080".to_owned());
+    let client = WidgetsClient::new(base_url);
+    let widgets = actix_web::rt::System::new().block_on(async { api_demo(&client).await })?;
+    Ok(serde_json::to_string_pretty(&Envelope::success(widgets))?)
+}

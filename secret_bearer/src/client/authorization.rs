@@ -1,0 +1,138 @@
+//! The header value a bearer sends, how it is read, and the trait that attaches it.
+
+use std::fmt;
+
+use secrecy::zeroize::Zeroizing;
+
+use crate::clock;
+use crate::manager::ManagerError;
+use crate::secret::Secret;
+use crate::store::Cached;
+use crate::{Error, SecretBearer, SecretStore};
+
+/// An `Authorization` header value: the bearer's prefix and its primary secret.
+///
+/// It holds the secret, so it is redacted in `Debug` and wiped when dropped; get one for each
+/// request rather than keeping it. (The clients' own header types, which it becomes when
+/// attached, cannot be wiped: they are marked sensitive instead.)
+pub struct Authorization {
+    value: Zeroizing<Vec<u8>>,
+}
+
+impl Authorization {
+    fn new(prefix: &str, secret: &Secret) -> Self {
+        let mut value = Zeroizing::new(Vec::with_capacity(prefix.len() + secret.expose().len()));
+        value.extend_from_slice(prefix.as_bytes());
+        value.extend_from_slice(secret.expose());
+        Self { value }
+    }
+
+    /// The header value's bytes, which contain the secret: for attaching it to a request type
+    /// [`Authorize`] does not cover. It is always a valid header value (the prefix is printable
+    /// ASCII, and a secret with a byte no header can carry is refused when read).
+    pub fn expose_value(&self) -> &[u8] {
+        &self.value
+    }
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Authorization([REDACTED])")
+    }
+}
+
+/// A request (or its headers) that an [`Authorization`] can be attached to.
+///
+/// Implemented, each behind the cargo feature of its crate, for `reqwest::RequestBuilder`,
+/// `awc::ClientRequest`, `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a request `secret_bearer` can authorize",
+    note = "supported: `reqwest::RequestBuilder` (feature `reqwest`), `awc::ClientRequest` (feature `awc`), `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap` (feature `http`)"
+)]
+pub trait Authorize: Sized {
+    /// Sets `Authorization`, replacing any value already set, and marks it sensitive.
+    #[must_use]
+    fn authorize(self, authorization: &Authorization) -> Self;
+}
+
+/// Builds a client crate's header value, marked sensitive; `None` cannot happen for an
+/// [`Authorization`] (see [`Authorization::expose_value`]) but is handled, never unwrapped.
+#[cfg(any(feature = "http", feature = "awc", feature = "reqwest"))]
+macro_rules! sensitive_value {
+    ($header_value:ty, $authorization:expr) => {
+        <$header_value>::from_bytes($authorization.expose_value())
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            })
+    };
+}
+#[cfg(any(feature = "http", feature = "awc", feature = "reqwest"))]
+pub(crate) use sensitive_value;
+
+impl SecretBearer {
+    /// The header value to send: the prefix and the primary secret, read now from its
+    /// environment variable.
+    ///
+    /// A secret that lives in a secret manager answers [`Error::NoSecretStore`] here: use
+    /// [`SecretBearer::authorization_with`].
+    pub fn authorization(&self) -> Result<Authorization, Error> {
+        let secret = self.primary().source.load()?;
+        Ok(Authorization::new(self.prefix(), &secret))
+    }
+
+    /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
+    /// is read through `store`'s cache (fetched first when due).
+    ///
+    /// Within [`retry_on_401`](crate::client::retry_on_401)'s second attempt, the secret is
+    /// read again first: fetched anew from the manager, within the cache's limits on refreshes
+    /// after a mismatch.
+    pub async fn authorization_with(
+        &self,
+        store: Option<&SecretStore>,
+    ) -> Result<Authorization, Error> {
+        self.authorization_rereading(store, super::retry::rereading())
+            .await
+    }
+
+    /// With `reread`, after the server refused the last value, a secret in a manager is
+    /// fetched again if the cache's mismatch rules allow it (an environment variable is read
+    /// afresh every time anyway).
+    pub(crate) async fn authorization_rereading(
+        &self,
+        store: Option<&SecretStore>,
+        reread: bool,
+    ) -> Result<Authorization, Error> {
+        let source = self.primary();
+        // An environment variable has no cache entry; a manager's secret without a store
+        // answers `NoSecretStore` from there too.
+        let Some((store, slot)) = store.and_then(|store| Some((store, source.slot(store)?))) else {
+            return self.authorization();
+        };
+        let now = clock::now_ms();
+        let seen = slot.due(now).or_else(|| {
+            reread
+                .then(|| slot.claim_mismatch_refresh(now, store.policy()))
+                .flatten()
+        });
+        if let Some(seen) = seen {
+            // A secret past its time-to-live keeps serving while it is refreshed, as for
+            // handlers; a reread, or a first fetch, waits for the store.
+            let in_background =
+                !reread && slot.has_secret() && store.refresh_in_background(&slot, seen);
+            if !in_background {
+                store.refresh(&slot, seen).await;
+            }
+        }
+        match slot.cached(&source.source, clock::now_ms(), true) {
+            Cached::Secret(secret) => Ok(Authorization::new(self.prefix(), &secret)),
+            Cached::Failed(error) => Err(error),
+            // The fetch did not end (its task panicked, or the runtime is shutting down).
+            Cached::Due => Err(Error::Manager {
+                source: source.source.clone(),
+                error: ManagerError::unavailable("the fetch did not finish"),
+            }),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `http` (feature `http`): authorizing `http::request::Builder` and `http::HeaderMap`, for
+//! clients built on the `http` crate's types (hyper, tower, and their kin).
+
+use ::http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use ::http::{Response, StatusCode, request};
+
+use super::authorization::sensitive_value;
+use super::{Answer, Authorization, Authorize};
+
+impl Authorize for &mut HeaderMap {
+    fn authorize(self, authorization: &Authorization) -> Self {
+        match sensitive_value!(HeaderValue, authorization) {
+            Some(value) => self.insert(AUTHORIZATION, value),
+            None => self.remove(AUTHORIZATION),
+        };
+        self
+    }
+}
+
+impl Authorize for HeaderMap {
+    fn authorize(mut self, authorization: &Authorization) -> Self {
+        let _ = (&mut self).authorize(authorization);
+        self
+    }
+}
+
+impl Authorize for request::Builder {
+    fn authorize(mut self, authorization: &Authorization) -> Self {
+        // A builder that already failed has no headers; building it reports its error.
+        if let Some(headers) = self.headers_mut() {
+            let _ = headers.authorize(authorization);
+        }
+        self
+    }
+}
+
+impl<B> Answer for Response<B> {
+    fn is_unauthorized(&self) -> bool {
+        self.status() == StatusCode::UNAUTHORIZED
+    }
+}

@@ -1,0 +1,81 @@
+//! Outgoing requests: the `Authorization` header a [`SecretBearer`] sends, attached to the
+//! requests of common HTTP clients, and one retry after a 401.
+//!
+//! A client sends `Authorization: <prefix><primary secret>`; the alternate secret, which only
+//! widens what a server accepts during a rotation, is never sent. Each client is a cargo
+//! feature, so an application compiles only the one it uses:
+//!
+//! | feature | requests [`Authorize`] accepts | sending with a retry after a 401 |
+//! | --- | --- | --- |
+//! | `reqwest` | `reqwest::RequestBuilder` | [`reqwest::send`] |
+//! | `awc` | `awc::ClientRequest` | [`awc::send`] |
+//! | `http` | `http::request::Builder`, `http::HeaderMap`, `&mut http::HeaderMap` | |
+//!
+//! The header replaces any `Authorization` already set (it is never doubled) and is marked
+//! sensitive, so clients that log headers, and HTTP/2's header compression, leave it out.
+//!
+//! An environment variable is read afresh for every request, so a client follows a secret
+//! changed in its environment from its next request. A secret in a secret manager is read
+//! through a [`SecretStore`]'s cache: pass the store to the calls that take one, or, for
+//! `#[secret_bearer]` client methods, [`bind_store`] it once at start-up.
+
+#![cfg_attr(
+    feature = "http",
+    doc = r#"
+With the `http` feature:
+
+```
+use secret_bearer::SecretBearer;
+use secret_bearer::client::Authorize;
+
+# // SAFETY: a doc test with no other thread.
+# unsafe { std::env::set_var("MY_SECRET", "SUPERSECRET") };
+let bearer = SecretBearer::builder().env("MY_SECRET").prefix("Bearer ").build()?;
+let request = http::Request::builder()
+    .uri("https://api.example.com/widgets")
+    .header("authorization", "something else")
+    .authorize(&bearer.authorization()?)
+    .body(())
+    .expect("a valid request");
+assert_eq!(request.headers().get_all("authorization").iter().count(), 1);
+assert!(request.headers()["authorization"].is_sensitive());
+# Ok::<(), secret_bearer::Error>(())
+```
+"#
+)]
+
+mod authorization;
+#[cfg(feature = "http")]
+mod http;
+mod retry;
+
+#[cfg(feature = "awc")]
+pub mod awc;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
+
+use std::sync::OnceLock;
+
+pub use authorization::{Authorization, Authorize};
+pub use retry::{Answer, SendError, retry_on_401};
+
+#[cfg(doc)]
+use crate::SecretBearer;
+use crate::SecretStore;
+
+static BOUND: OnceLock<SecretStore> = OnceLock::new();
+
+/// Binds the store that `#[secret_bearer]` client methods read secret-manager secrets through,
+/// once for the process (handlers find theirs in the app data instead). A second binding is
+/// refused and handed back.
+///
+/// A client method whose secret lives in a manager, called before any store is bound, returns
+/// [`Error::NoSecretStore`](crate::Error::NoSecretStore) as its error.
+pub fn bind_store(store: SecretStore) -> Result<(), SecretStore> {
+    BOUND.set(store)
+}
+
+/// The store [`bind_store`] bound, if any.
+pub fn bound_store() -> Option<&'static SecretStore> {
+    BOUND.get()
+}

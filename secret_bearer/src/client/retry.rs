@@ -1,0 +1,111 @@
+//! One retry after a 401, with the secret read again first, as clearskies' API backend does:
+//! a server that rotated its secret tells a client so with a 401. A 403 is never retried: the
+//! server knew who called, and another secret would not change its mind.
+
+use std::fmt;
+
+use crate::Error;
+
+tokio::task_local! {
+    /// Set while a retry's second attempt runs: authorizations read their secret again.
+    static REREADING: ();
+}
+
+/// Whether the code running now is the second attempt of [`retry_on_401`].
+pub(crate) fn rereading() -> bool {
+    REREADING.try_with(|()| ()).is_ok()
+}
+
+/// What a request ended with, as far as a retry is concerned.
+///
+/// Implemented for the responses of each client feature (`reqwest::Response`,
+/// `awc::ClientResponse`, `http::Response`) and for a `Result` holding one (an error is not
+/// retried); implement it for your own answer types to retry them.
+pub trait Answer {
+    /// Whether the server answered 401 Unauthorized.
+    fn is_unauthorized(&self) -> bool;
+}
+
+impl<T: Answer, E> Answer for Result<T, E> {
+    fn is_unauthorized(&self) -> bool {
+        self.as_ref().is_ok_and(Answer::is_unauthorized)
+    }
+}
+
+/// Runs `attempt`, and once more if it ended with a 401, the second time reading each secret
+/// again before it is sent ([`SecretBearer::authorization_with`] and `#[secret_bearer]` client
+/// methods do). Whatever the second attempt ends with is the answer.
+///
+/// ```no_run
+/// # #[cfg(feature = "reqwest")] {
+/// use secret_bearer::client::retry_on_401;
+/// use secret_bearer::secret_bearer;
+///
+/// #[secret_bearer(env = "MY_SECRET")]
+/// async fn list(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Box<dyn std::error::Error>> {
+///     Ok(request.send().await?)
+/// }
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = reqwest::Client::new();
+/// let widgets = retry_on_401(|| list(client.get("http://localhost:8080/widgets"))).await?;
+/// # Ok(()) }
+/// # }
+/// ```
+///
+/// [`SecretBearer::authorization_with`]: crate::SecretBearer::authorization_with
+pub async fn retry_on_401<F, Fut>(mut attempt: F) -> Fut::Output
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output: Answer>,
+{
+    let first = attempt().await;
+    if !first.is_unauthorized() {
+        return first;
+    }
+    drop(first);
+    retrying();
+    REREADING.scope((), attempt()).await
+}
+
+/// The retry's one log event: a 401 is worth knowing about, the retry may hide it.
+pub(crate) fn retrying() {
+    tracing::info!(
+        "the server answered 401 Unauthorized: reading the secret again and retrying once"
+    );
+}
+
+/// Why sending through a client's `send` helper failed: the secret could not be read, or the
+/// client could not send.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SendError<E> {
+    /// The secret could not be read (it names its source, never its value).
+    Secret(Error),
+    /// The client failed to send the request or to read the answer's head.
+    Client(E),
+}
+
+impl<E: fmt::Display> fmt::Display for SendError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Secret(error) => write!(f, "cannot authorize the request: {error}"),
+            Self::Client(error) => write!(f, "cannot send the request: {error}"),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for SendError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Secret(error) => Some(error),
+            Self::Client(error) => Some(error),
+        }
+    }
+}
+
+impl<E> From<Error> for SendError<E> {
+    fn from(error: Error) -> Self {
+        Self::Secret(error)
+    }
+}

@@ -1,0 +1,124 @@
+//! Writing a client function: its request authorized through the runtime crate before the
+//! body runs, the secret read by a bearer built once for the function.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, ReturnType, parse_quote};
+
+use crate::expand::builder_chain;
+use crate::item::Target;
+use crate::validate::Config;
+
+/// The rules only a client function has: a primary secret in a manager is fetched, so the
+/// function must be async; `doc` documents handlers, and a client has nothing to document.
+pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
+    let Target::Client { function, .. } = target else {
+        return Ok(config);
+    };
+    if function.sig.asyncness.is_none() && config.primary.is_managed() {
+        return Err(syn::Error::new(
+            config.primary.written.span(),
+            "a secret in a secret manager is fetched asynchronously: make this client function \
+             an `async fn`, or read the secret from an environment variable with `env`",
+        ));
+    }
+    if let Some(doc) = &config.doc {
+        return Err(syn::Error::new(
+            doc.span(),
+            "`doc` names a handler's security scheme in OpenAPI documents; a client function \
+             has none to document: remove it",
+        ));
+    }
+    Ok(config)
+}
+
+pub(crate) fn authorize(mut function: ItemFn, request: usize, config: &Config) -> TokenStream {
+    let build = builder_chain(config);
+    let bearer = syn::Ident::new("__SECRET_BEARER", Span::mixed_site());
+    let Some(FnArg::Typed(input)) = function.sig.inputs.iter_mut().nth(request) else {
+        // `item::target` found a typed input at this index.
+        return function.into_token_stream();
+    };
+    // A mixed-site name: the body cannot see, or collide with, the parameter the request
+    // arrives in; it sees the request authorized, under the pattern it was written with.
+    let parameter = syn::Ident::new(
+        "__secret_bearer_request",
+        Span::mixed_site().located_at(input.ty.span()),
+    );
+    let pattern = std::mem::replace(&mut *input.pat, parse_quote!(#parameter));
+    // Errors point at what they are about: a request type no enabled feature supports at
+    // the type; an error type that cannot take `secret_bearer::Error` at the return type.
+    let call = if function.sig.asyncness.is_some() {
+        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(&#bearer, #parameter).await)
+    } else {
+        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize_now(&#bearer, #parameter))
+    };
+    let question_mark = match &function.sig.output {
+        ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> ?),
+        ReturnType::Default => quote_spanned!(function.sig.ident.span()=> ?),
+    };
+    let statements = &function.block.stmts;
+    *function.block = parse_quote!({
+        static #bearer: ::secret_bearer::__private::LazyBearer =
+            ::secret_bearer::__private::LazyBearer::new(|| #build);
+        let #pattern = #call #question_mark;
+        #(#statements)*
+    });
+    function.into_token_stream()
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::expand::secret_bearer;
+
+    #[test]
+    fn the_request_is_authorized_first_under_its_own_pattern() {
+        let expanded = secret_bearer(
+            quote!(env = "A", prefix = "Bearer "),
+            quote! {
+                #[inline]
+                pub(crate) async fn send<T: Into<String>>(&self, tag: T, mut request: reqwest::RequestBuilder) -> Result<(), E>
+                where T: Send { request.send().await?; Ok(()) }
+            },
+        );
+        let function: syn::ImplItemFn = syn::parse2(expanded).unwrap();
+        let text = quote!(#function).to_string();
+        assert!(text.starts_with("# [inline] pub (crate) async fn send < T : Into < String > > (& self , tag : T , __secret_bearer_request : reqwest :: RequestBuilder)"), "{text}");
+        assert!(text.contains("where T : Send"), "{text}");
+        assert!(
+            text.contains(
+                "static __SECRET_BEARER : :: secret_bearer :: __private :: LazyBearer = \
+                 :: secret_bearer :: __private :: LazyBearer :: new (| | :: secret_bearer :: \
+                 __private :: SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()) ;"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "let mut request = :: secret_bearer :: __private :: authorize (& __SECRET_BEARER , \
+                 __secret_bearer_request) . await ? ; request . send () . await ? ; Ok (()) }"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_function_that_is_not_async_authorizes_now() {
+        let expanded = secret_bearer(
+            quote!(env = "A"),
+            quote!(
+                fn sign(headers: &mut http::HeaderMap) -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+        )
+        .to_string();
+        assert!(
+            expanded.contains("let headers = :: secret_bearer :: __private :: authorize_now (& __SECRET_BEARER , __secret_bearer_request) ?"),
+            "{expanded}"
+        );
+    }
+}

@@ -1,0 +1,411 @@
+//! Outgoing requests: `#[secret_bearer]` on client functions and methods, the runtime calls
+//! without the macro, and the retry after a 401, against a recording server on loopback.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use secret_bearer::client::{self, Authorize, retry_on_401};
+use secret_bearer::{
+    CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
+};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// The secret the client functions below send; set once per test binary.
+const SECRET: &str = "client-s3cret";
+
+fn init_env() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: the standard library serialises its own environment accesses, and these tests
+    // call no C code that reads the environment concurrently.
+    ONCE.call_once(|| unsafe { std::env::set_var("SB_CLIENT_SECRET", SECRET) });
+}
+
+/// A server that records the `Authorization` values of every request and answers the
+/// statuses it is given in turn, then 200; with `accept`, it answers 401 to any other value.
+#[derive(Clone, Default)]
+struct Recorder {
+    seen: Arc<Mutex<Vec<Vec<String>>>>,
+    answers: Arc<Mutex<VecDeque<u16>>>,
+    accept: Option<&'static str>,
+}
+
+impl Recorder {
+    fn answering(statuses: &[u16]) -> Self {
+        let recorder = Self::default();
+        recorder.answers.lock().unwrap().extend(statuses);
+        recorder
+    }
+
+    fn seen(&self) -> Vec<Vec<String>> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    async fn record(req: HttpRequest, recorder: web::Data<Recorder>) -> HttpResponse {
+        let values: Vec<String> = req
+            .headers()
+            .get_all(AUTHORIZATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
+        let refused = recorder.accept.is_some_and(|accepted| values != [accepted]);
+        recorder.seen.lock().unwrap().push(values);
+        let scripted = recorder.answers.lock().unwrap().pop_front();
+        let status = match (scripted, refused) {
+            (Some(status), _) => status,
+            (None, true) => 401,
+            (None, false) => 200,
+        };
+        HttpResponse::build(StatusCode::from_u16(status).unwrap()).finish()
+    }
+
+    /// Serves on a free loopback port; answers the base URL and the handle that stops it.
+    fn start(&self) -> (String, ServerHandle) {
+        let recorder = web::Data::new(self.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(recorder.clone())
+                .default_service(web::to(Recorder::record))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let address = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        (format!("http://{address}"), handle)
+    }
+}
+
+#[secret_bearer(env = "SB_CLIENT_SECRET", prefix = "Bearer ")]
+async fn send_reqwest(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    Ok(request.send().await?)
+}
+
+#[secret_bearer(env = "SB_CLIENT_SECRET")]
+async fn send_awc(request: awc::ClientRequest) -> Result<u16, Failure> {
+    let response = request.send().await?;
+    Ok(response.status().as_u16())
+}
+
+#[secret_bearer(env = "SB_CLIENT_SECRET", prefix = "Bearer ")]
+fn build_reqwest(request: reqwest::RequestBuilder) -> Result<reqwest::Request, Failure> {
+    Ok(request.build()?)
+}
+
+#[secret_bearer(
+    env = "SB_CLIENT_SECRET",
+    alt_env = "SB_CLIENT_UNSET_ALTERNATE",
+    prefix = "Key "
+)]
+fn build_http(request: http::request::Builder) -> Result<http::Request<()>, Failure> {
+    Ok(request.body(())?)
+}
+
+#[secret_bearer(env = "SB_CLIENT_SECRET")]
+fn sign(headers: &mut http::HeaderMap) -> Result<usize, Error> {
+    Ok(headers.len())
+}
+
+#[secret_bearer(env = "SB_CLIENT_UNSET")]
+async fn send_unset(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    Ok(request.send().await?)
+}
+
+/// Methods, as the widgets client has them: a trait's default method and an inherent one.
+trait Api {
+    fn base(&self) -> &str;
+
+    #[secret_bearer(environment_key = "SB_CLIENT_SECRET", header_prefix = "Token ")]
+    async fn fetch(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+        Ok(request.send().await?)
+    }
+}
+
+struct Remote(String);
+
+impl Api for Remote {
+    fn base(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Remote {
+    #[secret_bearer(env = "SB_CLIENT_SECRET")]
+    pub async fn fetch_inherent<'a>(&'a self, request: awc::ClientRequest) -> Result<u16, Failure>
+    where
+        'a: 'a,
+    {
+        let _ = self.base();
+        Ok(request.send().await?.status().as_u16())
+    }
+}
+
+#[actix_web::test]
+async fn each_client_sends_one_authorization_replacing_the_callers() {
+    init_env();
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let http = reqwest::Client::new();
+    let response = send_reqwest(http.get(&base).header(AUTHORIZATION.as_str(), "stale"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let status = send_awc(
+        awc::Client::default()
+            .get(&base)
+            .insert_header((AUTHORIZATION, "stale")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let remote = Remote(base.clone());
+    remote.fetch(http.get(remote.base())).await.unwrap();
+    remote
+        .fetch_inherent(awc::Client::default().get(&base))
+        .await
+        .unwrap();
+    assert_eq!(
+        recorder.seen(),
+        [
+            vec![format!("Bearer {SECRET}")],
+            vec![SECRET.to_owned()],
+            vec![format!("Token {SECRET}")],
+            vec![SECRET.to_owned()],
+        ]
+    );
+    server.stop(true).await;
+}
+
+#[test]
+fn built_requests_carry_one_sensitive_header() {
+    init_env();
+    let request = build_reqwest(
+        reqwest::Client::new()
+            .get("http://localhost/")
+            .header(AUTHORIZATION.as_str(), "a")
+            .header(AUTHORIZATION.as_str(), "b"),
+    )
+    .unwrap();
+    let values: Vec<_> = request.headers().get_all("authorization").iter().collect();
+    assert_eq!(values, [format!("Bearer {SECRET}").as_str()]);
+    assert!(values[0].is_sensitive());
+
+    let request = build_http(http::Request::builder().header("authorization", "a")).unwrap();
+    let values: Vec<_> = request.headers().get_all("authorization").iter().collect();
+    assert_eq!(
+        values,
+        [format!("Key {SECRET}").as_str()],
+        "the alternate is never sent"
+    );
+    assert!(values[0].is_sensitive());
+
+    let mut headers = http::HeaderMap::new();
+    headers.append("authorization", http::HeaderValue::from_static("a"));
+    headers.append("authorization", http::HeaderValue::from_static("b"));
+    assert_eq!(sign(&mut headers).unwrap(), 1);
+    assert_eq!(headers["authorization"], SECRET);
+    assert!(headers["authorization"].is_sensitive());
+}
+
+#[test]
+fn without_the_macro_any_supported_request_is_authorized() {
+    init_env();
+    let bearer = SecretBearer::builder()
+        .env("SB_CLIENT_SECRET")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    let authorization = bearer.authorization().unwrap();
+    assert_eq!(format!("{authorization:?}"), "Authorization([REDACTED])");
+    assert_eq!(
+        authorization.expose_value(),
+        format!("Bearer {SECRET}").as_bytes()
+    );
+    let headers = http::HeaderMap::new().authorize(&authorization);
+    assert_eq!(
+        headers["authorization"],
+        format!("Bearer {SECRET}").as_str()
+    );
+    let request = awc::Client::default()
+        .get("http://localhost/")
+        .insert_header((AUTHORIZATION, "stale"))
+        .authorize(&authorization);
+    let values: Vec<_> = request.headers().get_all(AUTHORIZATION).collect();
+    assert_eq!(values.len(), 1);
+    assert!(values[0].is_sensitive());
+}
+
+#[actix_web::test]
+async fn a_secret_that_cannot_be_read_is_the_functions_error_and_nothing_is_sent() {
+    init_env();
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let error = send_unset(reqwest::Client::new().get(&base))
+        .await
+        .unwrap_err();
+    let error = error.downcast::<Error>().unwrap();
+    assert!(matches!(*error, Error::MissingSecret { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "environment variable `SB_CLIENT_UNSET` is not set"
+    );
+    let bearer = SecretBearer::builder()
+        .secret("/in/a/manager")
+        .build()
+        .unwrap();
+    let error = bearer.authorization_with(None).await.unwrap_err();
+    assert!(matches!(error, Error::NoSecretStore { .. }), "{error:?}");
+    assert!(recorder.seen().is_empty());
+    server.stop(true).await;
+}
+
+#[actix_web::test]
+async fn an_environment_secret_is_read_for_every_request() {
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let bearer = SecretBearer::builder()
+        .env("SB_CLIENT_CHANGING")
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    for value in ["first", "second"] {
+        // SAFETY: as in `init_env`; no other test reads this variable.
+        unsafe { std::env::set_var("SB_CLIENT_CHANGING", value) };
+        client::reqwest::send(&bearer, None, http.get(&base))
+            .await
+            .unwrap();
+    }
+    assert_eq!(recorder.seen(), [["first"], ["second"]]);
+    server.stop(true).await;
+}
+
+/// Statuses scripted for the server, the requests it then saw, and the last answer.
+async fn retried(statuses: &[u16]) -> (usize, u16) {
+    init_env();
+    let recorder = Recorder::answering(statuses);
+    let (base, server) = recorder.start();
+    let http = reqwest::Client::new();
+    let response = retry_on_401(|| send_reqwest(http.get(&base)))
+        .await
+        .unwrap();
+    server.stop(true).await;
+    (recorder.seen().len(), response.status().as_u16())
+}
+
+#[actix_web::test]
+async fn a_401_is_retried_once_and_a_403_never() {
+    assert_eq!(retried(&[]).await, (1, 200));
+    assert_eq!(retried(&[401]).await, (2, 200));
+    assert_eq!(retried(&[401, 401]).await, (2, 401), "once only");
+    assert_eq!(retried(&[403]).await, (1, 403));
+    assert_eq!(retried(&[500]).await, (1, 500));
+}
+
+#[actix_web::test]
+async fn the_send_helpers_retry_once_after_a_401() {
+    init_env();
+    let bearer = SecretBearer::builder()
+        .env("SB_CLIENT_SECRET")
+        .build()
+        .unwrap();
+    for (statuses, expected) in [
+        (&[401][..], (2, 200)),
+        (&[401, 401], (2, 401)),
+        (&[403], (1, 403)),
+    ] {
+        let recorder = Recorder::answering(statuses);
+        let (base, server) = recorder.start();
+        let request = reqwest::Client::new().post(&base).body("widget");
+        let response = client::reqwest::send(&bearer, None, request).await.unwrap();
+        assert_eq!(
+            (recorder.seen().len(), response.status().as_u16()),
+            expected
+        );
+        let recorder = Recorder::answering(statuses);
+        let (base, server2) = recorder.start();
+        let request = awc::Client::default().post(&base);
+        let response = client::awc::send(&bearer, None, request, "widget")
+            .await
+            .unwrap();
+        assert_eq!(
+            (recorder.seen().len(), response.status().as_u16()),
+            expected
+        );
+        assert!(
+            recorder.seen().iter().all(|values| values == &[SECRET]),
+            "{:?}",
+            recorder.seen()
+        );
+        server.stop(true).await;
+        server2.stop(true).await;
+    }
+}
+
+/// A secret manager whose one secret can be rotated, counting its fetches.
+#[derive(Clone, Default)]
+struct Rotating {
+    value: Arc<Mutex<&'static str>>,
+    fetches: Arc<AtomicUsize>,
+}
+
+impl SecretManager for Rotating {
+    async fn get(&self, _path: &str) -> Result<String, ManagerError> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        Ok(self.value.lock().unwrap().to_string())
+    }
+}
+
+#[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
+async fn send_managed(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    Ok(request.send().await?)
+}
+
+#[actix_web::test]
+async fn a_retry_reads_a_rotated_secret_from_the_bound_store() {
+    let manager = Rotating::default();
+    *manager.value.lock().unwrap() = "OLD";
+    let policy = CachePolicy::default()
+        .mismatch_min_age(std::time::Duration::ZERO)
+        .mismatch_interval(std::time::Duration::ZERO);
+    client::bind_store(SecretStore::with_policy(manager.clone(), policy)).unwrap();
+    let recorder = Recorder {
+        accept: Some("Bearer NEW"),
+        ..Recorder::default()
+    };
+    let (base, server) = recorder.start();
+    let http = reqwest::Client::new();
+
+    let refused = send_managed(http.get(&base)).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    *manager.value.lock().unwrap() = "NEW";
+    let again = send_managed(http.get(&base)).await.unwrap();
+    assert_eq!(
+        again.status(),
+        401,
+        "without a retry, the cached secret is sent"
+    );
+    assert_eq!(manager.fetches.load(Ordering::SeqCst), 1);
+
+    let accepted = retry_on_401(|| send_managed(http.get(&base)))
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(manager.fetches.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        recorder.seen(),
+        [
+            ["Bearer OLD"],
+            ["Bearer OLD"],
+            ["Bearer OLD"],
+            ["Bearer NEW"]
+        ]
+    );
+    server.stop(true).await;
+}
