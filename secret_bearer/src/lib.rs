@@ -50,6 +50,17 @@
 //! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data.
 //! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
 //!
+//! # Clients
+//!
+//! The same attribute on a client function or method (free, in an `impl` block, or a trait's
+//! method with a default body; sync or `async`) attaches `Authorization: <prefix><primary
+//! secret>` to the request it is given, before the body runs. The request is the one parameter
+//! whose type is `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder` or
+//! `http::HeaderMap` (owned or `&mut`), each behind the cargo feature of its crate. A secret
+//! that cannot be read is the function's error, through `From<secret_bearer::Error>`.
+//! [`client::retry_on_401`] retries a call once after a 401, reading the secret again first;
+//! the [`client`] module has the same without the macro.
+//!
 //! # OpenAPI
 //!
 //! With the `openapi` feature, [`openapi::document_handlers`] adds each annotated handler's
@@ -107,7 +118,8 @@ pub use source::SecretSource;
 pub use startup::{Unresolved, resolve_all};
 pub use store::{CachePolicy, SecretStore};
 
-/// Requires a valid `Authorization` header before an actix-web handler runs.
+/// Requires a valid `Authorization` header before an actix-web handler runs, or attaches one
+/// to a client's request.
 ///
 /// | key | clearskies alias | meaning |
 /// | --- | --- | --- |
@@ -128,6 +140,37 @@ pub use store::{CachePolicy, SecretStore};
 /// Attributes written below it see the rewritten parameter list, which implements `Debug` when
 /// the parameters do (so `#[tracing::instrument]` works there); put attributes that must see the
 /// original parameters above it. Mistakes are compile errors at the offending token.
+///
+/// # On a client
+///
+/// On a function or method that has one parameter of a request type (`reqwest::RequestBuilder`,
+/// `awc::ClientRequest`, `http::request::Builder`, `http::HeaderMap` or `&mut http::HeaderMap`,
+/// recognised by the type's name; the `reqwest`, `awc` and `http` features make them
+/// [`client::Authorize`]), the attribute authorizes that request before the body runs: the
+/// body sees it, under the same name, carrying `Authorization: <prefix><primary secret>`, which
+/// replaces any value it had and is marked sensitive. The alternate secret is never sent; `doc`
+/// does not apply. The function returns a `Result` whose error type implements
+/// `From<secret_bearer::Error>`: a secret that cannot be read is that error, and nothing is
+/// sent. An environment variable is read for every call; a secret in a manager is read through
+/// the store [`client::bind_store`] bound, and needs an `async fn`.
+///
+/// ```
+/// # #[cfg(feature = "http")] {
+/// use secret_bearer::secret_bearer;
+///
+/// #[secret_bearer(env = "MY_SECRET", prefix = "Bearer ")]
+/// fn request(builder: http::request::Builder) -> Result<http::Request<()>, Box<dyn std::error::Error>> {
+///     Ok(builder.uri("https://api.example.com/widgets").body(())?)
+/// }
+/// # }
+/// ```
+///
+/// Put it on the one method that sends, and wrap calls in [`client::retry_on_401`] to retry
+/// once after a 401 with the secret read again. A method with no request, two requests, a
+/// secret in a manager on a function that is not `async`, or a trait method without a body is
+/// a compile error.
+///
+/// # The handler's expansion
 ///
 /// The expansion adds a hidden type beside the handler and replaces the handler's parameters
 /// with one [`Authenticated`] parameter wrapping them, which it unpacks into the original
