@@ -395,6 +395,7 @@ fn strip_prefix_ignore_ascii_case<'a>(value: &'a [u8], prefix: &[u8]) -> Option<
 pub struct SecretBearerBuilder {
     primary: Option<SecretSource>,
     alternate: Option<SecretSource>,
+    rotating: bool,
     prefix: Cow<'static, str>,
     doc_name: Cow<'static, str>,
 }
@@ -404,6 +405,7 @@ impl Default for SecretBearerBuilder {
         Self {
             primary: None,
             alternate: None,
+            rotating: false,
             prefix: Cow::Borrowed(""),
             doc_name: Cow::Borrowed(DEFAULT_DOC_NAME),
         }
@@ -432,6 +434,20 @@ impl SecretBearerBuilder {
     /// the attribute).
     pub fn alt_secret(self, path: impl Into<Cow<'static, str>>) -> Self {
         self.alternate(SecretSource::manager(path))
+    }
+
+    /// The alternate secret is the primary's previous version in its secret manager
+    /// (`rotating` in the attribute): AWS Secrets Manager's `AWSPREVIOUS` beside `AWSCURRENT`,
+    /// a Vault KV v2 secret's version before its latest (see [`SecretManager::get_previous`]).
+    ///
+    /// A rotation done in the store is then accepted by every instance within the cache's
+    /// time-to-live (sooner on a mismatch), while clients that hold the old secret keep
+    /// working until the next rotation. It needs a primary `secret` and no other alternate.
+    ///
+    /// [`SecretManager::get_previous`]: crate::SecretManager::get_previous
+    pub fn rotating(mut self) -> Self {
+        self.rotating = true;
+        self
     }
 
     /// Where the primary secret comes from.
@@ -463,12 +479,26 @@ impl SecretBearerBuilder {
     /// Validates the settings. Secrets are not read yet: see [`SecretBearer::resolve`].
     pub fn build(self) -> Result<SecretBearer, Error> {
         let primary = self.primary.ok_or(Error::NoPrimarySource)?;
+        let alternate = match (self.rotating, self.alternate) {
+            (false, alternate) => alternate,
+            (true, Some(_)) => {
+                return Err(Error::InvalidSetting {
+                    setting: "rotating",
+                    reason: "`rotating` sets the alternate secret: remove the other alternate",
+                });
+            }
+            (true, None) => Some(primary.previous_version().ok_or(Error::InvalidSetting {
+                setting: "rotating",
+                reason: "`rotating` reads the primary secret's previous version, so the primary \
+                         must be a `secret` in a secret manager",
+            })?),
+        };
         primary.validate(if primary.is_managed() {
             "secret"
         } else {
             "env"
         })?;
-        if let Some(alternate) = &self.alternate {
+        if let Some(alternate) = &alternate {
             alternate.validate(if alternate.is_managed() {
                 "alt_secret"
             } else {
@@ -504,18 +534,15 @@ impl SecretBearerBuilder {
             });
         }
         static IDS: AtomicU64 = AtomicU64::new(1);
-        let managed = primary.is_managed()
-            || self
-                .alternate
-                .as_ref()
-                .is_some_and(SecretSource::is_managed);
+        let managed =
+            primary.is_managed() || alternate.as_ref().is_some_and(SecretSource::is_managed);
         Ok(SecretBearer {
             inner: Arc::new(Inner {
                 id: IDS.fetch_add(1, Ordering::Relaxed),
                 managed,
                 challenges: Challenges::for_prefix(&self.prefix),
                 primary: Source::new(primary),
-                alternate: self.alternate.map(Source::new),
+                alternate: alternate.map(Source::new),
                 prefix: self.prefix,
                 doc_name,
             }),

@@ -114,7 +114,7 @@ pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 pub use rejection::{AuthError, AuthErrorKind};
 pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
 pub use secret::MAX_SECRET_LEN;
-pub use source::SecretSource;
+pub use source::{SecretSource, SecretVersion};
 pub use startup::{Unresolved, resolve_all};
 pub use store::{CachePolicy, SecretStore};
 
@@ -129,9 +129,10 @@ pub use store::{CachePolicy, SecretStore};
 /// | `alt_secret` | `alternate_secret_key` | path of an alternate secret in the bound [`SecretManager`] |
 /// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied |
 /// | `doc` | `documentation_security_name` | security scheme name in OpenAPI documents (default `ApiKey`, `""` for none) |
+/// | `rotating` | | a flag, written alone: the alternate is the primary `secret`'s previous version in its store ([`SecretBearerBuilder::rotating`]) |
 ///
-/// One primary (`env` or `secret`) is required; the alternate (`alt_env` or `alt_secret`) is
-/// optional, and sources mix. A handler reading a secret manager needs a [`SecretStore`] in the
+/// One primary (`env` or `secret`) is required; the alternate (`alt_env`, `alt_secret` or
+/// `rotating`) is optional, and sources mix. A handler reading a secret manager needs a [`SecretStore`] in the
 /// app data; without one it answers 500.
 ///
 /// The handler must be a free `async fn` (the hidden type the expansion adds beside it cannot

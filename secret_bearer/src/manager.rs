@@ -6,6 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::SecretVersion;
+
 /// A store of secrets, read by path: what `secret = "..."` and `alt_secret = "..."` read
 /// through, once bound with a [`SecretStore`](crate::SecretStore).
 ///
@@ -33,22 +35,38 @@ use std::sync::Arc;
 pub trait SecretManager: Send + Sync + 'static {
     /// The secret stored at `path`.
     fn get(&self, path: &str) -> impl Future<Output = Result<String, ManagerError>> + Send;
+
+    /// The version of the secret at `path` before its current one, or the current one if it
+    /// has no version before it (so that accepting both accepts just it): the alternate secret
+    /// of a `rotating` bearer. For stores that keep versions (AWS Secrets Manager's
+    /// `AWSPREVIOUS`, a Vault KV v2 secret's previous version).
+    ///
+    /// The default answers an error: a store without versions cannot serve `rotating`.
+    fn get_previous(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<String, ManagerError>> + Send {
+        let _ = path;
+        std::future::ready(Err(ManagerError::new(
+            ManagerErrorKind::Invalid,
+            "this secret manager keeps no versions, so `rotating` cannot read a previous one",
+        )))
+    }
 }
 
 /// The object-safe form of [`SecretManager`], so that a store can hold any manager.
 pub(crate) trait DynSecretManager: Send + Sync + 'static {
-    fn get_boxed<'a>(
-        &'a self,
-        path: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<String, ManagerError>> + Send + 'a>>;
+    fn get_boxed<'a>(&'a self, path: &'a str, version: SecretVersion) -> Fetching<'a>;
 }
 
+type Fetching<'a> = Pin<Box<dyn Future<Output = Result<String, ManagerError>> + Send + 'a>>;
+
 impl<M: SecretManager> DynSecretManager for M {
-    fn get_boxed<'a>(
-        &'a self,
-        path: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<String, ManagerError>> + Send + 'a>> {
-        Box::pin(self.get(path))
+    fn get_boxed<'a>(&'a self, path: &'a str, version: SecretVersion) -> Fetching<'a> {
+        match version {
+            SecretVersion::Current => Box::pin(self.get(path)),
+            SecretVersion::Previous => Box::pin(self.get_previous(path)),
+        }
     }
 }
 

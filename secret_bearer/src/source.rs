@@ -23,7 +23,22 @@ pub enum SecretSource {
         path: Cow<'static, str>,
         /// The dotted path of the secret in the stored JSON object, if any.
         json_key: Option<Cow<'static, str>>,
+        /// Which version: the current one, or (for `rotating`) the one before it.
+        version: SecretVersion,
     },
+}
+
+/// Which version of a secret in a manager a source reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecretVersion {
+    /// The current version: what [`SecretManager::get`](crate::SecretManager::get) answers.
+    #[default]
+    Current,
+    /// The version before the current one, or the current one if there is none before it:
+    /// what [`SecretManager::get_previous`](crate::SecretManager::get_previous) answers. It
+    /// serves as the alternate secret of a `rotating` bearer.
+    Previous,
 }
 
 impl SecretSource {
@@ -34,11 +49,30 @@ impl SecretSource {
             Some((path, key)) => Self::Manager {
                 path: Cow::Owned(path.to_owned()),
                 json_key: Some(Cow::Owned(key.to_owned())),
+                version: SecretVersion::Current,
             },
             None => Self::Manager {
                 path: spec,
                 json_key: None,
+                version: SecretVersion::Current,
             },
+        }
+    }
+
+    /// The previous version of the current version of a secret in a manager; `None` for any
+    /// other source.
+    pub fn previous_version(&self) -> Option<Self> {
+        match self {
+            Self::Manager {
+                path,
+                json_key,
+                version: SecretVersion::Current,
+            } => Some(Self::Manager {
+                path: path.clone(),
+                json_key: json_key.clone(),
+                version: SecretVersion::Previous,
+            }),
+            _ => None,
         }
     }
 
@@ -118,12 +152,17 @@ impl fmt::Display for SecretSource {
             Self::Env(name) => write!(f, "environment variable `{name}`"),
             Self::Manager {
                 path,
-                json_key: None,
-            } => write!(f, "secret `{path}`"),
-            Self::Manager {
-                path,
-                json_key: Some(key),
-            } => write!(f, "JSON key `{key}` of secret `{path}`"),
+                json_key,
+                version,
+            } => {
+                if *version == SecretVersion::Previous {
+                    f.write_str("previous version of ")?;
+                }
+                match json_key {
+                    Some(key) => write!(f, "JSON key `{key}` of secret `{path}`"),
+                    None => write!(f, "secret `{path}`"),
+                }
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use secrecy::zeroize::Zeroizing;
 use crate::clock;
 use crate::manager::{DynSecretManager, SecretManager};
 use crate::secret::Secret;
-use crate::{Error, SecretSource};
+use crate::{Error, SecretSource, SecretVersion};
 
 /// A [`SecretManager`] with its cache: what handlers whose secrets live in a manager read them
 /// through. Bind it once in the app data, as clearskies binds `secrets`:
@@ -48,8 +48,9 @@ struct StoreInner {
     id: u64,
     manager: Box<dyn DynSecretManager>,
     policy: CachePolicy,
-    /// By path: sources that read one path (JSON keys of one document) share its fetches.
-    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    /// By path and version: sources that read one path (JSON keys of one document) share
+    /// its fetches.
+    slots: Mutex<HashMap<(String, SecretVersion), Arc<Slot>>>,
 }
 
 impl SecretStore {
@@ -82,9 +83,9 @@ impl SecretStore {
 
     /// The cache entry of a source's path, made on first use.
     pub(crate) fn slot(&self, source: &SecretSource) -> Arc<Slot> {
-        let path = match source {
-            SecretSource::Manager { path, .. } => path.as_ref(),
-            SecretSource::Env(name) => name.as_ref(),
+        let (path, version) = match source {
+            SecretSource::Manager { path, version, .. } => (path.as_ref(), *version),
+            SecretSource::Env(name) => (name.as_ref(), SecretVersion::Current),
         };
         let mut slots = self
             .inner
@@ -93,8 +94,8 @@ impl SecretStore {
             .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(
             slots
-                .entry(path.to_owned())
-                .or_insert_with(|| Arc::new(Slot::new(path.to_owned()))),
+                .entry((path.to_owned(), version))
+                .or_insert_with(|| Arc::new(Slot::new(path.to_owned(), version))),
         )
     }
 
@@ -140,12 +141,20 @@ impl SecretStore {
             if slot.read().generation != seen {
                 return;
             }
-            let fetched = store.inner.manager.get_boxed(&slot.path).await;
+            let fetched = store
+                .inner
+                .manager
+                .get_boxed(&slot.path, slot.version)
+                .await;
             let now = clock::now_ms();
             let result = fetched
                 .map(|value| Zeroizing::new(value.into_bytes()))
                 .map_err(|error| Error::Manager {
-                    source: SecretSource::manager(slot.path.clone()),
+                    source: SecretSource::Manager {
+                        path: slot.path.clone().into(),
+                        json_key: None,
+                        version: slot.version,
+                    },
                     error,
                 });
             slot.store(result, now, &store.inner.policy);
@@ -229,6 +238,7 @@ pub(crate) type Generation = u64;
 /// secret (see [`crate::view`]) is still current; only when it is not do they read `state`.
 pub(crate) struct Slot {
     path: String,
+    version: SecretVersion,
     state: RwLock<State>,
     /// The generation whose document `state` holds; 0 while it holds none.
     published: AtomicU64,
@@ -292,9 +302,10 @@ pub(crate) enum Cached {
 }
 
 impl Slot {
-    fn new(path: String) -> Self {
+    fn new(path: String, version: SecretVersion) -> Self {
         Self {
             path,
+            version,
             state: RwLock::new(State {
                 document: None,
                 secrets: Vec::new(),
@@ -484,7 +495,7 @@ mod tests {
 
     #[test]
     fn of_concurrent_mismatches_one_claims_the_refresh() {
-        let slot = Arc::new(Slot::new("/p".to_owned()));
+        let slot = Arc::new(Slot::new("/p".to_owned(), SecretVersion::Current));
         fetched(&slot, "SECRET", 1);
         let policy = CachePolicy::default()
             .mismatch_min_age(Duration::ZERO)
@@ -509,7 +520,7 @@ mod tests {
 
     #[test]
     fn a_view_is_no_longer_current_once_another_thread_refreshed() {
-        let slot = Arc::new(Slot::new("/p".to_owned()));
+        let slot = Arc::new(Slot::new("/p".to_owned(), SecretVersion::Current));
         let source = SecretSource::manager("/p");
         fetched(&slot, "FIRST", 1);
         let (generation, _, _) = slot.snapshot(&source, 2).unwrap();
@@ -526,7 +537,7 @@ mod tests {
 
     #[test]
     fn after_a_failure_the_store_is_asked_again_once_retry_after_has_passed() {
-        let slot = Slot::new("/p".to_owned());
+        let slot = Slot::new("/p".to_owned(), SecretVersion::Current);
         let source = SecretSource::manager("/p");
         let policy = CachePolicy::default().retry_after(Duration::from_millis(100));
         let failure = Error::Manager {

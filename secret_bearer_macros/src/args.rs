@@ -13,16 +13,19 @@ pub(crate) enum Key {
     AltSecret,
     Prefix,
     Doc,
+    /// A flag, written alone: the alternate is the primary secret's previous version.
+    Rotating,
 }
 
 impl Key {
-    const ALL: [Key; 6] = [
+    const ALL: [Key; 7] = [
         Key::Env,
         Key::AltEnv,
         Key::Secret,
         Key::AltSecret,
         Key::Prefix,
         Key::Doc,
+        Key::Rotating,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -33,9 +36,11 @@ impl Key {
             Key::AltSecret => "alt_secret",
             Key::Prefix => "prefix",
             Key::Doc => "doc",
+            Key::Rotating => "rotating",
         }
     }
 
+    /// The clearskies name; `rotating` is ours alone, so it is its own alias.
     fn alias(self) -> &'static str {
         match self {
             Key::Env => "environment_key",
@@ -44,6 +49,7 @@ impl Key {
             Key::AltSecret => "alternate_secret_key",
             Key::Prefix => "header_prefix",
             Key::Doc => "documentation_security_name",
+            Key::Rotating => "rotating",
         }
     }
 
@@ -60,12 +66,13 @@ impl Key {
     }
 }
 
-/// One `key = "value"` as written.
+/// One `key = "value"` (or flag) as written.
 #[cfg_attr(test, derive(Debug))]
 pub(crate) struct Setting {
     pub(crate) key: Key,
     /// The key as written (it may be the alias), for messages and error spans.
     pub(crate) written: syn::Ident,
+    /// For a flag, an empty string spanned on the key.
     pub(crate) value: LitStr,
 }
 
@@ -86,10 +93,28 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Vec<Setting>> {
         if let Some(earlier) = settings.iter().find(|setting| setting.key == key) {
             return Err(duplicate_key(&written, earlier));
         }
-        if !meta.input.peek(Token![=]) {
-            return Err(meta.error(format_args!(
-                "`{written}` takes a value: `{written} = \"...\"`"
-            )));
+        let is_flag = key == Key::Rotating;
+        match (is_flag, meta.input.peek(Token![=])) {
+            (true, false) => {
+                let value = LitStr::new("", written.span());
+                settings.push(Setting {
+                    key,
+                    written,
+                    value,
+                });
+                return Ok(());
+            }
+            (true, true) => {
+                return Err(meta.error(format_args!(
+                    "`{written}` takes no value: write `{written}` alone"
+                )));
+            }
+            (false, false) => {
+                return Err(meta.error(format_args!(
+                    "`{written}` takes a value: `{written} = \"...\"`"
+                )));
+            }
+            (false, true) => {}
         }
         let value = match meta.value()?.parse::<Expr>()? {
             Expr::Lit(ExprLit {

@@ -123,6 +123,9 @@ pub(crate) fn builder_chain(config: &Config) -> TokenStream {
     if let Some(doc) = &config.doc {
         chain.extend(quote!(.doc(#doc)));
     }
+    if config.rotating {
+        chain.extend(quote!(.rotating()));
+    }
     quote!(#chain.build())
 }
 

@@ -15,6 +15,7 @@ pub(crate) struct Config {
     pub(crate) alternate: Option<Source>,
     pub(crate) prefix: Option<LitStr>,
     pub(crate) doc: Option<LitStr>,
+    pub(crate) rotating: bool,
 }
 
 /// A secret's source: its key (`env`, `secret`, `alt_env` or `alt_secret`, which is also the
@@ -78,6 +79,26 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
             ));
         }
     };
+    if let Some(rotating) = find(&[Key::Rotating]) {
+        let problem = if let Some(alternate) = alternate {
+            Some(format!(
+                "`rotating` takes the alternate secret from the primary's version history: \
+                 remove `{}`",
+                alternate.written
+            ))
+        } else if primary.key != Key::Secret {
+            Some(
+                "`rotating` reads the primary secret's previous version, which only a secret \
+                 manager keeps: use `secret = \"...\"`"
+                    .to_owned(),
+            )
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(syn::Error::new(rotating.span(), problem));
+        }
+    }
     for setting in &settings {
         check_value(setting)?;
     }
@@ -87,6 +108,7 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
         alternate: alternate.map(Source::of),
         prefix: value(Key::Prefix),
         doc: value(Key::Doc),
+        rotating: find(&[Key::Rotating]).is_some(),
     })
 }
 

@@ -1,0 +1,143 @@
+//! `rotating`: the alternate secret is the primary's previous version in a store that keeps
+//! versions, so a rotation in the store needs no change of configuration.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{App, get, test};
+use secret_bearer::{
+    CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretSource, SecretStore,
+    SecretVersion, secret_bearer,
+};
+use support::{CapturedLogs, get_request};
+
+/// A store that keeps every version of its one secret, as AWS Secrets Manager and Vault's
+/// KV v2 do.
+#[derive(Clone, Default)]
+struct Versioned(Arc<Mutex<Vec<&'static str>>>);
+
+impl Versioned {
+    fn put(&self, value: &'static str) {
+        self.0.lock().unwrap().push(value);
+    }
+}
+
+impl SecretManager for Versioned {
+    async fn get(&self, _path: &str) -> Result<String, ManagerError> {
+        let versions = self.0.lock().unwrap();
+        let current = versions
+            .last()
+            .ok_or(ManagerError::not_found("no secret"))?;
+        Ok(current.to_string())
+    }
+
+    async fn get_previous(&self, _path: &str) -> Result<String, ManagerError> {
+        let versions = self.0.lock().unwrap();
+        let previous = versions.iter().rev().nth(1).or(versions.last());
+        Ok(previous
+            .ok_or(ManagerError::not_found("no secret"))?
+            .to_string())
+    }
+}
+
+/// A store without versions: the trait's default `get_previous`.
+struct Unversioned;
+
+impl SecretManager for Unversioned {
+    async fn get(&self, _path: &str) -> Result<String, ManagerError> {
+        Ok("ONLY".to_owned())
+    }
+}
+
+#[get("/")]
+#[secret_bearer(secret = "/api/key", rotating)]
+async fn guarded() -> &'static str {
+    "ok"
+}
+
+#[actix_web::test]
+async fn a_rotation_in_the_store_is_accepted_and_the_old_secret_still_works() {
+    let manager = Versioned::default();
+    manager.put("FIRST");
+    let policy = CachePolicy::default()
+        .mismatch_min_age(Duration::ZERO)
+        .mismatch_interval(Duration::ZERO);
+    let store = SecretStore::with_policy(manager.clone(), policy);
+    let app = test::init_service(App::new().app_data(store).service(guarded)).await;
+    let status = async |credential| {
+        test::call_service(&app, get_request("/", Some(credential)))
+            .await
+            .status()
+            .as_u16()
+    };
+    // One version: it is both the current and the previous one.
+    assert_eq!(status("FIRST").await, 200);
+    assert_eq!(status("SECOND").await, 401);
+
+    manager.put("SECOND");
+    assert_eq!(
+        status("SECOND").await,
+        200,
+        "the mismatch refreshed both versions"
+    );
+    assert_eq!(status("FIRST").await, 200, "the old secret still works");
+
+    manager.put("THIRD");
+    assert_eq!(status("THIRD").await, 200);
+    assert_eq!(status("SECOND").await, 200);
+    assert_eq!(status("FIRST").await, 401, "two rotations ago");
+}
+
+#[actix_web::test]
+async fn a_store_without_versions_fails_closed_and_says_why() {
+    let bearer = SecretBearer::builder()
+        .secret("/api/key")
+        .rotating()
+        .build()
+        .unwrap();
+    let logs = CapturedLogs::start();
+    let store = SecretStore::new(Unversioned);
+    let error = bearer.resolve_with(Some(&store)).await.unwrap_err();
+    let Error::Manager { source, error } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(source.to_string(), "previous version of secret `/api/key`");
+    assert!(error.message().contains("keeps no versions"), "{error}");
+    let app = test::init_service(
+        App::new()
+            .app_data(SecretStore::new(Unversioned))
+            .service(guarded),
+    )
+    .await;
+    let response = test::call_service(&app, get_request("/", Some("ONLY"))).await;
+    assert_eq!(response.status(), 500);
+    assert!(logs.text().contains("keeps no versions"), "{}", logs.text());
+}
+
+#[std::prelude::v1::test]
+fn rotating_needs_a_primary_secret_in_a_manager_and_no_other_alternate() {
+    let reason = |builder: secret_bearer::SecretBearerBuilder| match builder.build() {
+        Err(Error::InvalidSetting { setting, reason }) => format!("{setting}: {reason}"),
+        other => panic!("{other:?}"),
+    };
+    assert!(reason(SecretBearer::builder().env("A").rotating()).contains("must be a `secret`"));
+    assert!(
+        reason(SecretBearer::builder().secret("/a").alt_env("B").rotating())
+            .contains("remove the other alternate")
+    );
+    let bearer = SecretBearer::builder()
+        .secret("/a#api.key")
+        .rotating()
+        .build()
+        .unwrap();
+    assert_eq!(
+        bearer.alternate_source(),
+        Some(&SecretSource::Manager {
+            path: "/a".into(),
+            json_key: Some("api.key".into()),
+            version: SecretVersion::Previous,
+        })
+    );
+}
