@@ -83,9 +83,9 @@
 mod bearer;
 mod clock;
 mod error;
-mod file_manager;
 mod kept;
 mod manager;
+mod managers;
 mod rejection;
 mod response;
 mod secret;
@@ -109,7 +109,9 @@ pub mod __private;
 pub use actix::Authenticated;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use error::Error;
-pub use file_manager::FileManager;
+pub use managers::FileManager;
+#[cfg(feature = "vault")]
+pub use managers::VaultManager;
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 pub use rejection::{AuthError, AuthErrorKind};
 pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};

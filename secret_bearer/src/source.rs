@@ -189,7 +189,7 @@ fn json_string_at(value: &[u8], key: &str) -> Result<Zeroizing<String>, &'static
 }
 
 /// Zeroes every string of a parsed document before it is freed.
-fn wipe(node: &mut serde_json::Value) {
+pub(crate) fn wipe(node: &mut serde_json::Value) {
     use secrecy::zeroize::Zeroize;
     match node {
         serde_json::Value::String(text) => text.zeroize(),

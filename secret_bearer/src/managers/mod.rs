@@ -1,0 +1,10 @@
+//! The secret managers this crate ships: files under a directory (always), Vault/OpenBao KV
+//! version 2 (feature `vault`) and AWS Secrets Manager (feature `aws`).
+
+mod file;
+#[cfg(feature = "vault")]
+mod vault;
+
+pub use file::FileManager;
+#[cfg(feature = "vault")]
+pub use vault::VaultManager;
