@@ -1,6 +1,8 @@
 //! What the end-to-end tests share: their environment, and how they read responses.
 #![allow(dead_code)] // Each test binary uses its own part.
 
+pub mod servers;
+
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::Once;
