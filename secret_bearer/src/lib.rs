@@ -109,10 +109,12 @@ pub mod __private;
 pub use actix::Authenticated;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use error::Error;
+pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
+#[cfg(feature = "aws")]
+pub use managers::AwsSecretsManager;
 pub use managers::FileManager;
 #[cfg(feature = "vault")]
 pub use managers::VaultManager;
-pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 pub use rejection::{AuthError, AuthErrorKind};
 pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
 pub use secret::MAX_SECRET_LEN;
