@@ -5,32 +5,51 @@ pub mod widgets_client;
 
 use std::io;
 
+use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde::Serialize;
 
-/// `{}`, as clearskies writes an empty `pagination` or `input_errors`.
-#[derive(Serialize)]
-struct Empty {}
-
 /// clearskies' response envelope, in clearskies' field order.
 #[derive(Serialize)]
-struct Envelope<T> {
-    status: &'static str,
-    error: &'static str,
+struct Envelope<'a, T, P> {
+    status: &'a str,
+    error: &'a str,
     data: T,
-    pagination: Empty,
-    input_errors: Empty,
+    pagination: P,
+    input_errors: serde_json::Value,
+}
+
+/// `{}`, as clearskies writes an empty `pagination` or `input_errors`.
+pub fn empty() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// An answer in clearskies' envelope.
+pub fn envelope(
+    code: StatusCode,
+    status: &str,
+    error: &str,
+    data: impl Serialize,
+    pagination: impl Serialize,
+    input_errors: serde_json::Value,
+) -> HttpResponse {
+    HttpResponse::build(code).json(Envelope {
+        status,
+        error,
+        data,
+        pagination,
+        input_errors,
+    })
 }
 
 /// A 200 with `data` in clearskies' success envelope.
 pub fn success(data: impl Serialize) -> HttpResponse {
-    HttpResponse::Ok().json(Envelope {
-        status: "success",
-        error: "",
-        data,
-        pagination: Empty {},
-        input_errors: Empty {},
-    })
+    envelope(StatusCode::OK, "success", "", data, empty(), empty())
+}
+
+/// clearskies' answer to a request it refuses: `client_error`, with no data.
+pub fn client_error(code: StatusCode, error: &str) -> HttpResponse {
+    envelope(code, "client_error", error, [(); 0], empty(), empty())
 }
 
 /// The reference's hello handler's answer: `{"hello": "world"}` in the success envelope.

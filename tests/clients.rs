@@ -23,7 +23,10 @@ fn init_env() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     // SAFETY: the standard library serialises its own environment accesses, and these tests
     // call no C code that reads the environment concurrently.
-    ONCE.call_once(|| unsafe { std::env::set_var("SB_CLIENT_SECRET", SECRET) });
+    ONCE.call_once(|| unsafe {
+        std::env::set_var("SB_CLIENT_SECRET", SECRET);
+        std::env::set_var("MY_SECRET", SECRET);
+    });
 }
 
 /// A server that records the `Authorization` values of every request and answers the
@@ -33,6 +36,8 @@ struct Recorder {
     seen: Arc<Mutex<Vec<Vec<String>>>>,
     answers: Arc<Mutex<VecDeque<u16>>>,
     accept: Option<&'static str>,
+    /// The body of every answer.
+    body: &'static str,
 }
 
 impl Recorder {
@@ -60,7 +65,7 @@ impl Recorder {
             (None, true) => 401,
             (None, false) => 200,
         };
-        HttpResponse::build(StatusCode::from_u16(status).unwrap()).finish()
+        HttpResponse::build(StatusCode::from_u16(status).unwrap()).body(recorder.body)
     }
 
     /// Serves on a free loopback port; answers the base URL and the handle that stops it.
@@ -407,5 +412,35 @@ async fn a_retry_reads_a_rotated_secret_from_the_bound_store() {
             ["Bearer NEW"]
         ]
     );
+    server.stop(true).await;
+}
+
+#[actix_web::test]
+async fn the_widgets_client_retries_a_401_once_and_reports_a_403() {
+    use secret_bearer_workspace::widgets_client::{ClientError, WidgetsApi, WidgetsClient};
+    init_env();
+    let empty_list =
+        r#"{"status":"success","error":"","data":[],"pagination":{},"input_errors":{}}"#;
+    let recorder = Recorder {
+        body: empty_list,
+        ..Recorder::answering(&[401])
+    };
+    let (base, server) = recorder.start();
+    let widgets = WidgetsClient::new(&base).list().await.unwrap();
+    assert!(widgets.is_empty());
+    assert_eq!(recorder.seen(), [[SECRET], [SECRET]]);
+    server.stop(true).await;
+
+    let recorder = Recorder {
+        body: r#"{"status":"client_error","error":"Forbidden","data":[],"pagination":{},"input_errors":{}}"#,
+        ..Recorder::answering(&[403])
+    };
+    let (base, server) = recorder.start();
+    let error = WidgetsClient::new(&base).list().await.unwrap_err();
+    assert!(
+        matches!(&error, ClientError::Api { status, error, .. } if *status == 403 && error == "Forbidden"),
+        "{error:?}"
+    );
+    assert_eq!(recorder.seen().len(), 1, "a 403 is never retried");
     server.stop(true).await;
 }

@@ -4,42 +4,20 @@
 
 mod support;
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+
+use support::servers::Server;
 
 const SUCCESS: &str =
     r#"{"status":"success","error":"","data":{"hello":"world"},"pagination":{},"input_errors":{}}"#;
 const NOT_AUTHENTICATED: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
 
 /// An example binary serving on a port of its own, stopped when dropped.
-struct Example {
-    child: Child,
-    port: u16,
-}
+struct Example(Server);
 
 impl Example {
     fn start(name: &str, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let mut command = Command::new(example_binary(name));
-        command
-            .env("PORT", port.to_string())
-            .env_remove("MY_AUTH_SECRET")
-            .env_remove("MY_ALT_SECRET")
-            .env_remove("MY_SECRET")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null());
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let example = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-            assert!(Instant::now() < deadline, "{name} did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        example
+        Self(Server::example(name, env))
     }
 
     /// Runs the transcript's curl command (its URL moved to this example's port) and returns
@@ -47,7 +25,7 @@ impl Example {
     fn curl(&self, args: &[&str]) -> (u16, String) {
         let args: Vec<String> = args
             .iter()
-            .map(|arg| arg.replace(":8080", &format!(":{}", self.port)))
+            .map(|arg| arg.replace(":8080", &format!(":{}", self.0.port)))
             .collect();
         let output = Command::new("curl")
             .args(["--silent", "--show-error", "--write-out", "\n%{http_code}"])
@@ -63,46 +41,6 @@ impl Example {
         let (body, status) = text.rsplit_once('\n').unwrap();
         (status.parse().unwrap(), body.to_owned())
     }
-}
-
-impl Drop for Example {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The example's binary, built by `cargo test` beside the test binaries (built here if this
-/// test runs alone).
-fn example_binary(name: &str) -> PathBuf {
-    let profile_dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_owned();
-    let binary = profile_dir.join("examples").join(name);
-    if !binary.exists() {
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--example", name]);
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        assert!(
-            build.status().unwrap().success(),
-            "cargo build --example {name}"
-        );
-    }
-    binary
 }
 
 fn replay(example: &Example, transcript: &[(&[&str], u16, &str)]) {

@@ -1,6 +1,8 @@
-//! Real servers the tests start on loopback (OpenBao, moto), each stopped when dropped.
+//! Servers the tests start on loopback (the examples, OpenBao, moto), each stopped when
+//! dropped.
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,15 +32,35 @@ impl Server {
             .iter()
             .map(|arg| arg.replace("{port}", &port.to_string()))
             .collect();
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(&args)
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        Self::spawn(command, port, &format!("install it with `{install}`"))
+    }
+
+    /// Starts one of this workspace's examples on a free `PORT`, with `env` set and the other
+    /// variables the examples read unset.
+    pub fn example(name: &str, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(example_binary(name));
+        for unset in EXAMPLE_VARIABLES {
+            command.env_remove(unset);
+        }
+        command
+            .env("PORT", port.to_string())
+            .envs(env.iter().copied())
+            .stdout(Stdio::null());
+        Self::spawn(command, port, "it is built by `cargo test`")
+    }
+
+    fn spawn(mut command: Command, port: u16, help: &str) -> Self {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let child = command
+            .stdin(Stdio::null())
             .spawn()
-            .unwrap_or_else(|error| {
-                panic!("cannot start `{program}` ({error}); install it with `{install}`")
-            });
+            .unwrap_or_else(|error| panic!("cannot start `{program}` ({error}); {help}"));
         let server = Self {
             child: Some(child),
             port,
@@ -49,7 +71,7 @@ impl Server {
                 Instant::now() < deadline,
                 "`{program}` did not listen on {port}"
             );
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
         server
     }
@@ -72,4 +94,38 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The variables the examples read: unset unless a test sets them.
+const EXAMPLE_VARIABLES: [&str; 5] = [
+    "MY_AUTH_SECRET",
+    "MY_ALT_SECRET",
+    "MY_SECRET",
+    "BASE_URL",
+    "PORT",
+];
+
+/// An example's binary, built by `cargo test` beside the test binaries (built here if the
+/// test runs alone).
+pub fn example_binary(name: &str) -> PathBuf {
+    let profile_dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
+    let binary = profile_dir.join("examples").join(name);
+    if !binary.exists() {
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "--example", name]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().unwrap().success(),
+            "cargo build --example {name}"
+        );
+    }
+    binary
 }
