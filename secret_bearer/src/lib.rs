@@ -50,6 +50,14 @@
 //! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data.
 //! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
 //!
+//! # Secret managers
+//!
+//! [`FileManager`] reads secrets mounted as files; with the `vault` feature, `VaultManager`
+//! reads Vault or OpenBao KV version 2; with the `aws` feature, `AwsSecretsManager` reads AWS
+//! Secrets Manager. Any store is a few lines of [`SecretManager`]. With `rotating`, the
+//! alternate secret is the primary's previous version in the store
+//! ([`SecretBearerBuilder::rotating`]), so a rotation done in the store needs no configuration.
+//!
 //! # Clients
 //!
 //! The same attribute on a client function or method (free, in an `impl` block, or a trait's
