@@ -14,9 +14,14 @@ use secret_bearer::{
 use support::servers::Server;
 
 fn moto() -> Server {
-    Server::start(
+    moto_with(&[])
+}
+
+fn moto_with(env: &[(&str, &str)]) -> Server {
+    Server::start_with_env(
         "moto_server",
         &["-H", "127.0.0.1", "-p", "{port}"],
+        env,
         "python3 -m pip install 'moto[server]'",
     )
 }
@@ -160,4 +165,19 @@ async fn a_stopped_server_leaves_cached_secrets_serving_and_fails_closed_otherwi
         "cannot reach AWS Secrets Manager",
     )
     .await;
+}
+
+#[actix_web::test]
+async fn credentials_the_service_does_not_know_are_refused() {
+    // moto checks every request against its IAM users once this count of requests is spent.
+    let server = moto_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let aws = AwsSecretsManager::new(client(&server).await);
+    let refused = aws.get("widgets/api").await.unwrap_err();
+    assert_eq!(refused.kind(), ManagerErrorKind::Denied, "{refused}");
+    assert!(
+        refused
+            .message()
+            .starts_with("secret `widgets/api` (AWSCURRENT): access denied"),
+        "{refused}"
+    );
 }

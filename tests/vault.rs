@@ -123,3 +123,23 @@ async fn a_stopped_server_leaves_cached_secrets_serving_and_fails_closed_otherwi
     )
     .await;
 }
+
+#[actix_web::test]
+async fn the_command_line_tools_variables_configure_it() {
+    let server = openbao();
+    put(&server, "from/env", stores::document("ENV-SECRET")).await;
+    for (name, value) in [
+        ("BAO_ADDR", server.url().as_str()),
+        ("BAO_TOKEN", ROOT_TOKEN),
+    ] {
+        // SAFETY: the standard library serialises its own environment accesses; the other
+        // tests configure their managers in code.
+        unsafe { std::env::set_var(name, value) };
+    }
+    let vault = VaultManager::from_env().unwrap();
+    assert_eq!(
+        vault.get("from/env").await.unwrap(),
+        r#"{"token":"ENV-SECRET"}"#
+    );
+    assert!(!format!("{vault:?}").contains(ROOT_TOKEN));
+}

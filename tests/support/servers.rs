@@ -27,6 +27,16 @@ impl Server {
     /// Starts `program` with `args` (where `{port}` is replaced by a free port) and waits until
     /// the port accepts connections. `install` says how to get the program if it is missing.
     pub fn start(program: &str, args: &[&str], install: &str) -> Self {
+        Self::start_with_env(program, args, &[], install)
+    }
+
+    /// [`Server::start`], with these variables set for the server.
+    pub fn start_with_env(
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        install: &str,
+    ) -> Self {
         let port = free_port();
         let args: Vec<String> = args
             .iter()
@@ -35,6 +45,7 @@ impl Server {
         let mut command = Command::new(program);
         command
             .args(&args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         Self::spawn(command, port, &format!("install it with `{install}`"))

@@ -94,11 +94,13 @@ fn manager_error(path: &str, stage: &str, error: SdkError<GetSecretValueError>) 
                 ManagerErrorKind::Invalid,
                 "AWS Secrets Manager refused the request (is the secret scheduled for deletion?)",
             ),
-            _ if code.contains("AccessDenied") => (
+            // Some refusals come with a body the SDK cannot read: their status still says.
+            _ if DENIED.contains(&code) || service.raw().status().as_u16() == 403 => (
                 ManagerErrorKind::Denied,
-                "access denied (the caller needs secretsmanager:GetSecretValue)",
+                "access denied (check the credentials, and that they allow \
+                 secretsmanager:GetSecretValue)",
             ),
-            _ if code.contains("Throttling") || code.contains("InternalServiceError") => (
+            _ if code.contains("Throttling") || code == "InternalServiceError" => (
                 ManagerErrorKind::Unavailable,
                 "AWS Secrets Manager is throttling or failing",
             ),
@@ -117,14 +119,29 @@ fn manager_error(path: &str, stage: &str, error: SdkError<GetSecretValueError>) 
         ),
         _ => (ManagerErrorKind::Other, "the read failed"),
     };
-    // The SDK's error context names the operation, the code and the service's message, and
-    // never the secret's value.
-    let context = DisplayErrorContext(&error).to_string();
-    ManagerError::new(
-        kind,
-        format!("secret `{path}` ({stage}): {what}: {context}"),
-    )
+    // The service's code and message, or the transport's error chain. Never a response's body
+    // or headers, which an unreadable answer would carry: a body may hold the secret.
+    let detail = match &error {
+        SdkError::ServiceError(service) if code.is_empty() => {
+            format!("HTTP {}", service.raw().status().as_u16())
+        }
+        SdkError::ServiceError(_) => {
+            format!("{code}: {}", error.message().unwrap_or_default())
+        }
+        SdkError::ResponseError(_) => "its answer could not be read".to_owned(),
+        _ => DisplayErrorContext(&error).to_string(),
+    };
+    ManagerError::new(kind, format!("secret `{path}` ({stage}): {what}: {detail}"))
 }
+
+/// The codes AWS answers for credentials it does not know or that may not read the secret.
+const DENIED: [&str; 5] = [
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "ExpiredTokenException",
+];
 
 impl SecretManager for AwsSecretsManager {
     async fn get(&self, path: &str) -> Result<String, ManagerError> {
