@@ -150,11 +150,7 @@ impl SecretStore {
             let result = fetched
                 .map(|value| Zeroizing::new(value.into_bytes()))
                 .map_err(|error| Error::Manager {
-                    source: SecretSource::Manager {
-                        path: slot.path.clone().into(),
-                        json_key: None,
-                        version: slot.version,
-                    },
+                    source: slot.source(),
                     error,
                 });
             slot.store(result, now, &store.inner.policy);
@@ -320,6 +316,15 @@ impl Slot {
         }
     }
 
+    /// What this slot fetches, as errors and logs name it.
+    fn source(&self) -> SecretSource {
+        SecretSource::Manager {
+            path: self.path.clone().into(),
+            json_key: None,
+            version: self.version,
+        }
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -456,8 +461,16 @@ impl Slot {
                 policy.ttl
             }
             Err(error) => {
+                // Once per failed fetch (at most one per `retry_after`), not per request.
                 if state.document.is_some() {
-                    warn_stale(&SecretSource::manager(self.path.clone()), &error);
+                    warn_stale(&self.source(), &error);
+                } else {
+                    tracing::error!(
+                        source = %self.source(),
+                        %error,
+                        "secret_bearer: fetching a secret failed and none was fetched before; \
+                         requests that need it fail closed until a fetch succeeds"
+                    );
                 }
                 state.error = Some(error);
                 policy.retry_after

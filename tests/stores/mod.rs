@@ -114,5 +114,10 @@ pub async fn a_stopped_store_serves_stale_and_fails_closed(
     assert_eq!(refused.status(), 500);
     let logs = logs.text();
     assert!(logs.contains(unreachable), "{logs}");
+    assert_eq!(
+        logs.matches("none was fetched before").count(),
+        1,
+        "one failed fetch, logged once: {logs}"
+    );
     assert!(!logs.contains("FIRST"), "{logs}");
 }
