@@ -312,6 +312,8 @@ mod tests {
         let manager = VaultManager::new("http://vault:8200", "s.TOKEN").unwrap();
         assert!(!format!("{manager:?}").contains("TOKEN"));
         assert!(manager.headers().unwrap()["x-vault-token"].is_sensitive());
+        let headers = manager.namespace("team/a").headers().unwrap();
+        assert_eq!(headers["x-vault-namespace"], "team/a");
         assert!(VaultManager::new("vault:8200", "t").is_err());
         assert!(VaultManager::new("not a url", "t").is_err());
     }
