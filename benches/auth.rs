@@ -1,19 +1,22 @@
 //! The cost of authentication, with a 32-byte secret: the check alone, with the secret in the
-//! environment and in a secret manager's cache, and the reference's hello handler served
-//! in-process with and without `#[secret_bearer]`.
+//! environment and in a secret manager's cache, and the reference's hello handler with and
+//! without `#[secret_bearer]`, served in-process through actix-web's test service and over HTTP
+//! on loopback.
 //!
 //! `cargo bench --bench auth`
 
 use std::future::Future;
 use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::rt::System;
-use actix_web::{App, FromRequest, HttpRequest, Responder, get, test};
-use criterion::{Criterion, criterion_group, criterion_main};
+use actix_web::{App, FromRequest, HttpRequest, HttpServer, Responder, get, test, web};
+use criterion::{Bencher, Criterion, criterion_group, criterion_main};
 use secret_bearer::{
     Authenticated, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
 };
@@ -178,30 +181,129 @@ fn request(c: &mut Criterion) {
             assert!(response.status().is_success());
         }};
     }
-    // Requests alternate, and only one of each pair is timed: run one after the other, two
-    // benchmarks a few microseconds long drift apart by more than the difference measured.
-    macro_rules! timed {
-        ($untimed:expr, $timed:expr) => {
-            |b: &mut criterion::Bencher| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        hello!($untimed);
-                        let start = Instant::now();
-                        hello!($timed);
-                        total += start.elapsed();
-                    }
-                    total
-                })
-            }
-        };
-    }
     let mut group = c.benchmark_group("request");
-    group.bench_function("unauthenticated", timed!(protected_app, open_app));
-    group.bench_function("authenticated", timed!(open_app, protected_app));
-    group.bench_function("one_extractor", timed!(protected_app, extractor_app));
+    group.bench_function("unauthenticated", |b| {
+        alternating(b, || hello!(protected_app), || hello!(open_app))
+    });
+    group.bench_function("authenticated", |b| {
+        alternating(b, || hello!(open_app), || hello!(protected_app))
+    });
+    group.bench_function("one_extractor", |b| {
+        alternating(b, || hello!(protected_app), || hello!(extractor_app))
+    });
     group.finish();
 }
 
-criterion_group!(benches, check, cached, extractor, request);
+/// Runs `untimed` and `timed` alternately and times only `timed`: run one after the other, two
+/// benchmarks a few microseconds long drift apart by more than the difference measured.
+fn alternating(b: &mut Bencher, mut untimed: impl FnMut(), mut timed: impl FnMut()) {
+    b.iter_custom(|iters| {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            untimed();
+            let start = Instant::now();
+            timed();
+            total += start.elapsed();
+        }
+        total
+    })
+}
+
+async fn open_route() -> impl Responder {
+    hello_world()
+}
+
+#[secret_bearer(env = "SB_BENCH_PRIMARY", alt_env = "SB_BENCH_ALTERNATE")]
+async fn protected_route() -> impl Responder {
+    hello_world()
+}
+
+/// Serves both handlers over HTTP on a loopback port, from one worker on a thread of its own:
+/// `/1` open and `/2` protected, so the protected route is matched second and pays for that.
+fn serve() -> SocketAddr {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        System::new().block_on(async move {
+            let server = HttpServer::new(|| {
+                App::new()
+                    .route("/1", web::get().to(open_route))
+                    .route("/2", web::get().to(protected_route))
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            sender.send(server.addrs()[0]).unwrap();
+            server.run().await
+        })
+    });
+    receiver.recv().unwrap()
+}
+
+/// A kept-alive connection to [`serve`], on which requests with the header alternate between
+/// the two routes; each route's answers have one length, learned from its first.
+struct Connection {
+    stream: TcpStream,
+    requests: [Vec<u8>; 2],
+    answers: [Vec<u8>; 2],
+}
+
+impl Connection {
+    fn open(address: SocketAddr) -> Self {
+        let stream = TcpStream::connect(address).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let request = |route: u8| {
+            format!("GET /{route} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {PRIMARY}\r\n\r\n")
+                .into_bytes()
+        };
+        let mut connection = Self {
+            stream,
+            requests: [request(1), request(2)],
+            answers: Default::default(),
+        };
+        for route in 0..2 {
+            connection
+                .stream
+                .write_all(&connection.requests[route])
+                .unwrap();
+            let mut answer = Vec::new();
+            let mut buffer = [0; 4096];
+            // The body, last, ends the only `}}` of the answer.
+            while !answer.ends_with(b"}}") {
+                let read = connection.stream.read(&mut buffer).unwrap();
+                assert!(read > 0, "the server closed the connection");
+                answer.extend_from_slice(&buffer[..read]);
+            }
+            assert!(answer.starts_with(b"HTTP/1.1 200 OK"), "{answer:?}");
+            connection.answers[route] = answer;
+        }
+        connection
+    }
+
+    /// One hello to the open (`false`) or protected (`true`) route.
+    fn hello(&mut self, guarded: bool) {
+        let route = usize::from(guarded);
+        self.stream.write_all(&self.requests[route]).unwrap();
+        self.stream.read_exact(&mut self.answers[route]).unwrap();
+        assert!(self.answers[route].starts_with(b"HTTP/1.1 200 OK"));
+    }
+}
+
+/// The same pair over HTTP on loopback, as clients see it: parsing, routing, the handler and
+/// the answer's encoding.
+fn http(c: &mut Criterion) {
+    set_env();
+    let connection = std::cell::RefCell::new(Connection::open(serve()));
+    let hello = |guarded| connection.borrow_mut().hello(guarded);
+    let mut group = c.benchmark_group("http");
+    group.bench_function("unauthenticated", |b| {
+        alternating(b, || hello(true), || hello(false))
+    });
+    group.bench_function("authenticated", |b| {
+        alternating(b, || hello(false), || hello(true))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, check, cached, extractor, request, http);
 criterion_main!(benches);

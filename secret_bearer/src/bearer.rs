@@ -317,6 +317,7 @@ impl SecretBearer {
     /// Copies the current secrets into this thread's view, for the next requests' fast path.
     #[cold]
     fn remember_view(&self, store: &SecretStore, now: u64) {
+        let publications = view::publications();
         let copy = |source: &Source| source.snapshot(store, now);
         let Some(primary) = copy(&self.inner.primary) else {
             return;
@@ -328,7 +329,7 @@ impl SecretBearer {
             },
             None => None,
         };
-        view::remember(self.inner.id, store.id(), primary, alternate);
+        view::remember(self.inner.id, store.id(), publications, primary, alternate);
     }
 
     #[cold]

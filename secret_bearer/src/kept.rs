@@ -93,15 +93,17 @@ impl Source {
         from_cache(slot.cached(&self.source, now.get(), stale_ok))
     }
 
-    /// What a thread's view copies of this source: the secret, and for a secret in a manager
-    /// its cache entry, generation and due time; `None` unless it is current at `now`.
+    /// What a thread's view copies of this source: the secret, and when it is due (never, for
+    /// an environment variable); `None` unless it is current at `now`.
     pub(crate) fn snapshot(&self, store: &SecretStore, now: u64) -> Option<Copied> {
         match &self.kept {
-            Kept::Env(loaded) => Some(Copied::env(Arc::clone(loaded.get()?.as_ref().ok()?))),
+            Kept::Env(loaded) => Some(Copied {
+                secret: Arc::clone(loaded.get()?.as_ref().ok()?),
+                due: u64::MAX,
+            }),
             Kept::Managed(_) => {
-                let slot = self.slot(store)?.into_owned();
-                let (generation, secret, refresh_at) = slot.snapshot(&self.source, now)?;
-                Some(Copied::managed(slot, generation, secret, refresh_at))
+                let (secret, due) = self.slot(store)?.snapshot(&self.source, now)?;
+                Some(Copied { secret, due })
             }
         }
     }

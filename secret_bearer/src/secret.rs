@@ -4,7 +4,7 @@ use std::fmt;
 use std::hint::black_box;
 
 use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::Choice;
 
 /// The longest credential, and the longest secret, accepted, in bytes.
 ///
@@ -33,23 +33,32 @@ impl Secret {
         Some(Self { padded, len })
     }
 
-    /// Whether `credential` equals the secret, in time that depends only on `credential.len()`.
+    /// Zero when `credential` equals the secret, non-zero otherwise, in time that depends only
+    /// on `credential.len()`.
     ///
     /// The byte comparison and the length comparison both always run; neither branches on, nor
-    /// indexes by, the secret or its length.
-    pub(crate) fn ct_matches(&self, credential: &[u8]) -> Choice {
+    /// indexes by, the secret or its length. The result is secret: see [`ct_matches_either`].
+    #[inline(always)]
+    fn difference(&self, credential: &[u8]) -> u64 {
         // Branches on the credential's length only, which the caller sent and so already knows.
         let Some(stored) = self.padded.expose_secret().get(..credential.len()) else {
-            return Choice::from(0);
+            return 1;
         };
-        // OR-ing the XORs of every byte pair is branch-free and vectorises; `black_box` keeps the
-        // optimiser from reasoning about the result (and from adding an early exit). The
-        // memcheck probe checks the compiled code for secret-dependent branches.
-        let difference = stored
+        // OR-ing the XORs of every pair of words, then of the bytes left over, is branch-free;
+        // only zero or not matters, so the words are never folded into a byte.
+        let (stored_words, stored_rest) = stored.as_chunks::<8>();
+        let (credential_words, credential_rest) = credential.as_chunks::<8>();
+        let words = stored_words
             .iter()
-            .zip(credential)
+            .zip(credential_words)
+            .fold(0u64, |acc, (s, c)| {
+                acc | (u64::from_ne_bytes(*s) ^ u64::from_ne_bytes(*c))
+            });
+        let rest = stored_rest
+            .iter()
+            .zip(credential_rest)
             .fold(0u8, |acc, (s, c)| acc | (s ^ c));
-        black_box(difference).ct_eq(&0) & (self.len as u64).ct_eq(&(credential.len() as u64))
+        words | u64::from(rest) | (self.len as u64 ^ credential.len() as u64)
     }
 
     /// The secret's bytes, for sending it (clients); never for comparing it.
@@ -76,17 +85,30 @@ impl fmt::Debug for Secret {
 ///
 /// Both comparisons always run and are combined without short-circuit, so the time taken does
 /// not tell which secret matched, or how much of either.
+#[inline(always)]
 pub(crate) fn ct_matches_either(
     primary: &Secret,
     alternate: Option<&Secret>,
     credential: &[u8],
 ) -> Choice {
-    let primary = primary.ct_matches(credential);
-    let alternate = match alternate {
-        Some(alternate) => alternate.ct_matches(credential),
-        None => Choice::from(0),
-    };
-    primary | alternate
+    let primary = primary.difference(credential);
+    // Whether there is an alternate is configuration, not secret; without one, a difference
+    // that is never zero.
+    let alternate = alternate.map_or(1, |alternate| alternate.difference(credential));
+    // `black_box` keeps the optimiser from reasoning about the differences (and from adding an
+    // early exit to the folds); from here on the arithmetic is branch-free. One barrier for
+    // both secrets, rather than one per `subtle` operation, keeps the comparison's critical
+    // path short: each barrier is a round trip through memory. The memcheck probe checks the
+    // compiled code for secret-dependent branches.
+    let (primary, alternate) = black_box((primary, alternate));
+    Choice::from(is_zero(primary) | is_zero(alternate))
+}
+
+/// 1 when `x` is zero, 0 otherwise, without a branch: `x | -x` has its top bit set exactly
+/// when `x` is not zero.
+#[inline(always)]
+fn is_zero(x: u64) -> u8 {
+    (((x | x.wrapping_neg()) >> 63) as u8) ^ 1
 }
 
 #[cfg(test)]
@@ -94,7 +116,7 @@ mod tests {
     use super::*;
 
     fn matches(secret: &[u8], credential: &[u8]) -> bool {
-        Secret::new(secret).unwrap().ct_matches(credential).into()
+        ct_matches_either(&Secret::new(secret).unwrap(), None, credential).into()
     }
 
     #[test]
@@ -125,6 +147,14 @@ mod tests {
         assert!(either(b"old"));
         assert!(!either(b"neither"));
         assert!(!bool::from(ct_matches_either(&new, None, b"old")));
+    }
+
+    #[test]
+    fn only_zero_is_zero() {
+        assert_eq!(is_zero(0), 1);
+        for x in [1, 2, 0xff, 1 << 62, 1 << 63, u64::MAX - 1, u64::MAX] {
+            assert_eq!(is_zero(x), 0, "{x:#x}");
+        }
     }
 
     #[test]

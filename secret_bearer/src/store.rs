@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use secrecy::zeroize::Zeroizing;
 use crate::clock;
 use crate::manager::{DynSecretManager, SecretManager};
 use crate::secret::Secret;
+use crate::view;
 use crate::{Error, SecretSource, SecretVersion};
 
 /// A [`SecretManager`] with its cache: what handlers whose secrets live in a manager read them
@@ -230,14 +231,14 @@ pub(crate) type Generation = u64;
 /// The cache entry of one path: the last document fetched, and the secrets sources take from
 /// it (the whole value, or a JSON key of it).
 ///
-/// Requests read it without taking a lock: `published` says whether a thread's view of the
-/// secret (see [`crate::view`]) is still current; only when it is not do they read `state`.
+/// Requests read it without taking a lock while their thread's view of the secret (see
+/// [`crate::view`]) is current; only when it is not do they read `state`.
 pub(crate) struct Slot {
     path: String,
     version: SecretVersion,
     state: RwLock<State>,
-    /// The generation whose document `state` holds; 0 while it holds none.
-    published: AtomicU64,
+    /// Whether `state` holds a document, for readers that must not wait for its lock.
+    has_document: AtomicBool,
     /// When the document is due for a refresh ([`clock::now_ms`]); 0 until the first fetch.
     refresh_at: AtomicU64,
     /// Held while fetching: the single flight.
@@ -309,7 +310,7 @@ impl Slot {
                 fetched_at: 0,
                 generation: 0,
             }),
-            published: AtomicU64::new(0),
+            has_document: AtomicBool::new(false),
             refresh_at: AtomicU64::new(0),
             fetching: tokio::sync::Mutex::const_new(()),
             mismatch_refreshed: AtomicU64::new(0),
@@ -335,7 +336,7 @@ impl Slot {
 
     /// Whether a document was ever fetched: then a due refresh need not hold requests up.
     pub(crate) fn has_secret(&self) -> bool {
-        self.published.load(Ordering::Acquire) != 0
+        self.has_document.load(Ordering::Acquire)
     }
 
     /// The generation to refresh from, when the document is due at `now`.
@@ -357,28 +358,17 @@ impl Slot {
         state.secret(source).cloned()
     }
 
-    /// The source's current secret, its generation and when it is due, if it is not due at
-    /// `now`: what a thread's view copies.
-    pub(crate) fn snapshot(
-        &self,
-        source: &SecretSource,
-        now: u64,
-    ) -> Option<(Generation, Arc<Secret>, u64)> {
+    /// The source's current secret and when it is due, if it is not due at `now`: what a
+    /// thread's view copies.
+    pub(crate) fn snapshot(&self, source: &SecretSource, now: u64) -> Option<(Arc<Secret>, u64)> {
         let secret = self.secret(source)?.ok()?;
         let state = self.read();
         let refresh_at = self.refresh_at.load(Ordering::Acquire);
-        // The secret must be the one of this generation's document.
+        // The secret must be the one of the current document.
         let current = state
             .secret(source)
             .is_some_and(|kept| kept.as_ref().is_ok_and(|kept| Arc::ptr_eq(kept, &secret)));
-        (current && now < refresh_at).then(|| (state.generation, secret, refresh_at))
-    }
-
-    /// Whether the document is still the one of `generation`: the lock-free question a thread
-    /// asks before trusting its view.
-    #[inline]
-    pub(crate) fn is_published(&self, generation: Generation) -> bool {
-        self.published.load(Ordering::Acquire) == generation
+        (current && now < refresh_at).then_some((secret, refresh_at))
     }
 
     /// The source's secret at `now`. With `stale_ok`, after a fetch was attempted, a due slot
@@ -476,16 +466,13 @@ impl Slot {
                 policy.retry_after
             }
         };
-        let published = if state.document.is_some() {
-            state.generation
-        } else {
-            0
-        };
-        self.published.store(published, Ordering::Release);
+        self.has_document
+            .store(state.document.is_some(), Ordering::Release);
         self.refresh_at.store(
             now.saturating_add(clock::millis(refresh_after)),
             Ordering::Release,
         );
+        view::published();
     }
 }
 
@@ -532,20 +519,20 @@ mod tests {
     }
 
     #[test]
-    fn a_view_is_no_longer_current_once_another_thread_refreshed() {
+    fn a_refresh_anywhere_makes_views_stale_and_snapshots_current() {
         let slot = Arc::new(Slot::new("/p".to_owned(), SecretVersion::Current));
         let source = SecretSource::manager("/p");
         fetched(&slot, "FIRST", 1);
-        let (generation, _, _) = slot.snapshot(&source, 2).unwrap();
-        assert!(slot.is_published(generation));
+        let (first, _) = slot.snapshot(&source, 2).unwrap();
+        let seen = view::publications();
         let other = Arc::clone(&slot);
         std::thread::spawn(move || fetched(&other, "SECOND", 3))
             .join()
             .unwrap();
-        assert!(!slot.is_published(generation));
-        let (newer, secret, _) = slot.snapshot(&source, 4).unwrap();
-        assert!(slot.is_published(newer));
-        assert_eq!(secret.expose(), b"SECOND");
+        assert_ne!(view::publications(), seen);
+        let (second, _) = slot.snapshot(&source, 4).unwrap();
+        assert_eq!(first.expose(), b"FIRST");
+        assert_eq!(second.expose(), b"SECOND");
     }
 
     #[test]

@@ -2,18 +2,23 @@
 //!
 //! The cache is shared by every worker, and reading it takes a lock and a reference count. A
 //! request compares with its thread's view instead, which it trusts while the clock says
-//! nothing is due and every cache entry it copied is still at the generation it copied: one
-//! clock read and a load per secret. A view is rebuilt from the cache when either changes.
+//! nothing it copied is due and no cache entry anywhere has published since it was copied:
+//! one clock read and one load. A view is rebuilt from the cache when either changes.
 
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::secret::Secret;
-use crate::store::{Generation, Slot};
 
 thread_local! {
     static VIEWS: RefCell<Vec<View>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Counts what every cache entry of every store in the process has published. One counter
+/// rather than one per entry: entries publish once per fetch, minutes apart, so sharing it
+/// costs a few needless rebuilds and saves a dependent load per secret on every check.
+static PUBLICATIONS: AtomicU64 = AtomicU64::new(0);
 
 /// Bounds what a thread keeps for bearers and stores that come and go (tests, mostly).
 const MAX_VIEWS: usize = 64;
@@ -21,49 +26,29 @@ const MAX_VIEWS: usize = 64;
 struct View {
     bearer: u64,
     store: u64,
+    /// [`publications`] when the secrets were copied.
+    publications: u64,
     /// The earliest time a copied secret is due.
     valid_until: u64,
-    primary: Copied,
-    alternate: Option<Copied>,
+    primary: Arc<Secret>,
+    alternate: Option<Arc<Secret>>,
 }
 
-/// One secret as a view holds it.
+/// One secret as a view copies it, and when it is due (never, for an environment variable's).
 pub(crate) struct Copied {
-    /// The cache entry and the generation copied; `None` for an environment variable's
-    /// secret, which never changes.
-    from: Option<(Arc<Slot>, Generation)>,
-    due: u64,
-    secret: Arc<Secret>,
+    pub(crate) secret: Arc<Secret>,
+    pub(crate) due: u64,
 }
 
-impl Copied {
-    pub(crate) fn env(secret: Arc<Secret>) -> Self {
-        Self {
-            from: None,
-            due: u64::MAX,
-            secret,
-        }
-    }
+/// Called by a cache entry after it changed what it holds: every view copied before is stale.
+pub(crate) fn published() {
+    PUBLICATIONS.fetch_add(1, Ordering::Release);
+}
 
-    pub(crate) fn managed(
-        slot: Arc<Slot>,
-        generation: Generation,
-        secret: Arc<Secret>,
-        due: u64,
-    ) -> Self {
-        Self {
-            from: Some((slot, generation)),
-            due,
-            secret,
-        }
-    }
-
-    #[inline]
-    fn is_current(&self) -> bool {
-        self.from
-            .as_ref()
-            .is_none_or(|(slot, generation)| slot.is_published(*generation))
-    }
+/// Read before copying secrets for a view, so that a publication during the copy makes the
+/// view stale rather than wrong.
+pub(crate) fn publications() -> u64 {
+    PUBLICATIONS.load(Ordering::Acquire)
 }
 
 /// `compare` applied to this thread's view of the bearer's secrets, if it has a current one.
@@ -78,20 +63,20 @@ pub(crate) fn with_view<R>(
         let view = views
             .iter()
             .find(|view| view.bearer == bearer && view.store == store)?;
-        let current = now < view.valid_until
-            && view.primary.is_current()
-            && view.alternate.as_ref().is_none_or(Copied::is_current);
-        current.then(|| {
-            compare(
-                &view.primary.secret,
-                view.alternate.as_ref().map(|a| &*a.secret),
-            )
-        })
+        let current = now < view.valid_until && publications() == view.publications;
+        current.then(|| compare(&view.primary, view.alternate.as_deref()))
     })
 }
 
-/// Keeps this thread's view of the bearer's secrets, replacing any older one.
-pub(crate) fn remember(bearer: u64, store: u64, primary: Copied, alternate: Option<Copied>) {
+/// Keeps this thread's view of the bearer's secrets, replacing any older one; `publications`
+/// is what [`publications`] said before the secrets were copied.
+pub(crate) fn remember(
+    bearer: u64,
+    store: u64,
+    publications: u64,
+    primary: Copied,
+    alternate: Option<Copied>,
+) {
     let valid_until = primary.due.min(
         alternate
             .as_ref()
@@ -100,9 +85,10 @@ pub(crate) fn remember(bearer: u64, store: u64, primary: Copied, alternate: Opti
     let view = View {
         bearer,
         store,
+        publications,
         valid_until,
-        primary,
-        alternate,
+        primary: primary.secret,
+        alternate: alternate.map(|alternate| alternate.secret),
     };
     VIEWS.with_borrow_mut(|views| {
         match views
@@ -118,4 +104,52 @@ pub(crate) fn remember(bearer: u64, store: u64, primary: Copied, alternate: Opti
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copied(secret: &[u8], due: u64) -> Copied {
+        Copied {
+            secret: Arc::new(Secret::new(secret).unwrap()),
+            due,
+        }
+    }
+
+    /// What this thread's view of bearer `bearer` (store 1) answers at `now`.
+    fn viewed(bearer: u64, now: u64) -> Option<Vec<u8>> {
+        with_view(bearer, 1, now, |primary, _| primary.expose().to_vec())
+    }
+
+    #[test]
+    fn a_view_serves_until_a_secret_is_due_or_anything_publishes() {
+        // Bearer ids far from the ones real bearers get in this test binary.
+        let (bearer, other) = (u64::MAX - 1, u64::MAX - 2);
+        remember(bearer, 1, publications(), copied(b"FIRST", 100), None);
+        assert_eq!(viewed(bearer, 99).as_deref(), Some(&b"FIRST"[..]));
+        assert_eq!(viewed(bearer, 100), None, "due");
+        assert_eq!(viewed(other, 1), None, "another bearer's");
+
+        remember(bearer, 1, publications(), copied(b"SECOND", 100), None);
+        assert_eq!(viewed(bearer, 1).as_deref(), Some(&b"SECOND"[..]));
+        // A publication by another thread, to any entry, makes the view stale.
+        std::thread::spawn(published).join().unwrap();
+        assert_eq!(viewed(bearer, 1), None);
+
+        // Copied while something published: stale at once, never wrong for long.
+        let before = publications();
+        published();
+        remember(bearer, 1, before, copied(b"THIRD", 100), None);
+        assert_eq!(viewed(bearer, 1), None);
+    }
+
+    #[test]
+    fn the_alternate_bounds_the_view_too() {
+        let bearer = u64::MAX - 3;
+        let alternate = Some(copied(b"OLD", 50));
+        remember(bearer, 1, publications(), copied(b"NEW", 100), alternate);
+        assert!(viewed(bearer, 49).is_some());
+        assert_eq!(viewed(bearer, 50), None);
+    }
 }
