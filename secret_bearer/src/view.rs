@@ -52,7 +52,7 @@ pub(crate) fn publications() -> u64 {
 }
 
 /// `compare` applied to this thread's view of the bearer's secrets, if it has a current one.
-#[inline]
+#[inline(always)]
 pub(crate) fn with_view<R>(
     bearer: u64,
     store: u64,
