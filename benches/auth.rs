@@ -13,10 +13,12 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use actix_http::Request;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::rt::System;
+use actix_web::rt::{System, SystemRunner};
 use actix_web::{App, FromRequest, HttpRequest, HttpServer, Responder, get, test, web};
-use criterion::{Bencher, Criterion, criterion_group, criterion_main};
+use criterion::{Bencher, Criterion, criterion_group};
 use secret_bearer::{
     Authenticated, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
 };
@@ -82,21 +84,7 @@ impl SecretManager for InMemory {
 fn cached(c: &mut Criterion) {
     set_env();
     let store = SecretStore::new(InMemory);
-    let env = SecretBearer::builder()
-        .env("SB_BENCH_PRIMARY")
-        .alt_env("SB_BENCH_ALTERNATE")
-        .build()
-        .unwrap();
-    let managed = SecretBearer::builder()
-        .secret("/bench/primary")
-        .alt_secret("/bench/alternate")
-        .build()
-        .unwrap();
-    for bearer in [&env, &managed] {
-        System::new()
-            .block_on(bearer.resolve_with(Some(&store)))
-            .unwrap();
-    }
+    let (env, managed) = source_bearers(&store);
     let mut group = c.benchmark_group("source");
     for (name, bearer) in [("env_right", &env), ("manager_right", &managed)] {
         group.bench_function(name, |b| {
@@ -111,6 +99,26 @@ fn cached(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Both secrets in the environment, and both in `store` (its cache warmed).
+fn source_bearers(store: &SecretStore) -> (SecretBearer, SecretBearer) {
+    let env = SecretBearer::builder()
+        .env("SB_BENCH_PRIMARY")
+        .alt_env("SB_BENCH_ALTERNATE")
+        .build()
+        .unwrap();
+    let managed = SecretBearer::builder()
+        .secret("/bench/primary")
+        .alt_secret("/bench/alternate")
+        .build()
+        .unwrap();
+    for bearer in [&env, &managed] {
+        System::new()
+            .block_on(bearer.resolve_with(Some(store)))
+            .unwrap();
+    }
+    (env, managed)
 }
 
 /// The extractor alone, as actix-web runs it, against the cheapest extractor there is.
@@ -165,33 +173,48 @@ async fn protected() -> impl Responder {
 fn request(c: &mut Criterion) {
     set_env();
     let system = System::new();
-    // One app per handler, each with its one route, so routing costs the same. Every request
-    // carries the header, so the difference is the check.
+    // One app per handler, each with its one route, so routing costs the same.
     let open_app = system.block_on(test::init_service(App::new().service(open)));
     let protected_app = system.block_on(test::init_service(App::new().service(protected)));
     let extractor_app =
         system.block_on(test::init_service(App::new().service(open_with_extractor)));
-    macro_rules! hello {
-        ($app:expr) => {{
-            let request = test::TestRequest::get()
-                .uri("/")
-                .insert_header((AUTHORIZATION, PRIMARY))
-                .to_request();
-            let response = system.block_on(test::call_service(&$app, request));
-            assert!(response.status().is_success());
-        }};
-    }
     let mut group = c.benchmark_group("request");
     group.bench_function("unauthenticated", |b| {
-        alternating(b, || hello!(protected_app), || hello!(open_app))
+        alternating(
+            b,
+            || hello(&system, &protected_app),
+            || hello(&system, &open_app),
+        )
     });
     group.bench_function("authenticated", |b| {
-        alternating(b, || hello!(open_app), || hello!(protected_app))
+        alternating(
+            b,
+            || hello(&system, &open_app),
+            || hello(&system, &protected_app),
+        )
     });
     group.bench_function("one_extractor", |b| {
-        alternating(b, || hello!(protected_app), || hello!(extractor_app))
+        alternating(
+            b,
+            || hello(&system, &protected_app),
+            || hello(&system, &extractor_app),
+        )
     });
     group.finish();
+}
+
+/// One hello through an app's test service; every request carries the header, so the
+/// difference between apps is the check.
+fn hello<S, B>(system: &SystemRunner, app: &S)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let request = test::TestRequest::get()
+        .uri("/")
+        .insert_header((AUTHORIZATION, PRIMARY))
+        .to_request();
+    let response = system.block_on(test::call_service(app, request));
+    assert!(response.status().is_success());
 }
 
 /// Runs `untimed` and `timed` alternately and times only `timed`: run one after the other, two
@@ -306,4 +329,117 @@ fn http(c: &mut Criterion) {
 }
 
 criterion_group!(benches, check, cached, extractor, request, http);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    paired_comparisons();
+    Criterion::default().configure_from_args().final_summary();
+}
+
+/// Each goal is a ratio of two medians; measured by two criterion functions seconds apart, on
+/// a shared machine whose speed drifts by more than the difference measured, the two medians
+/// disagree from run to run. Here the two sides run in interleaved batches, so both see the
+/// same machine, and the ratio is the median of the batches' ratios.
+///
+/// They run with no filter, or with one that `paired` contains (`cargo bench --bench auth --
+/// paired`).
+fn paired_comparisons() {
+    let mut arguments = std::env::args().skip(1);
+    let filter = arguments.find(|argument| !argument.starts_with('-'));
+    let listing_or_testing =
+        std::env::args().any(|argument| argument == "--list" || argument == "--test");
+    if listing_or_testing || filter.is_some_and(|filter| !"paired".contains(filter.as_str())) {
+        return;
+    }
+    set_env();
+    let store = SecretStore::new(InMemory);
+    let (env, managed) = source_bearers(&store);
+    let authenticate = |bearer: &SecretBearer| {
+        let check = pin!(bearer.authenticate(Some(&store), [black_box(PRIMARY.as_bytes())]));
+        match check.poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(checked) => assert!(black_box(checked).is_ok()),
+            Poll::Pending => unreachable!("the cache is warm"),
+        }
+    };
+    paired(
+        "source",
+        10_000,
+        ("env_right", || authenticate(&env)),
+        ("manager_right", || authenticate(&managed)),
+    );
+
+    let system = System::new();
+    let open_app = system.block_on(test::init_service(App::new().service(open)));
+    let protected_app = system.block_on(test::init_service(App::new().service(protected)));
+    paired(
+        "request",
+        300,
+        ("unauthenticated", || hello(&system, &open_app)),
+        ("authenticated", || hello(&system, &protected_app)),
+    );
+
+    let connection = std::cell::RefCell::new(Connection::open(serve()));
+    let over_http = |guarded| connection.borrow_mut().hello(guarded);
+    paired(
+        "http",
+        20,
+        ("unauthenticated", || over_http(false)),
+        ("authenticated", || over_http(true)),
+    );
+}
+
+/// Times `batch` runs of `base`, then of `other` (the order swapped every sample), and prints
+/// each one's median time per run and the median of the samples' `other / base` ratios.
+fn paired(
+    group: &str,
+    batch: u32,
+    (base_name, mut base): (&str, impl FnMut()),
+    (other_name, mut other): (&str, impl FnMut()),
+) {
+    const SAMPLES: usize = 301;
+    // Warm-up: caches, branch predictors, the allocator's free lists.
+    for _ in 0..10 {
+        time_batch(batch, &mut base);
+        time_batch(batch, &mut other);
+    }
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for sample in 0..SAMPLES {
+        let (base_time, other_time) = if sample % 2 == 0 {
+            let base_time = time_batch(batch, &mut base);
+            (base_time, time_batch(batch, &mut other))
+        } else {
+            let other_time = time_batch(batch, &mut other);
+            (time_batch(batch, &mut base), other_time)
+        };
+        samples.push((base_time, other_time));
+    }
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let base_median = median(samples.iter().map(|sample| sample.0).collect());
+    let other_median = median(samples.iter().map(|sample| sample.1).collect());
+    let ratio = median(samples.iter().map(|sample| sample.1 / sample.0).collect());
+    println!(
+        "paired/{group}: {base_name} {}, {other_name} {} ({SAMPLES} interleaved samples of \
+         {batch}); {other_name}/{base_name} {ratio:.3}",
+        human(base_median),
+        human(other_median),
+    );
+}
+
+/// Seconds per run of `run`, over `batch` runs.
+fn time_batch(batch: u32, run: &mut impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..batch {
+        run();
+    }
+    start.elapsed().as_secs_f64() / f64::from(batch)
+}
+
+fn human(seconds: f64) -> String {
+    match seconds {
+        s if s < 1e-6 => format!("{:.1} ns", s * 1e9),
+        s => format!("{:.3} µs", s * 1e6),
+    }
+}

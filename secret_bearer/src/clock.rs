@@ -1,10 +1,10 @@
 //! The cache's clock: milliseconds on a monotonic clock, read where it is cheapest.
 //!
-//! Every check of a secret held in a secret manager's cache reads the clock once, to know
-//! whether the secret is due for a refresh. `Instant::now` costs tens of nanoseconds on some
-//! virtual machines, more than the rest of the check; Linux's coarse monotonic clock is read
-//! from memory the kernel shares with the process, for a few nanoseconds, at a resolution of a
-//! few milliseconds, which is plenty for time-to-lives counted in seconds.
+//! A check that cannot use its thread's view reads the clock, to know whether a cached secret
+//! is due for a refresh. `Instant::now` costs tens of nanoseconds on some virtual machines,
+//! more than the rest of the check; Linux's coarse monotonic clock is read from memory the
+//! kernel shares with the process, for a few nanoseconds, at a resolution of a few
+//! milliseconds, which is plenty for time-to-lives counted in seconds.
 
 use std::time::Duration;
 
@@ -20,11 +20,6 @@ pub(crate) fn now_ms() -> u64 {
 pub(crate) struct Now(std::cell::Cell<u64>);
 
 impl Now {
-    /// A time already read.
-    pub(crate) fn at(now: u64) -> Self {
-        Self(std::cell::Cell::new(now))
-    }
-
     #[inline]
     pub(crate) fn get(&self) -> u64 {
         if self.0.get() == 0 {

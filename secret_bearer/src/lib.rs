@@ -91,6 +91,7 @@
 mod bearer;
 mod clock;
 mod error;
+mod expiry;
 mod kept;
 mod manager;
 mod managers;
