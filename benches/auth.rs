@@ -164,6 +164,25 @@ async fn open_with_extractor(_: HttpRequest) -> impl Responder {
     hello_world()
 }
 
+/// An extractor that only looks the `Authorization` header up: the least any check can do.
+struct HeaderLookup;
+
+impl FromRequest for HeaderLookup {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        black_box(req.headers().get_all(AUTHORIZATION).next());
+        std::future::ready(Ok(Self))
+    }
+}
+
+/// The open handler reading the header, and nothing else: the floor under the protected one.
+#[get("/")]
+async fn open_reading_header(_: HeaderLookup) -> impl Responder {
+    hello_world()
+}
+
 #[get("/")]
 #[secret_bearer(env = "SB_BENCH_PRIMARY", alt_env = "SB_BENCH_ALTERNATE")]
 async fn protected() -> impl Responder {
@@ -376,6 +395,13 @@ fn paired_comparisons() {
         300,
         ("unauthenticated", || hello(&system, &open_app)),
         ("authenticated", || hello(&system, &protected_app)),
+    );
+    let header_app = system.block_on(test::init_service(App::new().service(open_reading_header)));
+    paired(
+        "request",
+        300,
+        ("unauthenticated", || hello(&system, &open_app)),
+        ("header_lookup", || hello(&system, &header_app)),
     );
 
     let connection = std::cell::RefCell::new(Connection::open(serve()));
