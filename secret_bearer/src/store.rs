@@ -39,6 +39,10 @@ use crate::{Error, SecretSource, SecretVersion};
 /// a rotation in the store is accepted without a restart and a flood of bad credentials cannot
 /// hammer it. Within a Tokio runtime (as in actix-web) each fetch is a task of its own, which a
 /// request that gives up does not cancel.
+///
+/// Checks read neither the cache's lock nor the clock: each thread compares with its own view
+/// of the secrets, which ends when an entry changes or when a copied secret falls due (marked
+/// by a thread, `secret-bearer-expiry`, that the first view starts).
 #[derive(Clone)]
 pub struct SecretStore {
     inner: Arc<StoreInner>,
