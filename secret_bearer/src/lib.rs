@@ -71,7 +71,15 @@
 //!
 //! # OpenAPI
 //!
-//! With the `openapi` feature, [`openapi::document_handlers`] adds each annotated handler's
+// The link resolves only where the module exists (docs.rs builds with every feature).
+#![cfg_attr(
+    feature = "openapi",
+    doc = "With the `openapi` feature, [`openapi::document_handlers`] adds each annotated handler's"
+)]
+#![cfg_attr(
+    not(feature = "openapi"),
+    doc = "With the `openapi` feature, `openapi::document_handlers` adds each annotated handler's"
+)]
 //! security scheme, requirement and 401 response to a utoipa document;
 //! `SecretBearer::document_paths` and `SecretBearer::document_operation` do the same for the
 //! middleware and the extractor.

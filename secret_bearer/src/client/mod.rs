@@ -7,8 +7,23 @@
 //!
 //! | feature | requests [`Authorize`] accepts | sending with a retry after a 401 |
 //! | --- | --- | --- |
-//! | `reqwest` | `reqwest::RequestBuilder` | [`reqwest::send`] |
-//! | `awc` | `awc::ClientRequest` | [`awc::send`] |
+// The links resolve only where the modules exist (docs.rs builds with every feature).
+#![cfg_attr(
+    feature = "reqwest",
+    doc = "| `reqwest` | `reqwest::RequestBuilder` | [`reqwest::send`] |"
+)]
+#![cfg_attr(
+    not(feature = "reqwest"),
+    doc = "| `reqwest` | `reqwest::RequestBuilder` | `reqwest::send` |"
+)]
+#![cfg_attr(
+    feature = "awc",
+    doc = "| `awc` | `awc::ClientRequest` | [`awc::send`] |"
+)]
+#![cfg_attr(
+    not(feature = "awc"),
+    doc = "| `awc` | `awc::ClientRequest` | `awc::send` |"
+)]
 //! | `http` | `http::request::Builder`, `http::HeaderMap`, `&mut http::HeaderMap` | |
 //!
 //! The header replaces any `Authorization` already set (it is never doubled) and is marked
