@@ -40,9 +40,10 @@ use crate::{Error, SecretSource, SecretVersion};
 /// hammer it. Within a Tokio runtime (as in actix-web) each fetch is a task of its own, which a
 /// request that gives up does not cancel.
 ///
-/// Checks read neither the cache's lock nor the clock: each thread compares with its own view
-/// of the secrets, which ends when an entry changes or when a copied secret falls due (marked
-/// by a thread, `secret-bearer-expiry`, that the first view starts).
+/// Most checks read neither the cache's lock nor the clock: each thread compares with its own
+/// view of the secrets, and reads the cache only to build it, first, and again after any entry
+/// changes or a copied secret falls due (marked by a thread, `secret-bearer-expiry`, which the
+/// first view of a secret that can fall due starts).
 #[derive(Clone)]
 pub struct SecretStore {
     inner: Arc<StoreInner>,

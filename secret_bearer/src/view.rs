@@ -28,9 +28,15 @@ struct Kept(RefCell<Vec<View>>);
 
 impl Drop for Kept {
     fn drop(&mut self) {
-        // Before the views are freed: a check later in this thread's exit finds none.
-        CURRENT.set((NonNull::dangling(), 0));
+        // Before the views are freed: a check later in this thread's exit finds none. (Where
+        // thread-locals are OS keys, `CURRENT` may already be gone, and with it every reader.)
+        let _ = CURRENT.try_with(forget_views);
     }
+}
+
+/// Points `current` at no views, before the views change.
+fn forget_views(current: &Cell<(NonNull<View>, usize)>) {
+    current.set((NonNull::dangling(), 0));
 }
 
 /// Counts what every cache entry of every store in the process has published. One counter
@@ -90,10 +96,10 @@ pub(crate) fn is_current(bearer: u64, store: u64) -> bool {
 #[inline(always)]
 fn with_current<R>(bearer: u64, store: u64, read: impl FnOnce(&View) -> R) -> Option<R> {
     let (first, len) = CURRENT.get();
-    // SAFETY: `CURRENT` describes `KEPT`'s buffer as it is now: `remember`, the one place that
-    // changes the views, sets it after every change, and `Kept::drop` empties it before the
-    // views are freed. The slice lives only in this call, on this thread, and `read` (one of
-    // the two above) changes no view.
+    // SAFETY: `CURRENT` describes `KEPT`'s buffer as it is now, or no views: `remember`, the
+    // one place that changes the views, empties it before a change and sets it after, and
+    // `Kept::drop` empties it before the views are freed. The slice lives only in this call,
+    // on this thread, and `read` (one of the two above) changes no view.
     let views = unsafe { std::slice::from_raw_parts(first.as_ptr(), len) };
     let view = views
         .iter()
@@ -128,6 +134,9 @@ pub(crate) fn remember(
     };
     // During the thread's exit, once `KEPT` is gone, checks go the slow way.
     let _ = KEPT.try_with(|kept| {
+        // Dropping the view replaced runs code (the secrets' zeroing): whatever it does, no
+        // check can see the views mid-change.
+        CURRENT.with(forget_views);
         let mut views = kept.0.borrow_mut();
         match views
             .iter_mut()
@@ -148,7 +157,6 @@ pub(crate) fn remember(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock;
 
     fn copied(secret: &[u8], due: u64) -> Copied {
         Copied {
@@ -202,18 +210,18 @@ mod tests {
     }
 
     #[test]
-    fn a_view_ends_when_either_secret_falls_due() {
-        let bearer = u64::MAX - 3;
-        let now = clock::now_ms();
-        let alternate = Some((&b"OLD"[..], now + 100));
-        assert!(remembered(bearer, (b"NEW", now + 3_600_000), alternate).is_some());
-        let start = std::time::Instant::now();
-        while viewed(bearer).is_some() {
-            assert!(
-                start.elapsed().as_secs() < 10,
-                "the view outlived its alternate"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
+    fn views_survive_growth_and_the_bound() {
+        // Far from real bearers' ids, and from the other tests'.
+        let first = u64::MAX - 1_000;
+        for bearer in first..first + MAX_VIEWS as u64 + 10 {
+            let secret = bearer.to_string();
+            let seen = remembered(bearer, (secret.as_bytes(), u64::MAX), None);
+            assert_eq!(seen.as_deref(), Some(secret.as_bytes()));
         }
+        // The views were dropped when the bound was reached, and kept again since.
+        assert_eq!(viewed(first), None);
+        let last = first + MAX_VIEWS as u64 + 9;
+        let seen = remembered(last, (b"AGAIN", u64::MAX), None);
+        assert_eq!(seen.as_deref(), Some(&b"AGAIN"[..]));
     }
 }
