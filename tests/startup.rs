@@ -1,13 +1,9 @@
-//! `resolve_all`: every annotated handler's and client function's, and every built bearer's
-//! secrets, read at start-up. (A test binary of its own: `resolve_all` sees every annotated
-//! function in the binary.)
+//! `resolve_all`: every annotated handler's and every built bearer's secrets, read at start-up.
+//! (A test binary of its own: `resolve_all` sees every handler in the binary.)
 
 mod support;
 
-use secret_bearer::{
-    Error, ManagerError, SecretBearer, SecretManager, SecretSource, SecretStore, client,
-    secret_bearer,
-};
+use secret_bearer::{Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer};
 use support::{PRIMARY, init_env};
 
 #[secret_bearer(env = "SB_TEST_PRIMARY")]
@@ -18,15 +14,6 @@ async fn from_the_environment() -> &'static str {
 #[secret_bearer(secret = "/service/key", alt_secret = "/service/old-key")]
 async fn from_the_manager() -> &'static str {
     "manager"
-}
-
-/// A client function, whose secret lives in the store bound for clients, which the service's
-/// store does not have.
-#[secret_bearer(secret = "/upstream/key")]
-async fn call_upstream(
-    request: reqwest::RequestBuilder,
-) -> Result<reqwest::Response, Box<dyn std::error::Error>> {
-    Ok(request.send().await?)
 }
 
 /// Knows `/service/key`, and `/service/old-key` only when `complete`.
@@ -44,22 +31,10 @@ impl SecretManager for Store {
     }
 }
 
-/// The clients' store: knows `/upstream/key` only.
-struct UpstreamStore;
-
-impl SecretManager for UpstreamStore {
-    async fn get(&self, path: &str) -> Result<String, ManagerError> {
-        match path {
-            "/upstream/key" => Ok("UPSTREAM".to_owned()),
-            _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
-        }
-    }
-}
-
 #[actix_web::test]
 async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     init_env();
-    let _ = (from_the_environment, from_the_manager, call_upstream);
+    let _ = (from_the_environment, from_the_manager);
     let by_hand = SecretBearer::builder()
         .env("SB_TEST_UNSET_STARTUP")
         .build()
@@ -70,7 +45,7 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
         .await
         .unwrap_err();
     let shown = unresolved.to_string();
-    assert_eq!(unresolved.errors().len(), 3, "{shown}");
+    assert_eq!(unresolved.errors().len(), 2, "{shown}");
     assert!(
         shown.contains("environment variable `SB_TEST_UNSET_STARTUP` is not set"),
         "{shown}"
@@ -80,15 +55,6 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
         "{shown}"
     );
     assert!(!shown.contains(PRIMARY), "{shown}");
-    // No store is bound for clients yet: the client function's secret cannot be read.
-    assert!(
-        unresolved.errors().iter().any(|error| matches!(
-            error,
-            Error::NoSecretStore { source: SecretSource::Manager { path, .. } }
-                if path == "/upstream/key"
-        )),
-        "{shown}"
-    );
 
     // Without a store, the manager's secrets cannot be read at all.
     let unresolved = secret_bearer::resolve_all(None).await.unwrap_err();
@@ -102,11 +68,6 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
 
     drop(by_hand);
     let complete = SecretStore::new(Store { complete: true });
-    // The client function's secret is read through the clients' store, not the service's.
-    assert!(client::bind_store(SecretStore::new(UpstreamStore)).is_ok());
     let checked = secret_bearer::resolve_all(Some(&complete)).await.unwrap();
-    assert_eq!(
-        checked, 3,
-        "the two handlers and the client; the dropped bearer is gone"
-    );
+    assert_eq!(checked, 2, "the two handlers; the dropped bearer is gone");
 }

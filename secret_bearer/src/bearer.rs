@@ -346,11 +346,6 @@ impl SecretBearer {
     pub(crate) fn from_registered(inner: Arc<Inner>) -> Self {
         Self { inner }
     }
-
-    /// Whether both are one bearer (clones share it).
-    pub(crate) fn is(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
-    }
 }
 
 /// What comparing with the cached secrets found.

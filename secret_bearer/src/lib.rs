@@ -219,20 +219,9 @@ pub use secret_bearer_macros::secret_bearer;
 macro_rules! __register_handler {
     ($provider:ty) => {
         $crate::__private::inventory::submit! {
-            $crate::__private::Registered::Handler(
+            $crate::__private::RegisteredHandler(
                 <$provider as $crate::__private::HandlerProvider>::handler_bearer
             )
-        }
-    };
-}
-
-/// Lists an annotated client function's bearer, a `LazyBearer` static, for [`resolve_all`].
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __register_client {
-    ($bearer:ident) => {
-        $crate::__private::inventory::submit! {
-            $crate::__private::Registered::Client(|| $bearer.get())
         }
     };
 }

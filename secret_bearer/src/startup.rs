@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError, Weak};
 
 use crate::bearer::Inner;
-use crate::{Error, SecretBearer, SecretStore, client};
+use crate::{Error, SecretBearer, SecretStore};
 
 /// Every bearer built so far, weakly: a registry must not keep a dropped bearer alive.
 static BUILT: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
@@ -16,24 +16,15 @@ pub(crate) fn register(bearer: Weak<Inner>) {
     built.push(bearer);
 }
 
-/// An annotated function's bearer, built on first use; listed so [`resolve_all`] can build it.
+/// An annotated handler's bearer, built on first use; listed so [`resolve_all`] can build it.
 #[doc(hidden)]
-pub enum Registered {
-    /// A handler's, whose secrets in a manager are read through the app's store.
-    Handler(fn() -> Result<&'static SecretBearer, Error>),
-    /// A client function's, whose secrets in a manager are read through the store
-    /// [`client::bind_store`] bound.
-    Client(fn() -> Result<&'static SecretBearer, Error>),
-}
+pub struct RegisteredHandler(pub fn() -> Result<&'static SecretBearer, Error>);
 
-inventory::collect!(Registered);
+inventory::collect!(RegisteredHandler);
 
-/// Reads the secrets of every `#[secret_bearer]` handler and client function and of every live
-/// [`SecretBearer`] now, and returns how many bearers it checked, or every problem found.
-///
-/// Secrets that live in a secret manager are read through `store` (which warms its cache),
-/// except client functions', which are read through the store [`client::bind_store`] bound,
-/// as their calls will: bind it first.
+/// Reads the secrets of every `#[secret_bearer]` handler and of every live [`SecretBearer`]
+/// now, through `store` for those that live in a secret manager (which warms its cache), and
+/// returns how many bearers it checked, or every problem found.
 ///
 /// ```no_run
 /// # async fn start() -> std::io::Result<()> {
@@ -46,19 +37,10 @@ inventory::collect!(Registered);
 /// ```
 pub async fn resolve_all(store: Option<&SecretStore>) -> Result<usize, Unresolved> {
     let mut errors = Vec::new();
-    let mut clients = Vec::new();
-    for registered in inventory::iter::<Registered> {
-        let built = match registered {
-            Registered::Handler(build) => build().map(|_| ()),
-            Registered::Client(build) => build().map(|bearer| clients.push(bearer)),
-        };
-        note(&mut errors, built);
-    }
-    for bearer in &clients {
-        note(
-            &mut errors,
-            bearer.resolve_with(client::bound_store()).await,
-        );
+    for handler in inventory::iter::<RegisteredHandler> {
+        if let Err(error) = (handler.0)() {
+            errors.push(error);
+        }
     }
     let bearers: Vec<SecretBearer> = BUILT
         .lock()
@@ -68,23 +50,16 @@ pub async fn resolve_all(store: Option<&SecretStore>) -> Result<usize, Unresolve
         .map(SecretBearer::from_registered)
         .collect();
     for bearer in &bearers {
-        if !clients.iter().any(|client| client.is(bearer)) {
-            note(&mut errors, bearer.resolve_with(store).await);
+        if let Err(error) = bearer.resolve_with(store).await
+            && !errors.contains(&error)
+        {
+            errors.push(error);
         }
     }
     if errors.is_empty() {
         Ok(bearers.len())
     } else {
         Err(Unresolved { errors })
-    }
-}
-
-/// Keeps `result`'s error, once: bearers that share a source fail alike.
-fn note(errors: &mut Vec<Error>, result: Result<(), Error>) {
-    if let Err(error) = result
-        && !errors.contains(&error)
-    {
-        errors.push(error);
     }
 }
 

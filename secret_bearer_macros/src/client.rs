@@ -62,7 +62,6 @@ pub(crate) fn authorize(mut function: ItemFn, request: usize, config: &Config) -
     *function.block = parse_quote!({
         static #bearer: ::secret_bearer::__private::LazyBearer =
             ::secret_bearer::__private::LazyBearer::new(|| #build);
-        ::secret_bearer::__private::register_client!(#bearer);
         let #pattern = #call #question_mark;
         #(#statements)*
     });
@@ -99,8 +98,7 @@ mod tests {
         );
         assert!(
             text.contains(
-                ":: secret_bearer :: __private :: register_client ! (__SECRET_BEARER) ; \
-                 let mut request = :: secret_bearer :: __private :: authorize (& __SECRET_BEARER , \
+                "let mut request = :: secret_bearer :: __private :: authorize (& __SECRET_BEARER , \
                  __secret_bearer_request) . await ? ; request . send () . await ? ; Ok (()) }"
             ),
             "{text}"
