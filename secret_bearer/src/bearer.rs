@@ -313,6 +313,10 @@ impl SecretBearer {
     /// Copies the current secrets into this thread's view, for the next requests' fast path.
     #[cold]
     fn remember_view(&self, store: &SecretStore, now: u64) {
+        // A manager's secrets fall due: without the thread that ends views, none is kept.
+        if !view::can_remember() {
+            return;
+        }
         let publications = view::publications();
         let copy = |source: &Source| source.snapshot(store, now);
         let Some(primary) = copy(&self.inner.primary) else {

@@ -28,7 +28,7 @@ pub(crate) fn publish_at(due: u64) -> bool {
     if due == u64::MAX {
         return true;
     }
-    if !*STARTED.get_or_init(start) {
+    if !running() {
         return false;
     }
     let mut next = lock();
@@ -37,6 +37,11 @@ pub(crate) fn publish_at(due: u64) -> bool {
         EARLIER.notify_one();
     }
     true
+}
+
+/// Whether the thread runs, starting it if no one has tried yet.
+pub(crate) fn running() -> bool {
+    *STARTED.get_or_init(start)
 }
 
 fn start() -> bool {

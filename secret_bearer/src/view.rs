@@ -107,6 +107,12 @@ fn with_current<R>(bearer: u64, store: u64, read: impl FnOnce(&View) -> R) -> Op
     (publications() == view.publications).then(|| read(view))
 }
 
+/// Whether views of secrets that fall due can be kept: not when no thread could be started
+/// to end them. Asked before copying secrets, so that a process without it copies nothing.
+pub(crate) fn can_remember() -> bool {
+    expiry::running()
+}
+
 /// Keeps this thread's view of the bearer's secrets, replacing any older one, until the first
 /// copied secret is due; `publications` is what [`publications`] said before the secrets were
 /// copied.
