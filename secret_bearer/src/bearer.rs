@@ -2,14 +2,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::clock::{self, Now};
 use crate::kept::{Failure, Lookup, Source};
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::response::Challenges;
-use crate::secret::{MAX_SECRET_LEN, ct_matches_either};
+use crate::secret::{MAX_SECRET_LEN, SecretPair, ct_matches_either};
 use crate::store::Slot;
 use crate::view;
 use crate::{Error, SecretSource, SecretStore};
@@ -39,14 +39,20 @@ pub struct SecretBearer {
     inner: Arc<Inner>,
 }
 
+// `repr(C)` and aligned to a cache line: what every check reads comes first, and shares the
+// line with nothing else (ArcInner's counts sit in the line before).
+#[repr(C, align(64))]
 pub(crate) struct Inner {
-    /// Unique for the life of the process: names the bearer in thread views.
-    id: u64,
     /// Whether a secret lives in a secret manager.
     managed: bool,
+    prefix: Cow<'static, str>,
+    /// Both secrets as checks compare with them, once read from the environment (never set for
+    /// a bearer with a secret in a manager: each thread's view holds its own).
+    env_pair: OnceLock<SecretPair>,
+    /// Unique for the life of the process: names the bearer in thread views.
+    id: u64,
     primary: Source,
     alternate: Option<Source>,
-    prefix: Cow<'static, str>,
     doc_name: Option<Cow<'static, str>>,
     challenges: Challenges,
 }
@@ -73,7 +79,7 @@ impl SecretBearer {
         let credential = self.credential(authorization);
         // Without a store nothing can be due, so the check always completes.
         self.check_cached(None, &credential)
-            .unwrap_or_else(|| Err(self.reject(AuthErrorKind::WrongCredential)))
+            .unwrap_or_else(|| Err(self.reject(&AuthErrorKind::WrongCredential)))
     }
 
     /// [`SecretBearer::check`] for any bearer: secrets that live in a secret manager are read
@@ -100,14 +106,20 @@ impl SecretBearer {
         match self.compare(store, credential, false) {
             Compared::Done(checked) => Some(checked),
             Compared::Due => None,
-            Compared::Mismatch => {
-                let now = clock::now_ms();
-                let refresh_may_help = self
-                    .managed_slots(store)
-                    .any(|(store, slot)| slot.mismatch_refresh_allowed(now, store.policy()));
-                (!refresh_may_help).then(|| Err(self.reject(AuthErrorKind::WrongCredential)))
-            }
+            Compared::Mismatch => self.mismatched(store),
         }
+    }
+
+    /// A credential that matched neither cached secret: refused, unless refreshing a secret in
+    /// a manager may explain it (`None`).
+    #[cold]
+    #[inline(never)]
+    fn mismatched(&self, store: Option<&SecretStore>) -> Option<Result<(), AuthError>> {
+        let now = clock::now_ms();
+        let refresh_may_help = self
+            .managed_slots(store)
+            .any(|(store, slot)| slot.mismatch_refresh_allowed(now, store.policy()));
+        (!refresh_may_help).then(|| Err(self.reject(&AuthErrorKind::WrongCredential)))
     }
 
     /// The slow path: fetch what is due (one fetch per path however many wait), compare, and
@@ -138,7 +150,7 @@ impl SecretBearer {
         if refreshed && let Compared::Done(checked) = self.compare(store, credential, true) {
             return checked;
         }
-        Err(self.reject(AuthErrorKind::WrongCredential))
+        Err(self.reject(&AuthErrorKind::WrongCredential))
     }
 
     /// Reads the secrets now, if no request has yet, and reports whether they are usable.
@@ -254,18 +266,52 @@ impl SecretBearer {
         credential: &Result<&[u8], AuthErrorKind>,
         stale_ok: bool,
     ) -> Compared {
-        // Secrets in a manager: this thread's view of them, when it is current.
-        let viewed = store.filter(|_| self.inner.managed && !stale_ok);
-        if let Some(store) = viewed {
-            let (bearer, store) = (self.inner.id, store.id());
-            let matched = match credential {
-                Ok(credential) => view::matches(bearer, store, credential).map(Ok),
-                Err(kind) => view::is_current(bearer, store).then_some(Err(kind)),
-            };
-            if let Some(matched) = matched {
-                return self.verdict(matched);
+        if !self.inner.managed {
+            // Environment variables are read once: from the second check on, their pair is
+            // all a check reads.
+            if let Some(pair) = self.inner.env_pair.get() {
+                return self.verdict(
+                    credential
+                        .as_ref()
+                        .map(|credential| pair.matches(credential).into()),
+                );
             }
+        } else if !stale_ok && let Some(store) = store {
+            return self.compare_viewed(store, credential);
         }
+        self.compare_sources(store, credential, stale_ok, false)
+    }
+
+    /// [`SecretBearer::compare`] for secrets in a manager: with this thread's view of them, or
+    /// with the sources, remembering a view for the next checks.
+    #[inline(always)]
+    fn compare_viewed(
+        &self,
+        store: &SecretStore,
+        credential: &Result<&[u8], AuthErrorKind>,
+    ) -> Compared {
+        let (bearer, id) = (self.inner.id, store.id());
+        let matched = match credential {
+            Ok(credential) => view::matches(bearer, id, credential).map(Ok),
+            Err(kind) => view::is_current(bearer, id).then_some(Err(kind)),
+        };
+        match matched {
+            Some(matched) => self.verdict(matched),
+            None => self.compare_sources(Some(store), credential, false, true),
+        }
+    }
+
+    /// The comparison with what the sources hold now, which keeps the environment's pair, or
+    /// with `remember` copies the secrets into this thread's view, for the next checks. Out of
+    /// line: the checks that come this way are the few that read or fetch a secret.
+    #[inline(never)]
+    fn compare_sources(
+        &self,
+        store: Option<&SecretStore>,
+        credential: &Result<&[u8], AuthErrorKind>,
+        stale_ok: bool,
+        remember: bool,
+    ) -> Compared {
         let now = Now::default();
         let primary = match self.inner.primary.lookup(store, &now, stale_ok) {
             Lookup::Ready(secret) => secret,
@@ -280,24 +326,18 @@ impl SecretBearer {
                 Lookup::Due => return Compared::Due,
             },
         };
-        if let Some(store) = viewed {
+        if !self.inner.managed {
+            self.inner
+                .env_pair
+                .get_or_init(|| SecretPair::new(&primary, alternate.as_deref()));
+        } else if remember && let Some(store) = store {
             self.remember_view(store, now.get());
         }
-        // Going through `verdict` says the same, but measured 14 ns slower on this, the
-        // environment secrets' path (`cargo bench --bench auth -- source`): spelled out here.
-        match credential {
-            Ok(credential)
-                if bool::from(ct_matches_either(
-                    &primary,
-                    alternate.as_deref(),
-                    credential,
-                )) =>
-            {
-                Compared::Done(Ok(()))
-            }
-            Ok(_) => Compared::Mismatch,
-            Err(kind) => Compared::Done(Err(self.reject(kind.clone()))),
-        }
+        self.verdict(
+            credential.as_ref().map(|credential| {
+                ct_matches_either(&primary, alternate.as_deref(), credential).into()
+            }),
+        )
     }
 
     /// What a comparison means, once the secrets are known to be usable.
@@ -306,7 +346,7 @@ impl SecretBearer {
         match matched {
             Ok(true) => Compared::Done(Ok(())),
             Ok(false) => Compared::Mismatch,
-            Err(kind) => Compared::Done(Err(self.reject(kind.clone()))),
+            Err(kind) => Compared::Done(Err(self.reject(kind))),
         }
     }
 
@@ -337,8 +377,11 @@ impl SecretBearer {
         Compared::Done(Err(AuthError::fail_closed(failure.into_error())))
     }
 
-    fn reject(&self, kind: AuthErrorKind) -> AuthError {
-        AuthError::unauthenticated(kind, &self.inner.challenges)
+    // Refusals leave the accepted path's code compact: they build a response anyway.
+    #[cold]
+    #[inline(never)]
+    fn reject(&self, kind: &AuthErrorKind) -> AuthError {
+        AuthError::unauthenticated(kind.clone(), &self.inner.challenges)
     }
 
     /// Keeps a weak handle for [`resolve_all`](crate::resolve_all).
@@ -527,6 +570,7 @@ impl SecretBearerBuilder {
             primary.is_managed() || alternate.as_ref().is_some_and(SecretSource::is_managed);
         Ok(SecretBearer {
             inner: Arc::new(Inner {
+                env_pair: OnceLock::new(),
                 id: IDS.fetch_add(1, Ordering::Relaxed),
                 managed,
                 challenges: Challenges::for_prefix(&self.prefix),

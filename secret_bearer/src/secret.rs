@@ -3,6 +3,7 @@
 use std::fmt;
 use std::hint::black_box;
 
+use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
 use subtle::Choice;
 
@@ -33,32 +34,11 @@ impl Secret {
         Some(Self { padded, len })
     }
 
-    /// Zero when `credential` equals the secret, non-zero otherwise, in time that depends only
-    /// on `credential.len()`.
-    ///
-    /// The byte comparison and the length comparison both always run; neither branches on, nor
-    /// indexes by, the secret or its length. The result is secret: see [`ct_matches_either`].
+    /// The stored words (little-endian): the secret, then zeros to [`MAX_SECRET_LEN`].
     #[inline(always)]
-    fn difference(&self, credential: &[u8]) -> u64 {
-        // Branches on the credential's length only, which the caller sent and so already knows.
-        let Some(stored) = self.padded.expose_secret().get(..credential.len()) else {
-            return 1;
-        };
-        // OR-ing the XORs of every pair of words, then of the bytes left over, is branch-free;
-        // only zero or not matters, so the words are never folded into a byte.
-        let (stored_words, stored_rest) = stored.as_chunks::<8>();
-        let (credential_words, credential_rest) = credential.as_chunks::<8>();
-        let words = stored_words
-            .iter()
-            .zip(credential_words)
-            .fold(0u64, |acc, (s, c)| {
-                acc | (u64::from_ne_bytes(*s) ^ u64::from_ne_bytes(*c))
-            });
-        let rest = stored_rest
-            .iter()
-            .zip(credential_rest)
-            .fold(0u8, |acc, (s, c)| acc | (s ^ c));
-        words | u64::from(rest) | (self.len as u64 ^ credential.len() as u64)
+    fn words(&self) -> impl Iterator<Item = u64> {
+        let (words, _) = self.padded.expose_secret().as_chunks::<8>();
+        words.iter().map(|word| u64::from_le_bytes(*word))
     }
 
     /// The secret's bytes, for sending it (clients); never for comparing it.
@@ -81,26 +61,149 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Whether `credential` matches the primary or, during a rotation, the alternate secret.
+/// A bearer's secrets as checks compare with them: the primary's and the alternate's words
+/// side by side in one buffer, so that comparing a credential of `n` bytes with both reads
+/// `2n` consecutive bytes (one cache line for a 32-byte secret) behind one pointer.
 ///
-/// Both comparisons always run and are combined without short-circuit, so the time taken does
-/// not tell which secret matched, or how much of either.
+/// Built once from the [`Secret`]s (an environment bearer's, or a thread's view of a secret
+/// manager's), redacted and zeroized on drop like them.
+pub(crate) struct SecretPair {
+    words: SecretBox<Interleaved>,
+    /// The lengths, with `u64::MAX` for a missing alternate: never a credential's length.
+    lens: [u64; 2],
+}
+
+const WORDS: usize = MAX_SECRET_LEN / 8;
+
+/// Word `i` of the primary, then word `i` of the alternate; zero past each secret's end.
+#[repr(C, align(64))]
+struct Interleaved([[u64; 2]; WORDS]);
+
+impl Zeroize for Interleaved {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl SecretPair {
+    pub(crate) fn new(primary: &Secret, alternate: Option<&Secret>) -> Self {
+        let mut words = SecretBox::new(Box::new(Interleaved([[0; 2]; WORDS])));
+        for (pair, stored) in words
+            .expose_secret_mut()
+            .0
+            .iter_mut()
+            .zip(both(primary, alternate))
+        {
+            *pair = stored;
+        }
+        let lens = [
+            primary.len as u64,
+            alternate.map_or(u64::MAX, |alternate| alternate.len as u64),
+        ];
+        Self { words, lens }
+    }
+
+    /// Whether `credential` matches either secret, in time that depends only on its length.
+    #[inline(always)]
+    pub(crate) fn matches(&self, credential: &[u8]) -> Choice {
+        let words = self.words.expose_secret().0.iter().copied();
+        either_is_zero(differences(credential, self.lens, words))
+    }
+}
+
+#[cfg(test)]
+impl SecretPair {
+    /// Every byte the comparison may read, for the memcheck probe to mark secret.
+    pub(crate) fn stored_memory(&self) -> (&[[u64; 2]; WORDS], &[u64; 2]) {
+        (&self.words.expose_secret().0, &self.lens)
+    }
+}
+
+impl Drop for SecretPair {
+    fn drop(&mut self) {
+        self.lens.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretPair([REDACTED])")
+    }
+}
+
+/// Whether `credential` matches the primary or, during a rotation, the alternate secret: the
+/// comparison of [`SecretPair::matches`], reading the two secrets where they are kept.
 #[inline(always)]
 pub(crate) fn ct_matches_either(
     primary: &Secret,
     alternate: Option<&Secret>,
     credential: &[u8],
 ) -> Choice {
-    let primary = primary.difference(credential);
-    // Whether there is an alternate is configuration, not secret; without one, a difference
-    // that is never zero.
-    let alternate = alternate.map_or(1, |alternate| alternate.difference(credential));
+    let lens = [
+        primary.len as u64,
+        alternate.map_or(u64::MAX, |alternate| alternate.len as u64),
+    ];
+    either_is_zero(differences(credential, lens, both(primary, alternate)))
+}
+
+/// Word `i` of the primary and of the alternate (zero without one), for every `i`.
+#[inline(always)]
+fn both(primary: &Secret, alternate: Option<&Secret>) -> impl Iterator<Item = [u64; 2]> {
+    static NONE: [u8; MAX_SECRET_LEN] = [0; MAX_SECRET_LEN];
+    let alternate = alternate.map_or(&NONE, |alternate| alternate.padded.expose_secret());
+    let (alternate, _) = alternate.as_chunks::<8>();
+    primary
+        .words()
+        .zip(alternate)
+        .map(|(primary, alternate)| [primary, u64::from_le_bytes(*alternate)])
+}
+
+/// For each of two secrets, zero when `credential` equals it and non-zero otherwise: the OR of
+/// the XORs of every credential word with the stored words (`stored` gives word `i` of both,
+/// for every `i`), and of the lengths.
+///
+/// Branch-free, and reading the same words whatever the secrets: the loop runs over the
+/// credential, whose length the caller sent and so already knows. Its last word is padded with
+/// zeros, as the secrets are; when the lengths are equal, the padding is equal too, and when
+/// they are not, the lengths differ (a credential longer than any secret is compared only as
+/// far as the secrets go, and differs in length). Only zero or not matters, so the words are
+/// never folded into a byte.
+#[inline(always)]
+fn differences(
+    credential: &[u8],
+    lens: [u64; 2],
+    mut stored: impl Iterator<Item = [u64; 2]>,
+) -> [u64; 2] {
+    let length = credential.len() as u64;
+    let mut differences = [lens[0] ^ length, lens[1] ^ length];
+    let mut fold = |word: u64, [primary, alternate]: [u64; 2]| {
+        differences[0] |= primary ^ word;
+        differences[1] |= alternate ^ word;
+    };
+    let (words, rest) = credential.as_chunks::<8>();
+    for (word, stored) in words.iter().zip(&mut stored) {
+        fold(u64::from_le_bytes(*word), stored);
+    }
+    if !rest.is_empty()
+        && let Some(stored) = stored.next()
+    {
+        let mut last = [0; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        fold(u64::from_le_bytes(last), stored);
+    }
+    differences
+}
+
+/// Both comparisons are combined without short-circuit, so the time taken does not tell which
+/// secret matched, or how much of either.
+#[inline(always)]
+fn either_is_zero(differences: [u64; 2]) -> Choice {
     // `black_box` keeps the optimiser from reasoning about the differences (and from adding an
     // early exit to the folds); from here on the arithmetic is branch-free. One barrier for
     // both secrets, rather than one per `subtle` operation, keeps the comparison's critical
     // path short: each barrier is a round trip through memory. The memcheck probe checks the
     // compiled code for secret-dependent branches.
-    let (primary, alternate) = black_box((primary, alternate));
+    let [primary, alternate] = black_box(differences);
     Choice::from(is_zero(primary) | is_zero(alternate))
 }
 
@@ -115,8 +218,19 @@ fn is_zero(x: u64) -> u8 {
 mod tests {
     use super::*;
 
+    /// Whether `credential` matches `primary` or `alternate`, asked both ways a check asks;
+    /// the two must agree.
+    fn either(primary: &[u8], alternate: Option<&[u8]>, credential: &[u8]) -> bool {
+        let primary = Secret::new(primary).unwrap();
+        let alternate = alternate.map(|alternate| Secret::new(alternate).unwrap());
+        let kept = bool::from(ct_matches_either(&primary, alternate.as_ref(), credential));
+        let paired = SecretPair::new(&primary, alternate.as_ref()).matches(credential);
+        assert_eq!(kept, bool::from(paired), "{credential:?}");
+        kept
+    }
+
     fn matches(secret: &[u8], credential: &[u8]) -> bool {
-        ct_matches_either(&Secret::new(secret).unwrap(), None, credential).into()
+        either(secret, None, credential)
     }
 
     #[test]
@@ -126,8 +240,24 @@ mod tests {
         assert!(!matches(b"SUPERSECRET", b"SUPERSECRETX"));
         assert!(!matches(b"SUPERSECRET", b"supersecret"));
         assert!(!matches(b"SUPERSECRET", b""));
-        // The zero padding must never stand in for the secret's missing bytes.
+        assert!(
+            matches(b"", b""),
+            "refused before it is compared: the bearer's job"
+        );
+        // The zero padding must never stand in for the secret's missing bytes, in a word or
+        // a whole word past the end.
         assert!(!matches(b"AB", b"AB\0"));
+        assert!(!matches(b"01234567", b"01234567\0\0\0\0\0\0\0\0"));
+        // Every length around a word's end, and every position of a wrong byte.
+        for len in [7, 8, 9, 15, 16, 17, 31, 32, 33] {
+            let secret: Vec<u8> = (0..len as u8).map(|byte| b'a' + byte % 26).collect();
+            assert!(matches(&secret, &secret));
+            for position in 0..len {
+                let mut wrong = secret.clone();
+                wrong[position] ^= 1;
+                assert!(!matches(&secret, &wrong), "{len} {position}");
+            }
+        }
     }
 
     #[test]
@@ -136,17 +266,21 @@ mod tests {
         assert!(matches(&longest, &longest));
         assert!(Secret::new(&vec![b'a'; MAX_SECRET_LEN + 1]).is_none());
         assert!(!matches(b"a", &vec![b'a'; MAX_SECRET_LEN + 1]));
+        assert!(!matches(&longest, &vec![b'a'; MAX_SECRET_LEN + 8]));
     }
 
     #[test]
     fn either_secret_of_a_pair_matches() {
-        let (new, old) = (Secret::new(b"new").unwrap(), Secret::new(b"old").unwrap());
-        let either =
-            |credential: &[u8]| bool::from(ct_matches_either(&new, Some(&old), credential));
-        assert!(either(b"new"));
-        assert!(either(b"old"));
-        assert!(!either(b"neither"));
-        assert!(!bool::from(ct_matches_either(&new, None, b"old")));
+        let rotating = |credential: &[u8]| either(b"new", Some(b"old"), credential);
+        assert!(rotating(b"new"));
+        assert!(rotating(b"old"));
+        assert!(!rotating(b"neither"));
+        assert!(!rotating(b"ol"));
+        assert!(!matches(b"new", b"old"));
+        // Secrets of different lengths, each matched over its own length only.
+        let long = b"a-much-longer-previous-secret";
+        assert!(either(b"new", Some(long), long));
+        assert!(!either(b"new", Some(long), &long[..3]));
     }
 
     #[test]
@@ -159,7 +293,8 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_value() {
-        let shown = format!("{:?}", Secret::new(b"SUPERSECRET").unwrap());
+        let secret = Secret::new(b"SUPERSECRET").unwrap();
+        let shown = format!("{secret:?} {:?}", SecretPair::new(&secret, Some(&secret)));
         assert!(!shown.contains("SUPERSECRET"), "{shown}");
     }
 }

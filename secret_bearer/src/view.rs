@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::expiry;
-use crate::secret::{Secret, ct_matches_either};
+use crate::secret::{Secret, SecretPair};
 
 thread_local! {
     /// Owns this thread's views, and through them their secrets, until the thread exits.
@@ -52,8 +52,7 @@ struct View {
     store: u64,
     /// [`publications`] when the secrets were copied.
     publications: u64,
-    primary: Arc<Secret>,
-    alternate: Option<Arc<Secret>>,
+    secrets: SecretPair,
 }
 
 /// One secret as a view copies it, and when it is due (never, for an environment variable's).
@@ -78,11 +77,7 @@ pub(crate) fn publications() -> u64 {
 #[inline(always)]
 pub(crate) fn matches(bearer: u64, store: u64, credential: &[u8]) -> Option<bool> {
     with_current(bearer, store, |view| {
-        bool::from(ct_matches_either(
-            &view.primary,
-            view.alternate.as_deref(),
-            credential,
-        ))
+        view.secrets.matches(credential).into()
     })
 }
 
@@ -135,8 +130,10 @@ pub(crate) fn remember(
         bearer,
         store,
         publications,
-        primary: primary.secret,
-        alternate: alternate.map(|alternate| alternate.secret),
+        secrets: SecretPair::new(
+            &primary.secret,
+            alternate.as_ref().map(|alternate| &*alternate.secret),
+        ),
     };
     // During the thread's exit, once `KEPT` is gone, checks go the slow way.
     let _ = KEPT.try_with(|kept| {
@@ -171,24 +168,26 @@ mod tests {
         }
     }
 
-    /// What this thread's view of bearer `bearer` (store 1) holds.
-    fn viewed(bearer: u64) -> Option<Vec<u8>> {
-        with_current(bearer, 1, |view| view.primary.expose().to_vec())
+    /// Whether this thread has a current view of bearer `bearer` (store 1), and if so whether
+    /// `credential` matches it.
+    fn viewed(bearer: u64, credential: &[u8]) -> Option<bool> {
+        matches(bearer, 1, credential)
     }
 
-    /// Remembers a view of `primary` (and `alternate`) and reads it back. Other tests in this
-    /// binary publish concurrently, so a read that a publication may have made stale is tried
-    /// again rather than taken for an answer.
+    /// Remembers a view of `primary` (and `alternate`) and checks `credential` with it. Other
+    /// tests in this binary publish concurrently, so an answer that a publication may have made
+    /// stale is tried again rather than taken.
     fn remembered(
         bearer: u64,
         primary: (&[u8], u64),
         alternate: Option<(&[u8], u64)>,
-    ) -> Option<Vec<u8>> {
+        credential: &[u8],
+    ) -> Option<bool> {
         for _ in 0..1_000 {
             let seen = publications();
             let copy = |(secret, due)| copied(secret, due);
             remember(bearer, 1, seen, copy(primary), alternate.map(copy));
-            let answer = viewed(bearer);
+            let answer = viewed(bearer, credential);
             if publications() == seen {
                 return answer;
             }
@@ -200,19 +199,26 @@ mod tests {
     fn a_view_serves_until_anything_publishes() {
         // Bearer ids far from the ones real bearers get in this test binary.
         let (bearer, other) = (u64::MAX - 1, u64::MAX - 2);
-        let first = remembered(bearer, (b"FIRST", u64::MAX), None);
-        assert_eq!(first.as_deref(), Some(&b"FIRST"[..]));
-        assert_eq!(viewed(other), None, "another bearer's");
+        let alternate = Some((&b"ALTERNATE"[..], u64::MAX));
+        for (credential, expected) in [
+            (&b"FIRST"[..], true),
+            (b"ALTERNATE", true),
+            (b"FIRS", false),
+        ] {
+            let answer = remembered(bearer, (b"FIRST", u64::MAX), alternate, credential);
+            assert_eq!(answer, Some(expected), "{credential:?}");
+        }
+        assert_eq!(viewed(other, b"FIRST"), None, "another bearer's");
 
         // A publication by another thread, to any entry, makes the view stale.
         std::thread::spawn(published).join().unwrap();
-        assert_eq!(viewed(bearer), None);
+        assert_eq!(viewed(bearer, b"FIRST"), None);
 
         // Copied while something published: stale at once, never wrong for long.
         let before = publications();
         published();
         remember(bearer, 1, before, copied(b"SECOND", u64::MAX), None);
-        assert_eq!(viewed(bearer), None);
+        assert_eq!(viewed(bearer, b"SECOND"), None);
     }
 
     #[test]
@@ -221,13 +227,16 @@ mod tests {
         let first = u64::MAX - 1_000;
         for bearer in first..first + MAX_VIEWS as u64 + 10 {
             let secret = bearer.to_string();
-            let seen = remembered(bearer, (secret.as_bytes(), u64::MAX), None);
-            assert_eq!(seen.as_deref(), Some(secret.as_bytes()));
+            let secret = secret.as_bytes();
+            assert_eq!(
+                remembered(bearer, (secret, u64::MAX), None, secret),
+                Some(true)
+            );
         }
         // The views were dropped when the bound was reached, and kept again since.
-        assert_eq!(viewed(first), None);
+        assert_eq!(viewed(first, first.to_string().as_bytes()), None);
         let last = first + MAX_VIEWS as u64 + 9;
-        let seen = remembered(last, (b"AGAIN", u64::MAX), None);
-        assert_eq!(seen.as_deref(), Some(&b"AGAIN"[..]));
+        let again = remembered(last, (b"AGAIN", u64::MAX), None, b"AGAIN");
+        assert_eq!(again, Some(true));
     }
 }
