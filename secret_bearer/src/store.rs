@@ -46,12 +46,13 @@ use crate::{Error, SecretSource, SecretVersion};
 /// first view of a secret that can fall due starts).
 #[derive(Clone)]
 pub struct SecretStore {
+    /// Unique for the life of the process, unlike an address: names the store in thread views.
+    /// Beside the pointer rather than behind it: every check of a cached secret reads it.
+    id: u64,
     inner: Arc<StoreInner>,
 }
 
 struct StoreInner {
-    /// Unique for the life of the process, unlike an address: names the store in thread views.
-    id: u64,
     manager: Box<dyn DynSecretManager>,
     policy: CachePolicy,
     /// By path and version: sources that read one path (JSON keys of one document) share
@@ -69,8 +70,8 @@ impl SecretStore {
     pub fn with_policy(manager: impl SecretManager, policy: CachePolicy) -> Self {
         static IDS: AtomicU64 = AtomicU64::new(1);
         Self {
+            id: IDS.fetch_add(1, Ordering::Relaxed),
             inner: Arc::new(StoreInner {
-                id: IDS.fetch_add(1, Ordering::Relaxed),
                 manager: Box::new(manager),
                 policy,
                 slots: Mutex::default(),
@@ -84,7 +85,7 @@ impl SecretStore {
     }
 
     pub(crate) fn id(&self) -> u64 {
-        self.inner.id
+        self.id
     }
 
     /// The cache entry of a source's path, made on first use.
