@@ -701,6 +701,40 @@ mod tests {
     }
 
     #[test]
+    fn a_source_that_fails_fails_every_check_not_only_the_first() {
+        // SAFETY: as in `bearer_with_secret`.
+        unsafe { std::env::set_var("SB_UNIT_PAIR_PRIMARY", "s3cret-value") };
+        let bearer = SecretBearer::builder()
+            .env("SB_UNIT_PAIR_PRIMARY")
+            .alt_env("SB_UNIT_UNSET_PAIR_ALTERNATE")
+            .build()
+            .unwrap();
+        // The primary alone would match: the secrets are compared only when both are usable,
+        // and so kept for later checks only then.
+        for _ in 0..3 {
+            let refused = bearer.check([&b"s3cret-value"[..]]).unwrap_err();
+            assert!(
+                matches!(
+                    refused.kind(),
+                    AuthErrorKind::Misconfigured(Error::MissingSecret { .. })
+                ),
+                "{refused}"
+            );
+        }
+        assert!(bearer.inner.env_pair.get().is_none());
+    }
+
+    #[test]
+    fn an_environment_bearer_keeps_its_pair_from_its_first_check_on() {
+        let bearer = bearer_with_secret("SB_UNIT_PAIR_KEPT", "s3cret-value", "");
+        assert!(bearer.inner.env_pair.get().is_none());
+        assert!(bearer.check([&b"wrong"[..]]).is_err());
+        assert!(bearer.inner.env_pair.get().is_some());
+        assert!(bearer.check([&b"s3cret-value"[..]]).is_ok());
+        assert!(bearer.check([&b"s3cret-valuE"[..]]).is_err());
+    }
+
+    #[test]
     fn debug_output_names_sources_and_never_values() {
         let bearer = bearer_with_secret("SB_UNIT_DEBUG", "a-value-debug-must-hide", "Bearer ");
         bearer.resolve().unwrap();

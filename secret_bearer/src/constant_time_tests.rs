@@ -28,7 +28,7 @@ fn the_comparison_has_no_secret_dependent_branch_or_access() {
         ours.1
     );
     assert!(
-        ours.1.contains("probe: 14 comparisons under valgrind"),
+        ours.1.contains("probe: 66 comparisons under valgrind"),
         "{}",
         ours.1
     );
@@ -75,44 +75,63 @@ fn memcheck_probe() {
         "the probe only means something under valgrind"
     );
     let naive = std::env::var(MODE).as_deref() == Ok("naive");
-    let secret = b"0123456789abcdef0123456789abcdef";
-    let primary = Secret::new(secret).unwrap();
-    let alternate = Secret::new(b"the-previous-secret-of-32-bytes!").unwrap();
-    for stored in [&primary, &alternate] {
-        let (padded, len) = stored.stored_memory();
-        valgrind::make_undefined(padded);
-        valgrind::make_undefined(len);
-    }
-    // Both ways a check compares: with the secrets where they are kept, and with a pair.
-    let pair = SecretPair::new(&primary, Some(&alternate));
-    let (words, lens) = pair.stored_memory();
-    valgrind::make_undefined(words);
-    valgrind::make_undefined(lens);
-    let cases: [(&[u8], bool); 7] = [
-        (secret, true),
-        (b"the-previous-secret-of-32-bytes!", true),
-        (b"0123456789abcdef0123456789abcdeX", false),
-        (b"X123456789abcdef0123456789abcdef", false),
-        (b"0123456789abcdef", false),
-        (b"0123456789abcdef0123456789abcdef0", false),
-        (b"", false),
+    let current = b"0123456789abcdef0123456789abcdef";
+    let previous = b"the-previous-secret-of-32-bytes!";
+    let (short, long) = (b"short", b"a-longer-previous-secret-33-bytes");
+    // Secrets of one length and of two, with and without an alternate.
+    let configurations: [(&[u8], Option<&[u8]>); 3] = [
+        (current, Some(previous)),
+        (short, Some(long)),
+        (short, None),
+    ];
+    let credentials: [&[u8]; 11] = [
+        current,
+        previous,
+        b"0123456789abcdef0123456789abcdeX",
+        b"X123456789abcdef0123456789abcdef",
+        b"0123456789abcdef",
+        b"0123456789abcdef0123456789abcdef0",
+        b"",
+        short,
+        b"shorT",
+        b"short\0",
+        long,
     ];
     let mut compared = 0;
-    for (credential, expected) in cases {
-        let answers = if naive {
-            let matched = primary.expose() == credential || alternate.expose() == credential;
-            [u8::from(matched); 2]
-        } else {
-            [
-                ct_matches_either(&primary, Some(&alternate), credential).unwrap_u8(),
-                pair.matches(credential).unwrap_u8(),
-            ]
-        };
-        for matched in answers {
-            // Declassify the answer, and only the answer: the caller branches on it.
-            let matched = valgrind::declassify(matched);
-            assert_eq!(matched == 1, expected, "{credential:?}");
-            compared += 1;
+    for (primary, alternate) in configurations {
+        let primary_secret = Secret::new(primary).unwrap();
+        let alternate_secret = alternate.map(|alternate| Secret::new(alternate).unwrap());
+        for stored in std::iter::once(&primary_secret).chain(&alternate_secret) {
+            let (padded, len) = stored.stored_memory();
+            valgrind::make_undefined(padded);
+            valgrind::make_undefined(len);
+        }
+        // Both ways a check compares: with the secrets where they are kept, and with a pair.
+        let pair = SecretPair::new(&primary_secret, alternate_secret.as_ref());
+        let (words, lens) = pair.stored_memory();
+        valgrind::make_undefined(words);
+        valgrind::make_undefined(lens);
+        for credential in credentials {
+            let expected = credential == primary || Some(credential) == alternate;
+            let answers = if naive {
+                let matched = primary_secret.expose() == credential
+                    || alternate_secret
+                        .as_ref()
+                        .is_some_and(|alternate| alternate.expose() == credential);
+                [u8::from(matched); 2]
+            } else {
+                [
+                    ct_matches_either(&primary_secret, alternate_secret.as_ref(), credential)
+                        .unwrap_u8(),
+                    pair.matches(credential).unwrap_u8(),
+                ]
+            };
+            for matched in answers {
+                // Declassify the answer, and only the answer: the caller branches on it.
+                let matched = valgrind::declassify(matched);
+                assert_eq!(matched == 1, expected, "{credential:?}");
+                compared += 1;
+            }
         }
     }
     println!("probe: {compared} comparisons under valgrind");

@@ -187,9 +187,14 @@ fn differences(
     if !rest.is_empty()
         && let Some(stored) = stored.next()
     {
-        let mut last = [0; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        fold(u64::from_le_bytes(last), stored);
+        // The bytes left, as a little-endian word padded with zeros. Built in registers: a
+        // copy into a buffer becomes a `memcpy` call, around which the secrets' words are
+        // spilled to the stack, and left there.
+        let last = rest
+            .iter()
+            .rev()
+            .fold(0, |word, &byte| (word << 8) | u64::from(byte));
+        fold(last, stored);
     }
     differences
 }
@@ -256,6 +261,24 @@ mod tests {
                 let mut wrong = secret.clone();
                 wrong[position] ^= 1;
                 assert!(!matches(&secret, &wrong), "{len} {position}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_ways_agree_with_equality_around_every_word_boundary() {
+        let bytes: Vec<u8> = (0..48u8).map(|byte| b'!' + byte).collect();
+        let lengths = 1..=40;
+        for primary in lengths.clone().map(|len| &bytes[..len]) {
+            for alternate in [None, Some(&bytes[8..29]), Some(&bytes[3..40])] {
+                for credential in lengths.clone().map(|len| &bytes[..len]) {
+                    let mut wrong = credential.to_vec();
+                    *wrong.last_mut().unwrap() ^= 0x20;
+                    for credential in [credential, &wrong, &[credential, b"\0"].concat()] {
+                        let equal = credential == primary || Some(credential) == alternate;
+                        assert_eq!(either(primary, alternate, credential), equal);
+                    }
+                }
             }
         }
     }
