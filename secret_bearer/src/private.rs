@@ -24,20 +24,9 @@ impl LazyBearer {
 
     /// The attribute was validated at compile time by the same rules `build` applies, so an
     /// error here is not expected; if it happens anyway it fails closed, as any other would.
-    #[inline]
     pub fn get(&'static self) -> Result<&'static SecretBearer, Error> {
-        match &*self.0 {
-            Ok(bearer) => Ok(bearer),
-            Err(error) => Err(cloned(error)),
-        }
+        self.0.as_ref().map_err(Clone::clone)
     }
-}
-
-/// Out of line, so that [`LazyBearer::get`]'s common path inlines into every check.
-#[cold]
-#[inline(never)]
-fn cloned(error: &Error) -> Error {
-    error.clone()
 }
 
 /// The hidden type `#[secret_bearer]` adds beside a handler: it owns the handler's bearer.
@@ -47,7 +36,6 @@ pub trait HandlerProvider: 'static {
 }
 
 impl<T: HandlerProvider> BearerProvider for T {
-    #[inline]
     fn bearer(_: &HttpRequest) -> Result<&SecretBearer, Error> {
         T::handler_bearer()
     }

@@ -22,13 +22,11 @@ enum Checked {
     Later(LocalBoxFuture<'static, Result<(), AuthError>>),
 }
 
-/// The one check every actix entry point runs. Inlined into each, with the rare outcomes
-/// out of line: on the accepted path, its calls would cost more than the comparison.
-#[inline]
+/// The one check every actix entry point runs.
 fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Checked {
     let bearer = match bearer {
         Ok(bearer) => bearer,
-        Err(error) => return misconfigured(error),
+        Err(error) => return Checked::Now(Err(AuthError::fail_closed(error))),
     };
     let store = if bearer.needs_store() {
         app_data::<SecretStore>(req)
@@ -36,25 +34,9 @@ fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Chec
         None
     };
     let credential = bearer.credential(authorization(req));
-    match bearer.check_cached(store, &credential) {
-        Some(checked) => Checked::Now(checked),
-        None => after_fetching(req, bearer, store),
+    if let Some(checked) = bearer.check_cached(store, &credential) {
+        return Checked::Now(checked);
     }
-}
-
-#[cold]
-#[inline(never)]
-fn misconfigured(error: Error) -> Checked {
-    Checked::Now(Err(AuthError::fail_closed(error)))
-}
-
-/// The check of a request that must wait for a secret to be fetched.
-#[inline(never)]
-fn after_fetching(
-    req: &HttpRequest,
-    bearer: &SecretBearer,
-    store: Option<&SecretStore>,
-) -> Checked {
     let (req, bearer, store) = (req.clone(), bearer.clone(), store.cloned());
     Checked::Later(Box::pin(async move {
         let credential = bearer.credential(authorization(&req));
