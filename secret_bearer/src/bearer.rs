@@ -236,6 +236,24 @@ impl SecretBearer {
         }
     }
 
+    /// Whether the request is accepted at once, as the full check would accept it: exactly one
+    /// header, whose credential matches the pair of a bearer whose secrets are environment
+    /// variables already read. `false` decides nothing: every refusal, a first check and every
+    /// check of secrets in a manager are the full check's to answer (the comparison is the same
+    /// constant-time one; a refused credential is compared twice).
+    #[inline(always)]
+    pub(crate) fn accepts_at_once<'a>(
+        &self,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> bool {
+        // Never set for a bearer with a secret in a manager.
+        let Some(pair) = self.inner.env_pair.get() else {
+            return false;
+        };
+        self.credential(authorization)
+            .is_ok_and(|credential| pair.matches(credential).into())
+    }
+
     /// The header's credential, or why there is none usable. Secrets are not involved, so the
     /// order of the answers (500 before 401) is decided by [`SecretBearer::compare`].
     pub(crate) fn credential<'a>(
@@ -732,6 +750,54 @@ mod tests {
         assert!(bearer.inner.env_pair.get().is_some());
         assert!(bearer.check([&b"s3cret-value"[..]]).is_ok());
         assert!(bearer.check([&b"s3cret-valuE"[..]]).is_err());
+    }
+
+    #[test]
+    fn the_common_case_accepts_exactly_what_the_full_check_accepts_once_secrets_are_read() {
+        // SAFETY: as in `bearer_with_secret`.
+        unsafe { std::env::set_var("SB_UNIT_AT_ONCE_ALTERNATE", "older-secret") };
+        let rotating = SecretBearer::builder()
+            .env("SB_UNIT_AT_ONCE")
+            .alt_env("SB_UNIT_AT_ONCE_ALTERNATE")
+            .prefix("Bearer ")
+            .build()
+            .unwrap();
+        bearer_with_secret("SB_UNIT_AT_ONCE", "s3cret-value", "");
+        let too_long = [b"Bearer ".as_slice(), &[b'a'; MAX_SECRET_LEN + 1]].concat();
+        let cases: [&[&[u8]]; 17] = [
+            &[],
+            &[b"Bearer s3cret-value"],
+            &[b"bEARER s3cret-value"],
+            &[b"Bearer older-secret"],
+            &[b"Bearer s3cret-valuE"],
+            &[b"Bearer s3cret-valu"],
+            &[b"Bearer s3cret-value "],
+            &[b"Bearer older-secrets"],
+            &[b"Bearers3cret-value"],
+            &[b"s3cret-value"],
+            &[b"Bearer "],
+            &[b"Bearer"],
+            &[b""],
+            &[&too_long],
+            &[b"Bearer s3cret-value", b"Bearer s3cret-value"],
+            &[b"Bearer wrong", b"Bearer s3cret-value"],
+            &[b"Bearer s3cret-value", b"Bearer older-secret"],
+        ];
+        // Before the secrets are read, it answers nothing: the full check reads them.
+        assert!(!rotating.accepts_at_once([&b"Bearer s3cret-value"[..]]));
+        for headers in cases {
+            let accepted = rotating.check(headers.iter().copied()).is_ok();
+            assert_eq!(
+                rotating.accepts_at_once(headers.iter().copied()),
+                accepted,
+                "{:?}",
+                headers
+                    .iter()
+                    .map(|h| String::from_utf8_lossy(h))
+                    .collect::<Vec<_>>()
+            );
+        }
+        assert!(rotating.accepts_at_once([&b"BEARER older-secret"[..]]));
     }
 
     #[test]

@@ -24,9 +24,21 @@ impl LazyBearer {
 
     /// The attribute was validated at compile time by the same rules `build` applies, so an
     /// error here is not expected; if it happens anyway it fails closed, as any other would.
+    #[inline]
     pub fn get(&'static self) -> Result<&'static SecretBearer, Error> {
-        self.0.as_ref().map_err(Clone::clone)
+        match &*self.0 {
+            Ok(bearer) => Ok(bearer),
+            Err(error) => Err(cloned(error)),
+        }
     }
+}
+
+// Out of every handler's check: a clone of each kind of error is a lot of code to inline for a
+// path that is never expected.
+#[cold]
+#[inline(never)]
+fn cloned(error: &Error) -> Error {
+    error.clone()
 }
 
 /// The hidden type `#[secret_bearer]` adds beside a handler: it owns the handler's bearer.
@@ -36,6 +48,7 @@ pub trait HandlerProvider: 'static {
 }
 
 impl<T: HandlerProvider> BearerProvider for T {
+    #[inline]
     fn bearer(_: &HttpRequest) -> Result<&SecretBearer, Error> {
         T::handler_bearer()
     }

@@ -41,6 +41,7 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
         #vis enum #provider {}
 
         impl ::secret_bearer::__private::HandlerProvider for #provider {
+            #[inline]
             fn handler_bearer() -> ::core::result::Result<
                 &'static ::secret_bearer::__private::SecretBearer,
                 ::secret_bearer::__private::Error,

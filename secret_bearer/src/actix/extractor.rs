@@ -84,31 +84,18 @@ impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
     type Error = actix_web::Error;
     type Future = AuthenticatedFuture<T, P>;
 
+    #[inline]
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         match authenticate(req, P::bearer(req)) {
-            Checked::Now(Ok(())) => AuthenticatedFuture::Extracting {
-                extract: T::from_request(req, payload),
-                provider: PhantomData,
+            Checked::Now(Ok(())) => AuthenticatedFuture::extracting(req, payload),
+            Checked::Now(Err(error)) => AuthenticatedFuture::Detour {
+                detour: Detour::refused(req, error),
             },
-            Checked::Now(Err(error)) => AuthenticatedFuture::refused(req, error),
-            // The payload waits, unread, until the secret is fetched and the check is done.
-            Checked::Later(check) => AuthenticatedFuture::Authenticating {
-                waiting: Box::new(Waiting {
-                    check,
-                    req: req.clone(),
-                    payload: payload.take(),
-                }),
+            Checked::Later(check) => AuthenticatedFuture::Detour {
+                detour: Detour::waiting(check, req, payload),
             },
         }
     }
-}
-
-/// A request whose secret is being fetched: boxed, so that the common future stays small.
-#[doc(hidden)]
-pub struct Waiting {
-    check: LocalBoxFuture<'static, Result<(), AuthError>>,
-    req: HttpRequest,
-    payload: Payload,
 }
 
 pin_project! {
@@ -116,20 +103,20 @@ pin_project! {
     #[project = AuthenticatedProj]
     #[allow(missing_docs)]
     pub enum AuthenticatedFuture<T: FromRequest, P> {
-        #[doc(hidden)]
-        Authenticating { waiting: Box<Waiting> },
+        /// Authenticated: `T` is being extracted.
         #[doc(hidden)]
         Extracting { #[pin] extract: T::Future, provider: PhantomData<fn() -> P> },
+        /// Refused, or waiting for a secret to be fetched.
         #[doc(hidden)]
-        Refused { error: Option<actix_web::Error> },
+        Detour { detour: Box<Detour> },
     }
 }
 
 impl<T: FromRequest, P> AuthenticatedFuture<T, P> {
-    fn refused(req: &HttpRequest, error: AuthError) -> Self {
-        let response = refusal(req, &error);
-        Self::Refused {
-            error: Some(InternalError::from_response(error, response).into()),
+    fn extracting(req: &HttpRequest, payload: &mut Payload) -> Self {
+        Self::Extracting {
+            extract: T::from_request(req, payload),
+            provider: PhantomData,
         }
     }
 }
@@ -137,18 +124,11 @@ impl<T: FromRequest, P> AuthenticatedFuture<T, P> {
 impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
     type Output = Result<Authenticated<T, P>, actix_web::Error>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // A loop, not a recursive call: the compiler inlines only what does not recurse.
         loop {
-            let next = match self.as_mut().project() {
-                AuthenticatedProj::Authenticating { waiting } => {
-                    match ready!(waiting.check.as_mut().poll(cx)) {
-                        Ok(()) => Self::Extracting {
-                            extract: T::from_request(&waiting.req, &mut waiting.payload),
-                            provider: PhantomData,
-                        },
-                        Err(error) => Self::refused(&waiting.req, error),
-                    }
-                }
+            let detour = match self.as_mut().project() {
                 AuthenticatedProj::Extracting { extract, .. } => {
                     return extract
                         .poll(cx)
@@ -158,14 +138,74 @@ impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
                         })
                         .map_err(Into::into);
                 }
-                AuthenticatedProj::Refused { error } => {
-                    return match error.take() {
-                        Some(error) => Poll::Ready(Err(error)),
-                        None => panic!("AuthenticatedFuture polled after completion"),
-                    };
-                }
+                AuthenticatedProj::Detour { detour } => detour,
             };
-            self.set(next);
+            let (req, mut payload) = ready!(detour.poll(cx))?;
+            self.set(Self::extracting(&req, &mut payload));
         }
     }
+}
+
+/// The rare ways of [`AuthenticatedFuture`], out of its way: boxed, so that the common future
+/// stays small, and not generic, so that each handler's extractor does not carry their code.
+#[doc(hidden)]
+pub struct Detour(Rare);
+
+enum Rare {
+    /// The secret is being fetched; the payload waits, unread, until the check is done.
+    Waiting {
+        check: LocalBoxFuture<'static, Result<(), AuthError>>,
+        req: HttpRequest,
+        payload: Payload,
+    },
+    Refused(actix_web::Error),
+    Done,
+}
+
+impl Detour {
+    #[cold]
+    #[inline(never)]
+    fn refused(req: &HttpRequest, error: AuthError) -> Box<Self> {
+        Box::new(Self(Rare::Refused(refused(req, error))))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn waiting(
+        check: LocalBoxFuture<'static, Result<(), AuthError>>,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> Box<Self> {
+        Box::new(Self(Rare::Waiting {
+            check,
+            req: req.clone(),
+            payload: payload.take(),
+        }))
+    }
+
+    /// The request and its payload once authenticated, or the refusal.
+    #[inline(never)]
+    fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(HttpRequest, Payload), actix_web::Error>> {
+        let checked = match &mut self.0 {
+            Rare::Waiting { check, .. } => Some(ready!(check.as_mut().poll(cx))),
+            Rare::Refused(_) | Rare::Done => None,
+        };
+        Poll::Ready(
+            match (std::mem::replace(&mut self.0, Rare::Done), checked) {
+                (Rare::Waiting { req, payload, .. }, Some(Ok(()))) => Ok((req, payload)),
+                (Rare::Waiting { req, .. }, Some(Err(error))) => Err(refused(&req, error)),
+                (Rare::Refused(error), _) => Err(error),
+                _ => panic!("AuthenticatedFuture polled after completion"),
+            },
+        )
+    }
+}
+
+/// The refusal as actix-web's error: the response it carries is the rejection's.
+fn refused(req: &HttpRequest, error: AuthError) -> actix_web::Error {
+    let response = refusal(req, &error);
+    InternalError::from_response(error, response).into()
 }
