@@ -337,9 +337,49 @@ fn http(c: &mut Criterion) {
 criterion_group!(benches, check, cached, extractor, request, http);
 
 fn main() {
+    if hellos_only() {
+        return;
+    }
     benches();
     paired_comparisons();
     Criterion::default().configure_from_args().final_summary();
+}
+
+/// `--hellos <app> <count>`: only `count` in-process hellos to `app` (`unauthenticated`,
+/// `header_lookup` or `authenticated`), untimed, for counting what one costs under valgrind,
+/// whose counts do not depend on the machine's speed:
+///
+/// `valgrind --tool=cachegrind --cache-sim=no <bench binary> --hellos authenticated 3000`,
+/// minus the same with 1000, over 2000, is the instructions of one hello.
+fn hellos_only() -> bool {
+    let arguments: Vec<String> = std::env::args().collect();
+    let Some(at) = arguments.iter().position(|argument| argument == "--hellos") else {
+        return false;
+    };
+    let (app, count) = match &arguments[at + 1..] {
+        [app, count, ..] => (
+            app.as_str(),
+            count.parse::<u32>().expect("a count of hellos"),
+        ),
+        _ => panic!("--hellos <unauthenticated|header_lookup|authenticated> <count>"),
+    };
+    set_env();
+    let system = System::new();
+    macro_rules! hellos {
+        ($handler:expr) => {{
+            let app = system.block_on(test::init_service(App::new().service($handler)));
+            for _ in 0..count {
+                hello(&system, &app);
+            }
+        }};
+    }
+    match app {
+        "unauthenticated" => hellos!(open),
+        "header_lookup" => hellos!(open_reading_header),
+        "authenticated" => hellos!(protected),
+        other => panic!("no app {other:?}: unauthenticated, header_lookup or authenticated"),
+    }
+    true
 }
 
 /// Each goal is a ratio of two medians; measured by two criterion functions seconds apart, on
