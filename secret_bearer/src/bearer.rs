@@ -413,6 +413,14 @@ impl SecretBearer {
     }
 }
 
+#[cfg(test)]
+impl SecretBearer {
+    /// The pair an environment bearer compares with, once built, for the memcheck probe.
+    pub(crate) fn env_pair(&self) -> Option<&SecretPair> {
+        self.inner.env_pair.get()
+    }
+}
+
 /// What comparing with the cached secrets found.
 enum Compared {
     Done(Result<(), AuthError>),

@@ -13,6 +13,10 @@
 
 use std::process::Command;
 
+use actix_web::http::header::{AUTHORIZATION, HeaderValue};
+use actix_web::test::TestRequest;
+
+use crate::SecretBearer;
 use crate::secret::{Secret, SecretPair, ct_matches_either};
 
 const PROBE: &str = "constant_time_tests::memcheck_probe";
@@ -28,7 +32,8 @@ fn the_comparison_has_no_secret_dependent_branch_or_access() {
         ours.1
     );
     assert!(
-        ours.1.contains("probe: 66 comparisons under valgrind"),
+        ours.1
+            .contains("probe: 66 comparisons and 27 requests under valgrind"),
         "{}",
         ours.1
     );
@@ -134,7 +139,54 @@ fn memcheck_probe() {
             }
         }
     }
-    println!("probe: {compared} comparisons under valgrind");
+    // The plain `==` is caught above; the requests check that the code as shipped is not.
+    let requests = if naive {
+        0
+    } else {
+        probe_requests(configurations, &credentials)
+    };
+    println!("probe: {compared} comparisons and {requests} requests under valgrind");
+}
+
+/// The actix extractor's common case as it is compiled: an environment bearer's pair marked
+/// secret, then requests looked up, parsed and compared by the one function every handler's
+/// extractor calls.
+fn probe_requests(configurations: [(&[u8], Option<&[u8]>); 3], credentials: &[&[u8]]) -> usize {
+    let mut requests = 0;
+    for (index, (primary, alternate)) in configurations.into_iter().enumerate() {
+        let variable = |name: &str, value: &[u8]| {
+            let name = format!("SB_CT_PROBE_{name}_{index}");
+            // SAFETY: the probe runs alone, on one thread (`--test-threads=1`).
+            unsafe { std::env::set_var(&name, std::str::from_utf8(value).unwrap()) };
+            name
+        };
+        let mut builder = SecretBearer::builder().env(variable("PRIMARY", primary));
+        if let Some(alternate) = alternate {
+            builder = builder.alt_env(variable("ALTERNATE", alternate));
+        }
+        let bearer = builder.build().unwrap();
+        // The first check builds the pair; from then on, the pair is all the common case reads.
+        assert!(bearer.check([primary]).is_ok());
+        let (words, lens) = bearer.env_pair().unwrap().stored_memory();
+        valgrind::make_undefined(words);
+        valgrind::make_undefined(lens);
+        // Only what a request can carry: no NUL byte, and an empty value is dropped.
+        let sendable = |credential: &&&[u8]| {
+            !credential.is_empty() && HeaderValue::from_bytes(credential).is_ok()
+        };
+        for &credential in credentials.iter().filter(sendable) {
+            let expected = credential == primary || Some(credential) == alternate;
+            let req = TestRequest::default()
+                .insert_header((AUTHORIZATION, credential))
+                .to_http_request();
+            let accepted = crate::actix::accepts_at_once(&req, &bearer);
+            // Declassify the answer, and only the answer: the caller branches on it.
+            let accepted = valgrind::declassify(u8::from(accepted)) == 1;
+            assert_eq!(accepted, expected, "{credential:?}");
+            requests += 1;
+        }
+    }
+    requests
 }
 
 #[cfg(target_arch = "x86_64")]

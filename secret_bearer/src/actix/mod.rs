@@ -39,7 +39,7 @@ fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Chec
 /// cache, where a copy inlined in each would make a request's code larger (and, served
 /// in-process, slower) than the instructions it saves.
 #[inline(never)]
-fn accepts_at_once(req: &HttpRequest, bearer: &SecretBearer) -> bool {
+pub(crate) fn accepts_at_once(req: &HttpRequest, bearer: &SecretBearer) -> bool {
     bearer.accepts_at_once(authorization(req))
 }
 
