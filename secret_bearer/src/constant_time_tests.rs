@@ -79,6 +79,8 @@ fn memcheck_probe() {
         valgrind::running(),
         "the probe only means something under valgrind"
     );
+    // The test below that answers come from marked memory can tell the difference.
+    assert!(!valgrind::is_undefined(std::hint::black_box(1)));
     let naive = std::env::var(MODE).as_deref() == Ok("naive");
     let current = b"0123456789abcdef0123456789abcdef";
     let previous = b"the-previous-secret-of-32-bytes!";
@@ -132,6 +134,7 @@ fn memcheck_probe() {
                 ]
             };
             for matched in answers {
+                assert!(naive || valgrind::is_undefined(matched), "{credential:?}");
                 // Declassify the answer, and only the answer: the caller branches on it.
                 let matched = valgrind::declassify(matched);
                 assert_eq!(matched == 1, expected, "{credential:?}");
@@ -179,9 +182,11 @@ fn probe_requests(configurations: [(&[u8], Option<&[u8]>); 3], credentials: &[&[
             let req = TestRequest::default()
                 .insert_header((AUTHORIZATION, credential))
                 .to_http_request();
-            let accepted = crate::actix::accepts_at_once(&req, &bearer);
+            let accepted = u8::from(crate::actix::accepts_at_once(&req, &bearer));
+            // The answer must come from the marked pair, or this probe proves nothing.
+            assert!(valgrind::is_undefined(accepted), "{credential:?}");
             // Declassify the answer, and only the answer: the caller branches on it.
-            let accepted = valgrind::declassify(u8::from(accepted)) == 1;
+            let accepted = valgrind::declassify(accepted) == 1;
             assert_eq!(accepted, expected, "{credential:?}");
             requests += 1;
         }
@@ -197,11 +202,12 @@ mod valgrind {
     const MEMCHECK_BASE: usize = ((b'M' as usize) << 24) | ((b'C' as usize) << 16);
     const MAKE_MEM_UNDEFINED: usize = MEMCHECK_BASE + 1;
     const MAKE_MEM_DEFINED: usize = MEMCHECK_BASE + 2;
+    const GET_VBITS: usize = MEMCHECK_BASE + 8;
 
     /// Natively, the rotations sum to 128 bits (a no-op) and `rdx` keeps `default`; under
     /// Valgrind the sequence is recognised and the request's answer lands in `rdx`.
-    fn request(default: usize, request: usize, address: usize, length: usize) -> usize {
-        let args: [usize; 6] = [request, address, length, 0, 0, 0];
+    fn request(default: usize, request: usize, args: [usize; 3]) -> usize {
+        let args: [usize; 6] = [request, args[0], args[1], args[2], 0, 0];
         let result;
         // SAFETY: the sequence only reads `args`; Valgrind's requests used here change its
         // shadow state, not the program's memory.
@@ -219,22 +225,44 @@ mod valgrind {
     }
 
     pub(super) fn running() -> bool {
-        request(0, RUNNING_ON_VALGRIND, 0, 0) > 0
+        request(0, RUNNING_ON_VALGRIND, [0; 3]) > 0
     }
 
     pub(super) fn make_undefined<T: ?Sized>(value: &T) {
         request(
             0,
             MAKE_MEM_UNDEFINED,
-            value as *const T as *const u8 as usize,
-            size_of_val(value),
+            [
+                value as *const T as *const u8 as usize,
+                size_of_val(value),
+                0,
+            ],
         );
+    }
+
+    /// Whether memcheck holds any bit of `value` undefined: whether it was computed from
+    /// memory marked secret.
+    pub(super) fn is_undefined(value: u8) -> bool {
+        let (slot, mut shadow) = (value, 0u8);
+        // Copies the slot's validity bits (1 for undefined) into `shadow`; answers 1 when done.
+        let done = request(
+            0,
+            GET_VBITS,
+            [
+                &slot as *const u8 as usize,
+                &mut shadow as *mut u8 as usize,
+                1,
+            ],
+        );
+        assert_eq!(done, 1, "memcheck gave no validity bits");
+        // SAFETY: `shadow` is a live local, written behind the compiler's back by Valgrind.
+        unsafe { std::ptr::read_volatile(&shadow) != 0 }
     }
 
     /// `value`, which memcheck then treats as defined, however it was computed.
     pub(super) fn declassify(value: u8) -> u8 {
         let slot = value;
-        request(0, MAKE_MEM_DEFINED, &slot as *const u8 as usize, 1);
+        request(0, MAKE_MEM_DEFINED, [&slot as *const u8 as usize, 1, 0]);
         // Read back from memory, whose shadow the request changed, not from a register.
         // SAFETY: `slot` is a live local.
         unsafe { std::ptr::read_volatile(&slot) }
@@ -247,6 +275,9 @@ mod valgrind {
         panic!("the memcheck probe issues Valgrind client requests for x86_64 only")
     }
     pub(super) fn make_undefined<T: ?Sized>(_: &T) {}
+    pub(super) fn is_undefined(_: u8) -> bool {
+        true
+    }
     pub(super) fn declassify(value: u8) -> u8 {
         value
     }

@@ -106,7 +106,7 @@ pin_project! {
         /// Authenticated: `T` is being extracted.
         #[doc(hidden)]
         Extracting { #[pin] extract: T::Future, provider: PhantomData<fn() -> P> },
-        /// Refused, or waiting for a secret to be fetched.
+        /// Refused, waiting for a secret to be fetched, or done with either.
         #[doc(hidden)]
         Detour { detour: Box<Detour> },
     }
@@ -149,9 +149,9 @@ impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
 /// The rare ways of [`AuthenticatedFuture`], out of its way: boxed, so that the common future
 /// stays small, and not generic, so that each handler's extractor does not carry their code.
 #[doc(hidden)]
-pub struct Detour(Rare);
+pub struct Detour(DetourState);
 
-enum Rare {
+enum DetourState {
     /// The secret is being fetched; the payload waits, unread, until the check is done.
     Waiting {
         check: LocalBoxFuture<'static, Result<(), AuthError>>,
@@ -166,7 +166,7 @@ impl Detour {
     #[cold]
     #[inline(never)]
     fn refused(req: &HttpRequest, error: AuthError) -> Box<Self> {
-        Box::new(Self(Rare::Refused(refused(req, error))))
+        Box::new(Self(DetourState::Refused(refusal_error(req, error))))
     }
 
     #[cold]
@@ -176,7 +176,7 @@ impl Detour {
         req: &HttpRequest,
         payload: &mut Payload,
     ) -> Box<Self> {
-        Box::new(Self(Rare::Waiting {
+        Box::new(Self(DetourState::Waiting {
             check,
             req: req.clone(),
             payload: payload.take(),
@@ -190,14 +190,16 @@ impl Detour {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(HttpRequest, Payload), actix_web::Error>> {
         let checked = match &mut self.0 {
-            Rare::Waiting { check, .. } => Some(ready!(check.as_mut().poll(cx))),
-            Rare::Refused(_) | Rare::Done => None,
+            DetourState::Waiting { check, .. } => Some(ready!(check.as_mut().poll(cx))),
+            DetourState::Refused(_) | DetourState::Done => None,
         };
         Poll::Ready(
-            match (std::mem::replace(&mut self.0, Rare::Done), checked) {
-                (Rare::Waiting { req, payload, .. }, Some(Ok(()))) => Ok((req, payload)),
-                (Rare::Waiting { req, .. }, Some(Err(error))) => Err(refused(&req, error)),
-                (Rare::Refused(error), _) => Err(error),
+            match (std::mem::replace(&mut self.0, DetourState::Done), checked) {
+                (DetourState::Waiting { req, payload, .. }, Some(Ok(()))) => Ok((req, payload)),
+                (DetourState::Waiting { req, .. }, Some(Err(error))) => {
+                    Err(refusal_error(&req, error))
+                }
+                (DetourState::Refused(error), _) => Err(error),
                 _ => panic!("AuthenticatedFuture polled after completion"),
             },
         )
@@ -205,7 +207,7 @@ impl Detour {
 }
 
 /// The refusal as actix-web's error: the response it carries is the rejection's.
-fn refused(req: &HttpRequest, error: AuthError) -> actix_web::Error {
+fn refusal_error(req: &HttpRequest, error: AuthError) -> actix_web::Error {
     let response = refusal(req, &error);
     InternalError::from_response(error, response).into()
 }

@@ -35,7 +35,7 @@ fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Chec
 }
 
 /// [`SecretBearer::accepts_at_once`] for a request. Out of line and not generic: every
-/// handler's extractor calls this one copy, whose code stays small and in the instruction
+/// handler's extractor, and the middleware, call this one copy, whose code stays small and in the instruction
 /// cache, where a copy inlined in each would make a request's code larger (and, served
 /// in-process, slower) than the instructions it saves.
 #[inline(never)]
