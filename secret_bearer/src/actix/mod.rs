@@ -35,9 +35,9 @@ fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Chec
 }
 
 /// [`SecretBearer::accepts_at_once`] for a request. Out of line and not generic: every
-/// handler's extractor, and the middleware, call this one copy, whose code stays small and in the instruction
-/// cache, where a copy inlined in each would make a request's code larger (and, served
-/// in-process, slower) than the instructions it saves.
+/// handler's extractor, and the middleware, call this one copy, whose code stays small and in
+/// the instruction cache, where a copy inlined in each would make a request's code larger (and,
+/// served in-process, slower) than the instructions it saves.
 #[inline(never)]
 pub(crate) fn accepts_at_once(req: &HttpRequest, bearer: &SecretBearer) -> bool {
     bearer.accepts_at_once(authorization(req))
