@@ -241,21 +241,32 @@ impl SecretBearer {
     /// variables already read. `false` decides nothing: every refusal, a first check and every
     /// check of secrets in a manager are the full check's to answer (the comparison is the same
     /// constant-time one; a refused credential is compared twice).
+    ///
+    /// `authorization` is called only once there is a pair, so that a check answered `false`
+    /// before that (secrets in a manager, a first check) looks the headers up once, in the full
+    /// check.
     #[inline(always)]
-    pub(crate) fn accepts_at_once<'a>(
+    pub(crate) fn accepts_at_once<'a, I: IntoIterator<Item = &'a [u8]>>(
         &self,
-        authorization: impl IntoIterator<Item = &'a [u8]>,
+        authorization: impl FnOnce() -> I,
     ) -> bool {
-        // A bearer with a secret in a manager never sets its pair; asked anyway, as the pair
-        // shares its cache line, so that this path cannot outlive that rule.
-        if self.inner.managed {
-            return false;
-        }
-        let Some(pair) = self.inner.env_pair.get() else {
+        let Some(pair) = self.env_pair() else {
             return false;
         };
-        self.credential(authorization)
+        self.credential(authorization())
             .is_ok_and(|credential| pair.matches(credential).into())
+    }
+
+    /// Both secrets as checks compare with them, once read from the environment; never for a
+    /// bearer with a secret in a manager, whose pairs are each thread's views. (The pair is
+    /// never built for one; asked anyway, as `managed` shares its cache line, so that no check
+    /// outlives that rule.)
+    #[inline(always)]
+    pub(crate) fn env_pair(&self) -> Option<&SecretPair> {
+        if self.inner.managed {
+            return None;
+        }
+        self.inner.env_pair.get()
     }
 
     /// The header's credential, or why there is none usable. Secrets are not involved, so the
@@ -288,17 +299,19 @@ impl SecretBearer {
         credential: &Result<&[u8], AuthErrorKind>,
         stale_ok: bool,
     ) -> Compared {
-        if !self.inner.managed {
-            // Environment variables are read once: from the second check on, their pair is
-            // all a check reads.
-            if let Some(pair) = self.inner.env_pair.get() {
-                return self.verdict(
-                    credential
-                        .as_ref()
-                        .map(|credential| pair.matches(credential).into()),
-                );
-            }
-        } else if !stale_ok && let Some(store) = store {
+        // Environment variables are read once: from the second check on, their pair is all a
+        // check reads.
+        if let Some(pair) = self.env_pair() {
+            return self.verdict(
+                credential
+                    .as_ref()
+                    .map(|credential| pair.matches(credential).into()),
+            );
+        }
+        if self.inner.managed
+            && !stale_ok
+            && let Some(store) = store
+        {
             return self.compare_viewed(store, credential);
         }
         self.compare_sources(store, credential, stale_ok, false)
@@ -414,14 +427,6 @@ impl SecretBearer {
 
     pub(crate) fn from_registered(inner: Arc<Inner>) -> Self {
         Self { inner }
-    }
-}
-
-#[cfg(test)]
-impl SecretBearer {
-    /// The pair an environment bearer compares with, once built, for the memcheck probe.
-    pub(crate) fn env_pair(&self) -> Option<&SecretPair> {
-        self.inner.env_pair.get()
     }
 }
 
@@ -752,7 +757,7 @@ mod tests {
             );
         }
         assert!(bearer.inner.env_pair.get().is_none());
-        assert!(!bearer.accepts_at_once([&b"s3cret-value"[..]]));
+        assert!(!bearer.accepts_at_once(|| [&b"s3cret-value"[..]]));
     }
 
     #[test]
@@ -773,7 +778,7 @@ mod tests {
                     .is_ok()
             );
         }
-        assert!(!bearer.accepts_at_once(header));
+        assert!(!bearer.accepts_at_once(|| header));
         std::fs::remove_dir_all(directory).unwrap();
     }
 
@@ -797,7 +802,8 @@ mod tests {
             .prefix("Bearer ")
             .build()
             .unwrap();
-        bearer_with_secret("SB_UNIT_AT_ONCE", "s3cret-value", "");
+        // SAFETY: as above.
+        unsafe { std::env::set_var("SB_UNIT_AT_ONCE", "s3cret-value") };
         let too_long = [b"Bearer ".as_slice(), &[b'a'; MAX_SECRET_LEN + 1]].concat();
         let cases: [&[&[u8]]; 17] = [
             &[],
@@ -819,11 +825,11 @@ mod tests {
             &[b"Bearer s3cret-value", b"Bearer older-secret"],
         ];
         // Before the secrets are read, it answers nothing: the full check reads them.
-        assert!(!rotating.accepts_at_once([&b"Bearer s3cret-value"[..]]));
+        assert!(!rotating.accepts_at_once(|| [&b"Bearer s3cret-value"[..]]));
         for headers in cases {
             let accepted = rotating.check(headers.iter().copied()).is_ok();
             assert_eq!(
-                rotating.accepts_at_once(headers.iter().copied()),
+                rotating.accepts_at_once(|| headers.iter().copied()),
                 accepted,
                 "{:?}",
                 headers
@@ -832,7 +838,7 @@ mod tests {
                     .collect::<Vec<_>>()
             );
         }
-        assert!(rotating.accepts_at_once([&b"BEARER older-secret"[..]]));
+        assert!(rotating.accepts_at_once(|| [&b"BEARER older-secret"[..]]));
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn authenticate(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Chec
 /// served in-process, slower) than the instructions it saves.
 #[inline(never)]
 pub(crate) fn accepts_at_once(req: &HttpRequest, bearer: &SecretBearer) -> bool {
-    bearer.accepts_at_once(authorization(req))
+    bearer.accepts_at_once(|| authorization(req))
 }
 
 /// Every answer [`authenticate`]'s common case does not give.
