@@ -443,7 +443,7 @@ fn paired(
     (base_name, mut base): (&str, impl FnMut()),
     (other_name, mut other): (&str, impl FnMut()),
 ) {
-    const SAMPLES: usize = 301;
+    const SAMPLES: usize = 3001;
     // Warm-up: caches, branch predictors, the allocator's free lists.
     for _ in 0..10 {
         time_batch(batch, &mut base);

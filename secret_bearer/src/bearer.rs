@@ -451,7 +451,18 @@ impl fmt::Debug for SecretBearer {
     }
 }
 
+// Most bearers have no prefix, and nothing to compare: that test stays inline, the comparison
+// out of line.
+#[inline(always)]
 fn strip_prefix_ignore_ascii_case<'a>(value: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    if prefix.is_empty() {
+        return Some(value);
+    }
+    strip_nonempty_prefix(value, prefix)
+}
+
+#[inline(never)]
+fn strip_nonempty_prefix<'a>(value: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     let (head, rest) = value.split_at_checked(prefix.len())?;
     head.eq_ignore_ascii_case(prefix).then_some(rest)
 }
