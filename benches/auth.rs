@@ -425,6 +425,15 @@ fn paired_comparisons() {
         ("header_lookup", || hello(&system, &header_app)),
     );
 
+    // The method's own error: the open app against a copy of itself.
+    let open_copy = system.block_on(test::init_service(App::new().service(open)));
+    paired(
+        "request",
+        300,
+        ("unauthenticated", || hello(&system, &open_app)),
+        ("unauthenticated_copy", || hello(&system, &open_copy)),
+    );
+
     let connection = std::cell::RefCell::new(Connection::open(serve()));
     let over_http = |guarded| connection.borrow_mut().hello(guarded);
     paired(
