@@ -213,15 +213,14 @@ pub use store::{CachePolicy, SecretStore};
 /// ```
 pub use secret_bearer_macros::secret_bearer;
 
-/// Lists an annotated handler's bearer for [`resolve_all`].
+/// Lists an annotated handler's or client function's bearer for [`resolve_all`]: `$bearer` is
+/// the function that builds it on first use.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __register_handler {
-    ($provider:ty) => {
+macro_rules! __register_bearer {
+    ($bearer:expr) => {
         $crate::__private::inventory::submit! {
-            $crate::__private::RegisteredHandler(
-                <$provider as $crate::__private::HandlerProvider>::handler_bearer
-            )
+            $crate::__private::RegisteredBearer($bearer)
         }
     };
 }
