@@ -24,8 +24,8 @@ pub struct RegisteredBearer(pub fn() -> Result<&'static SecretBearer, Error>);
 inventory::collect!(RegisteredBearer);
 
 /// Reads the secrets of every `#[secret_bearer]` handler and client function, and of every live
-/// [`SecretBearer`], now, through `store` for those that live in a secret manager (which warms
-/// its cache), and returns how many bearers it checked, or every problem found.
+/// [`SecretBearer`], now, through `store` for those that live in a secret manager (which warms its cache), and
+/// returns how many bearers it checked, or every problem found.
 ///
 /// ```no_run
 /// # async fn start() -> std::io::Result<()> {
