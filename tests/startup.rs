@@ -1,6 +1,5 @@
-//! `resolve_all`: every annotated handler's and client function's, and every built bearer's,
-//! secrets, read at start-up. (A test binary of its own: `resolve_all` sees every annotated
-//! function in the binary.)
+//! `resolve_all`: every annotated handler's and every built bearer's secrets, read at start-up.
+//! (A test binary of its own: `resolve_all` sees every handler in the binary.)
 
 mod support;
 
@@ -15,13 +14,6 @@ async fn from_the_environment() -> &'static str {
 #[secret_bearer(secret = "/service/key", alt_secret = "/service/old-key")]
 async fn from_the_manager() -> &'static str {
     "manager"
-}
-
-/// Never called: `resolve_all` finds it all the same.
-#[secret_bearer(env = "SB_TEST_PRIMARY", prefix = "Bearer ")]
-fn sign(headers: &mut http::HeaderMap) -> Result<(), Error> {
-    let _ = headers;
-    Ok(())
 }
 
 /// Knows `/service/key`, and `/service/old-key` only when `complete`.
@@ -42,7 +34,7 @@ impl SecretManager for Store {
 #[actix_web::test]
 async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     init_env();
-    let _ = (from_the_environment, from_the_manager, sign);
+    let _ = (from_the_environment, from_the_manager);
     let by_hand = SecretBearer::builder()
         .env("SB_TEST_UNSET_STARTUP")
         .build()
@@ -77,8 +69,5 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     drop(by_hand);
     let complete = SecretStore::new(Store { complete: true });
     let checked = secret_bearer::resolve_all(Some(&complete)).await.unwrap();
-    assert_eq!(
-        checked, 3,
-        "the two handlers and the client function; the dropped bearer is gone"
-    );
+    assert_eq!(checked, 2, "the two handlers; the dropped bearer is gone");
 }

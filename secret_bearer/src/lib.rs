@@ -213,14 +213,15 @@ pub use store::{CachePolicy, SecretStore};
 /// ```
 pub use secret_bearer_macros::secret_bearer;
 
-/// Lists an annotated handler's or client function's bearer for [`resolve_all`]: `$bearer` is
-/// the function that builds it on first use.
+/// Lists an annotated handler's bearer for [`resolve_all`].
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __register_bearer {
-    ($bearer:expr) => {
+macro_rules! __register_handler {
+    ($provider:ty) => {
         $crate::__private::inventory::submit! {
-            $crate::__private::RegisteredBearer($bearer)
+            $crate::__private::RegisteredHandler(
+                <$provider as $crate::__private::HandlerProvider>::handler_bearer
+            )
         }
     };
 }

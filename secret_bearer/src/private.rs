@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 pub use actix_web::HttpRequest;
 
 pub use crate::__document_handler as document_handler;
-pub use crate::__register_bearer as register_bearer;
+pub use crate::__register_handler as register_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
 use crate::client::{self, Authorize};
-pub use crate::startup::RegisteredBearer;
+pub use crate::startup::RegisteredHandler;
 pub use crate::{Error, SecretBearer};
 pub use inventory;
 

@@ -16,15 +16,14 @@ pub(crate) fn register(bearer: Weak<Inner>) {
     built.push(bearer);
 }
 
-/// An annotated handler's or client function's bearer, built on first use; listed so
-/// [`resolve_all`] can build it.
+/// An annotated handler's bearer, built on first use; listed so [`resolve_all`] can build it.
 #[doc(hidden)]
-pub struct RegisteredBearer(pub fn() -> Result<&'static SecretBearer, Error>);
+pub struct RegisteredHandler(pub fn() -> Result<&'static SecretBearer, Error>);
 
-inventory::collect!(RegisteredBearer);
+inventory::collect!(RegisteredHandler);
 
-/// Reads the secrets of every `#[secret_bearer]` handler and client function, and of every live
-/// [`SecretBearer`], now, through `store` for those that live in a secret manager (which warms its cache), and
+/// Reads the secrets of every `#[secret_bearer]` handler and of every live [`SecretBearer`]
+/// now, through `store` for those that live in a secret manager (which warms its cache), and
 /// returns how many bearers it checked, or every problem found.
 ///
 /// ```no_run
@@ -38,8 +37,8 @@ inventory::collect!(RegisteredBearer);
 /// ```
 pub async fn resolve_all(store: Option<&SecretStore>) -> Result<usize, Unresolved> {
     let mut errors = Vec::new();
-    for annotated in inventory::iter::<RegisteredBearer> {
-        if let Err(error) = (annotated.0)() {
+    for handler in inventory::iter::<RegisteredHandler> {
+        if let Err(error) = (handler.0)() {
             errors.push(error);
         }
     }

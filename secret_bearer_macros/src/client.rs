@@ -62,7 +62,6 @@ pub(crate) fn authorize(mut function: ItemFn, request: usize, config: &Config) -
     *function.block = parse_quote!({
         static #bearer: ::secret_bearer::__private::LazyBearer =
             ::secret_bearer::__private::LazyBearer::new(|| #build);
-        ::secret_bearer::__private::register_bearer!(|| #bearer.get());
         let #pattern = #call #question_mark;
         #(#statements)*
     });
@@ -93,8 +92,7 @@ mod tests {
             text.contains(
                 "static __SECRET_BEARER : :: secret_bearer :: __private :: LazyBearer = \
                  :: secret_bearer :: __private :: LazyBearer :: new (| | :: secret_bearer :: \
-                 __private :: SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()) ; \
-                 :: secret_bearer :: __private :: register_bearer ! (|| __SECRET_BEARER . get ()) ;"
+                 __private :: SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()) ;"
             ),
             "{text}"
         );

@@ -52,9 +52,7 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
             }
         }
 
-        ::secret_bearer::__private::register_bearer!(
-            <#provider as ::secret_bearer::__private::HandlerProvider>::handler_bearer
-        );
+        ::secret_bearer::__private::register_handler!(#provider);
     };
 
     // Mixed-site names: the handler's body cannot see, or collide with, what the expansion binds.
@@ -200,8 +198,7 @@ mod tests {
         let registration = file.items[2].to_token_stream().to_string();
         assert_eq!(
             registration,
-            ":: secret_bearer :: __private :: register_bearer ! (< __secret_bearer_h as :: \
-             secret_bearer :: __private :: HandlerProvider > :: handler_bearer) ;"
+            ":: secret_bearer :: __private :: register_handler ! (__secret_bearer_h) ;"
         );
         let documentation = file.items[3].to_token_stream().to_string();
         assert_eq!(
