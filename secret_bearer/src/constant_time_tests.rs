@@ -209,8 +209,10 @@ mod valgrind {
     fn request(default: usize, request: usize, args: [usize; 3]) -> usize {
         let args: [usize; 6] = [request, args[0], args[1], args[2], 0, 0];
         let result;
-        // SAFETY: the sequence only reads `args`; Valgrind's requests used here change its
-        // shadow state, not the program's memory.
+        // SAFETY: the sequence only reads `args`. Under Valgrind, the requests used here
+        // change memcheck's shadow state, except `GET_VBITS`, which writes the validity bits
+        // into the buffer its caller passes (a live local); the block is not `nomem`, so the
+        // compiler assumes memory may change across it.
         unsafe {
             std::arch::asm!(
                 "rol rdi, 3", "rol rdi, 13", "rol rdi, 61", "rol rdi, 51",
