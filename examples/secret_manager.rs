@@ -39,7 +39,7 @@ fn main() -> std::io::Result<()> {
     let store = SecretStore::new(FakeSecretManager);
     // Refuse to start rather than answer 500s: every secret is read (and cached) now.
     actix_web::rt::System::new()
-        .block_on(secret_bearer::resolve_all(Some(&store)))
+        .block_on(secret_bearer::resolve_all!(Some(&store)))
         .map_err(std::io::Error::other)?;
     serve(move |routes| {
         routes.app_data(store.clone()).service(hello);

@@ -3,6 +3,13 @@
 
 pub mod widgets_client;
 
+/// A protected handler this library defines and no example mounts: its variable is never set,
+/// and `resolve_all!` in the crates that link this library must not refuse to start over it.
+#[secret_bearer::secret_bearer(env = "SB_TEST_UNSET_LIBRARY_HANDLER")]
+pub async fn unmounted() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 use std::io;
 
 use actix_web::http::StatusCode;

@@ -368,18 +368,21 @@ impl SecretManager for Rotating {
 }
 
 #[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
-async fn send_managed(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+async fn send_managed(
+    store: &SecretStore,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, Failure> {
     Ok(request.send().await?)
 }
 
 #[actix_web::test]
-async fn a_retry_reads_a_rotated_secret_from_the_bound_store() {
+async fn a_retry_reads_a_rotated_secret_from_the_clients_store() {
     let manager = Rotating::default();
     *manager.value.lock().unwrap() = "OLD";
     let policy = CachePolicy::default()
         .mismatch_min_age(std::time::Duration::ZERO)
         .mismatch_interval(std::time::Duration::ZERO);
-    client::bind_store(SecretStore::with_policy(manager.clone(), policy)).unwrap();
+    let store = SecretStore::with_policy(manager.clone(), policy);
     let recorder = Recorder {
         accept: Some("Bearer NEW"),
         ..Recorder::default()
@@ -387,10 +390,10 @@ async fn a_retry_reads_a_rotated_secret_from_the_bound_store() {
     let (base, server) = recorder.start();
     let http = reqwest::Client::new();
 
-    let refused = send_managed(http.get(&base)).await.unwrap();
+    let refused = send_managed(&store, http.get(&base)).await.unwrap();
     assert_eq!(refused.status(), 401);
     *manager.value.lock().unwrap() = "NEW";
-    let again = send_managed(http.get(&base)).await.unwrap();
+    let again = send_managed(&store, http.get(&base)).await.unwrap();
     assert_eq!(
         again.status(),
         401,
@@ -398,7 +401,7 @@ async fn a_retry_reads_a_rotated_secret_from_the_bound_store() {
     );
     assert_eq!(manager.fetches.load(Ordering::SeqCst), 1);
 
-    let accepted = retry_on_401(|| send_managed(http.get(&base)))
+    let accepted = retry_on_401(|| send_managed(&store, http.get(&base)))
         .await
         .unwrap();
     assert_eq!(accepted.status(), 200);

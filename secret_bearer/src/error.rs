@@ -41,8 +41,7 @@ pub enum Error {
         error: ManagerError,
     },
     /// The secret lives in a secret manager, but no [`SecretStore`](crate::SecretStore) is
-    /// bound where the request was handled (or given to the call, or, for a client method,
-    /// bound with [`client::bind_store`](crate::client::bind_store)).
+    /// bound where the request was handled, or given to the client call.
     NoSecretStore {
         /// The secret that needed it.
         source: SecretSource,
@@ -68,8 +67,8 @@ impl fmt::Display for Error {
             Self::NoSecretStore { source } => write!(
                 f,
                 "{source} lives in a secret manager, but no `SecretStore` is bound: register \
-                 one with `App::app_data(SecretStore::new(manager))` (handlers) or \
-                 `secret_bearer::client::bind_store` (clients)"
+                 one with `App::app_data(SecretStore::new(manager))` (handlers), or pass one \
+                 to the client call"
             ),
             Self::NotRegistered => f.write_str(
                 "no `SecretBearer` in the app data: register one with `App::app_data(bearer)`",

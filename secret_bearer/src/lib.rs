@@ -24,17 +24,28 @@
 //!
 //! # The check
 //!
+//! One function checks every request, whichever way the handler is protected
+//! ([`SecretBearer::authenticate`]):
+//!
 //! 1. The secrets are resolved first: environment variables once, the first time they are
 //!    needed; secrets in a manager through the [`SecretStore`]'s cache (see its docs). A missing
 //!    variable, a secret the manager cannot give with nothing cached, or a value that no request
 //!    could present (empty, whitespace only, or with leading or trailing whitespace or control
 //!    characters), fails closed: every request is answered with a 500 and one `tracing` error
-//!    event that names the source, never its value. [`resolve_all`] checks them all at start-up.
+//!    event that names the source, never its value. [`resolve_all!`] checks them at start-up.
 //! 2. A request needs exactly one `Authorization` header, starting with the prefix (compared
 //!    ignoring ASCII case; no space is implied). The rest, verbatim, is the credential.
-//! 3. A non-empty credential of at most [`MAX_SECRET_LEN`] bytes is compared with the primary
-//!    and the alternate secret in constant time: both comparisons always run, over the
-//!    credential's length only, against secrets zero-padded to a fixed size.
+//! 3. A non-empty credential of at most [`MAX_SECRET_LEN`] bytes is hashed once with SHA-256 and
+//!    its digest compared in constant time ([`subtle`]) with the primary's and the alternate's
+//!    digests: both comparisons always run, and the fixed width hides the secrets' lengths.
+//!
+//! # Hashed at rest
+//!
+//! A secret's value may be `sha256:` and the 64 hex digits of the key's SHA-256 digest, in an
+//! environment variable or a secret manager, so that a server's environment and store never
+//! hold the key (`printf %s "$KEY" | sha256sum` makes one). Primary and alternate may differ in
+//! form. A server keeps only digests once a secret is read; a client, which must send the key,
+//! refuses a digest with an error saying it needs the key itself.
 //!
 //! A refused request gets a 401 with clearskies' body,
 //! `{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}`,
@@ -49,6 +60,49 @@
 //!   where-clause, parameter patterns and return type stay as written.
 //! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data.
 //! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
+//!
+//! # Testing your own handlers
+//!
+//! The attribute changes a handler's parameters, so test it through actix-web's test service:
+//! with the header, without it, and with the secret missing. A process reads each variable
+//! once, so a handler whose variable was missing stays misconfigured: test that case in a test
+//! binary of its own (a file under `tests/`), as the second handler here stands for.
+//!
+//! ```
+//! use actix_web::{App, HttpResponse, get, test};
+//! use secret_bearer::secret_bearer;
+//!
+//! #[get("/widgets")]
+//! #[secret_bearer(env = "WIDGETS_KEY", prefix = "Bearer ")]
+//! async fn widgets() -> HttpResponse {
+//!     HttpResponse::Ok().body("[]")
+//! }
+//!
+//! #[get("/gadgets")]
+//! #[secret_bearer(env = "GADGETS_KEY_NEVER_SET", prefix = "Bearer ")]
+//! async fn gadgets() -> HttpResponse {
+//!     HttpResponse::Ok().body("[]")
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! // SAFETY: set before any other thread runs, and before any request reads it.
+//! unsafe { std::env::set_var("WIDGETS_KEY", "K3Y") };
+//! let app = test::init_service(App::new().service(widgets).service(gadgets)).await;
+//! let status = async |uri, authorization: Option<&str>| {
+//!     let mut request = test::TestRequest::get().uri(uri);
+//!     if let Some(value) = authorization {
+//!         request = request.insert_header(("Authorization", value));
+//!     }
+//!     test::call_service(&app, request.to_request()).await.status().as_u16()
+//! };
+//! assert_eq!(status("/widgets", Some("Bearer K3Y")).await, 200);
+//! assert_eq!(status("/widgets", Some("Bearer wrong")).await, 401);
+//! assert_eq!(status("/widgets", None).await, 401);
+//! // The secret is missing: every request fails closed, with or without a header.
+//! assert_eq!(status("/gadgets", Some("Bearer K3Y")).await, 500);
+//! assert_eq!(status("/gadgets", None).await, 500);
+//! # });
+//! ```
 //!
 //! # Secret managers
 //!
@@ -95,29 +149,30 @@
 //!
 //! [clearskies]: https://pypi.org/project/clear-skies/
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod bearer;
-mod clock;
+// The secrets: where they come from, what they are, and the cache in front of managers.
 mod error;
-mod expiry;
-mod kept;
 mod manager;
 mod managers;
-mod rejection;
-mod response;
 mod secret;
 mod source;
-mod startup;
 mod store;
-mod view;
 
-#[cfg(test)]
-mod constant_time_tests;
+// The check, and what a refusal is.
+mod bearer;
+mod check;
+mod rejection;
+mod response;
 
+// What uses the check.
 pub mod actix;
 pub mod client;
 #[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
 pub mod openapi;
+mod startup;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -128,15 +183,17 @@ pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use error::Error;
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use managers::AwsSecretsManager;
 pub use managers::FileManager;
 #[cfg(feature = "vault")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
 pub use managers::VaultManager;
 pub use rejection::{AuthError, AuthErrorKind};
 pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
 pub use secret::MAX_SECRET_LEN;
 pub use source::{SecretSource, SecretVersion};
-pub use startup::{Unresolved, resolve_all};
+pub use startup::Unresolved;
 pub use store::{CachePolicy, SecretStore};
 
 /// Requires a valid `Authorization` header before an actix-web handler runs, or attaches one
@@ -174,7 +231,8 @@ pub use store::{CachePolicy, SecretStore};
 /// does not apply. The function returns a `Result` whose error type implements
 /// `From<secret_bearer::Error>`: a secret that cannot be read is that error, and nothing is
 /// sent. An environment variable is read for every call; a secret in a manager is read through
-/// the store [`client::bind_store`] bound, and needs an `async fn`.
+/// the store the function takes as a parameter of type `&SecretStore` (one per client, or per
+/// call: the caller chooses), and needs an `async fn`.
 ///
 /// ```
 /// # #[cfg(feature = "http")] {
@@ -189,8 +247,8 @@ pub use store::{CachePolicy, SecretStore};
 ///
 /// Put it on the one method that sends, and wrap calls in [`client::retry_on_401`] to retry
 /// once after a 401 with the secret read again. A method with no request, two requests, a
-/// secret in a manager on a function that is not `async`, or a trait method without a body is
-/// a compile error.
+/// secret in a manager on a function that is not `async` or that takes no `&SecretStore`, or a
+/// trait method without a body is a compile error.
 ///
 /// # The handler's expansion
 ///
@@ -213,15 +271,44 @@ pub use store::{CachePolicy, SecretStore};
 /// ```
 pub use secret_bearer_macros::secret_bearer;
 
-/// Lists an annotated handler's bearer for [`resolve_all`].
+/// Reads the secrets of every `#[secret_bearer]` handler defined in the calling crate now,
+/// through `store` for those that live in a secret manager (which warms its cache), and
+/// returns how many handlers it checked, or every problem found.
+///
+/// It checks the handlers of the crate it is called from, not every annotated handler linked
+/// into the binary: a library's handlers that the application never mounts cannot stop it from
+/// starting. (actix-web tells a handler's extractor nothing when the handler is mounted, so
+/// which handlers an `App` serves cannot be known before it serves them.) A [`SecretBearer`]
+/// built in code, for the middleware or the extractor, is checked with
+/// [`SecretBearer::resolve`] or [`SecretBearer::resolve_with`].
+///
+/// ```no_run
+/// # async fn start() -> std::io::Result<()> {
+/// use secret_bearer::{FileManager, SecretStore};
+///
+/// let store = SecretStore::new(FileManager::new("/var/run/secrets"));
+/// secret_bearer::resolve_all!(Some(&store)).await.map_err(std::io::Error::other)?;
+/// // ... then start the server with `App::new().app_data(store.clone())`.
+/// # Ok(()) }
+/// ```
+#[macro_export]
+macro_rules! resolve_all {
+    ($store:expr) => {
+        $crate::__private::resolve_handlers(::core::module_path!(), $store)
+    };
+}
+
+/// Lists an annotated handler's bearer, with the module that defines it, for
+/// [`resolve_all!`].
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register_handler {
     ($provider:ty) => {
         $crate::__private::inventory::submit! {
-            $crate::__private::RegisteredHandler(
-                <$provider as $crate::__private::HandlerProvider>::handler_bearer
-            )
+            $crate::__private::RegisteredHandler {
+                module: ::core::module_path!(),
+                bearer: <$provider as $crate::__private::HandlerProvider>::handler_bearer,
+            }
         }
     };
 }

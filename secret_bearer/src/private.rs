@@ -8,9 +8,10 @@ pub use actix_web::HttpRequest;
 pub use crate::__document_handler as document_handler;
 pub use crate::__register_handler as register_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
-use crate::client::{self, Authorize};
-pub use crate::startup::RegisteredHandler;
-pub use crate::{Error, SecretBearer};
+pub use crate::check::probe_accepts;
+use crate::client::Authorize;
+pub use crate::startup::{RegisteredHandler, resolve_handlers};
+pub use crate::{Error, SecretBearer, SecretStore};
 pub use inventory;
 
 /// The bearer of one annotated handler or client function, built on first use.
@@ -24,21 +25,9 @@ impl LazyBearer {
 
     /// The attribute was validated at compile time by the same rules `build` applies, so an
     /// error here is not expected; if it happens anyway it fails closed, as any other would.
-    #[inline]
     pub fn get(&'static self) -> Result<&'static SecretBearer, Error> {
-        match &*self.0 {
-            Ok(bearer) => Ok(bearer),
-            Err(error) => Err(cloned(error)),
-        }
+        self.0.as_ref().map_err(Error::clone)
     }
-}
-
-// Out of every handler's check: a clone of each kind of error is a lot of code to inline for a
-// path that is never expected.
-#[cold]
-#[inline(never)]
-fn cloned(error: &Error) -> Error {
-    error.clone()
 }
 
 /// The hidden type `#[secret_bearer]` adds beside a handler: it owns the handler's bearer.
@@ -48,23 +37,23 @@ pub trait HandlerProvider: 'static {
 }
 
 impl<T: HandlerProvider> BearerProvider for T {
-    #[inline]
     fn bearer(_: &HttpRequest) -> Result<&SecretBearer, Error> {
         T::handler_bearer()
     }
 }
 
 /// What an annotated `async` client function runs first: its request authorized with the
-/// primary secret, read through the store [`client::bind_store`] bound.
-pub async fn authorize<R: Authorize>(bearer: &'static LazyBearer, request: R) -> Result<R, Error> {
-    let authorization = bearer
-        .get()?
-        .authorization_with(client::bound_store())
-        .await?;
+/// primary secret, read through `store` when it lives in a secret manager.
+pub async fn authorize<R: Authorize>(
+    bearer: &'static LazyBearer,
+    store: Option<&SecretStore>,
+    request: R,
+) -> Result<R, Error> {
+    let authorization = bearer.get()?.authorization_with(store).await?;
     Ok(request.authorize(&authorization))
 }
 
-/// [`authorize`] for a function that is not `async`: its secrets are environment variables
+/// [`authorize`] for a function that is not `async`: its secret is an environment variable
 /// (the attribute refuses a secret in a manager there).
 pub fn authorize_now<R: Authorize>(bearer: &'static LazyBearer, request: R) -> Result<R, Error> {
     Ok(request.authorize(&bearer.get()?.authorization()?))

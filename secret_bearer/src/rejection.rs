@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 
 use crate::Error;
-use crate::response::Challenges;
 
 /// Why a request was refused: a 401 for a credential that is missing or wrong, a 500 when the
 /// service cannot authenticate anyone (fail closed).
@@ -109,3 +108,74 @@ impl fmt::Display for AuthError {
 }
 
 impl std::error::Error for AuthError {}
+
+/// The scheme a challenge names when the prefix is not one.
+const FALLBACK_SCHEME: &str = "ApiKey";
+
+/// The two `WWW-Authenticate` values one configuration sends, built once.
+#[derive(Clone, Debug)]
+pub(crate) struct Challenges {
+    no_credential: HeaderValue,
+    bad_credential: HeaderValue,
+}
+
+impl Challenges {
+    /// The scheme is the prefix without its spaces (`"Bearer "` gives `Bearer`), or `ApiKey`
+    /// when the prefix is empty or not an HTTP token. For `Bearer`, a presented but refused
+    /// credential adds `error="invalid_token"` (RFC 6750 §3.1); a missing one adds nothing.
+    pub(crate) fn for_prefix(prefix: &str) -> Self {
+        let scheme = prefix.trim();
+        let is_token = !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let scheme = if is_token { scheme } else { FALLBACK_SCHEME };
+        let bad = if scheme.eq_ignore_ascii_case("bearer") {
+            format!(r#"{scheme} error="invalid_token""#)
+        } else {
+            scheme.to_owned()
+        };
+        let value = |text: &str| {
+            HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(FALLBACK_SCHEME))
+        };
+        Self {
+            no_credential: value(scheme),
+            bad_credential: value(&bad),
+        }
+    }
+
+    pub(crate) fn for_kind(&self, kind: &AuthErrorKind) -> HeaderValue {
+        match kind {
+            AuthErrorKind::MissingCredential | AuthErrorKind::WrongPrefix => &self.no_credential,
+            _ => &self.bad_credential,
+        }
+        .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenge(prefix: &str, kind: AuthErrorKind) -> HeaderValue {
+        Challenges::for_prefix(prefix).for_kind(&kind)
+    }
+
+    #[test]
+    fn challenges_follow_the_prefix() {
+        assert_eq!(
+            challenge("Bearer ", AuthErrorKind::MissingCredential),
+            "Bearer"
+        );
+        assert_eq!(
+            challenge("bearer ", AuthErrorKind::WrongCredential),
+            r#"bearer error="invalid_token""#
+        );
+        assert_eq!(
+            challenge("secret-token ", AuthErrorKind::WrongCredential),
+            "secret-token"
+        );
+        assert_eq!(challenge("", AuthErrorKind::MissingCredential), "ApiKey");
+        assert_eq!(challenge("key=", AuthErrorKind::WrongCredential), "ApiKey");
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::rejection::{AuthError, AuthErrorKind};
@@ -13,50 +13,6 @@ pub const UNAUTHENTICATED_BODY: &str = r#"{"status":"client_error","error":"Not 
 /// The body of a 500 when authentication is misconfigured: the clearskies envelope, naming
 /// neither the secret nor where it comes from (the log event does).
 pub const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
-
-/// The scheme a challenge names when the prefix is not one.
-const FALLBACK_SCHEME: &str = "ApiKey";
-
-/// The two `WWW-Authenticate` values one configuration sends, built once.
-#[derive(Clone, Debug)]
-pub(crate) struct Challenges {
-    no_credential: HeaderValue,
-    bad_credential: HeaderValue,
-}
-
-impl Challenges {
-    /// The scheme is the prefix without its spaces (`"Bearer "` gives `Bearer`), or `ApiKey`
-    /// when the prefix is empty or not an HTTP token. For `Bearer`, a presented but refused
-    /// credential adds `error="invalid_token"` (RFC 6750 §3.1); a missing one adds nothing.
-    pub(crate) fn for_prefix(prefix: &str) -> Self {
-        let scheme = prefix.trim();
-        let is_token = !scheme.is_empty()
-            && scheme
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        let scheme = if is_token { scheme } else { FALLBACK_SCHEME };
-        let bad = if scheme.eq_ignore_ascii_case("bearer") {
-            format!(r#"{scheme} error="invalid_token""#)
-        } else {
-            scheme.to_owned()
-        };
-        let value = |text: &str| {
-            HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(FALLBACK_SCHEME))
-        };
-        Self {
-            no_credential: value(scheme),
-            bad_credential: value(&bad),
-        }
-    }
-
-    pub(crate) fn for_kind(&self, kind: &AuthErrorKind) -> HeaderValue {
-        match kind {
-            AuthErrorKind::MissingCredential | AuthErrorKind::WrongPrefix => &self.no_credential,
-            _ => &self.bad_credential,
-        }
-        .clone()
-    }
-}
 
 impl AuthError {
     /// The response sent when no [`RejectionHandler`] is registered: the clearskies JSON body,
@@ -123,44 +79,14 @@ impl RejectionHandler {
         }
     }
 
-    /// The registered hook's response, or the default one.
-    pub(crate) fn respond(req: &HttpRequest, error: &AuthError) -> HttpResponse {
-        match crate::actix::app_data::<Self>(req) {
-            Some(handler) => (handler.respond)(req, error),
-            None => error.default_response(),
-        }
+    /// The hook's response to a refused request.
+    pub(crate) fn respond(&self, req: &HttpRequest, error: &AuthError) -> HttpResponse {
+        (self.respond)(req, error)
     }
 }
 
 impl std::fmt::Debug for RejectionHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RejectionHandler").finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn challenge(prefix: &str, kind: AuthErrorKind) -> HeaderValue {
-        Challenges::for_prefix(prefix).for_kind(&kind)
-    }
-
-    #[test]
-    fn challenges_follow_the_prefix() {
-        assert_eq!(
-            challenge("Bearer ", AuthErrorKind::MissingCredential),
-            "Bearer"
-        );
-        assert_eq!(
-            challenge("bearer ", AuthErrorKind::WrongCredential),
-            r#"bearer error="invalid_token""#
-        );
-        assert_eq!(
-            challenge("secret-token ", AuthErrorKind::WrongCredential),
-            "secret-token"
-        );
-        assert_eq!(challenge("", AuthErrorKind::MissingCredential), "ApiKey");
-        assert_eq!(challenge("key=", AuthErrorKind::WrongCredential), "ApiKey");
     }
 }

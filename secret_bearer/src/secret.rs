@@ -1,57 +1,108 @@
-//! Secret values: redacted, zeroized on drop, and compared in constant time.
+//! A secret as this crate holds it: its SHA-256 digest, which checks compare with in constant
+//! time, and for clients, which must send it, the key itself in a `secrecy` box.
 
 use std::fmt;
-use std::hint::black_box;
 
-use secrecy::zeroize::Zeroize;
-use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
-use subtle::Choice;
+use secrecy::zeroize::Zeroizing;
+use secrecy::{ExposeSecret, SecretBox};
+use sha2::{Digest as _, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::{Error, SecretSource};
 
 /// The longest credential, and the longest secret, accepted, in bytes.
 ///
-/// A longer `Authorization` credential is rejected before it is compared with anything, so the
-/// work one request can cause is bounded; a longer secret is a configuration error.
+/// A longer `Authorization` credential is refused before it is hashed, so the work one request
+/// can cause is bounded; a longer secret is a configuration error.
 pub const MAX_SECRET_LEN: usize = 4096;
 
-/// One secret, stored zero-padded to [`MAX_SECRET_LEN`] bytes.
-///
-/// The padding is what makes the comparison independent of the secret: comparing a credential
-/// of `n` bytes always reads the first `n` bytes of the buffer, whatever the secret's length.
+/// How a secret's value says it is a digest, not the key: `sha256:` and 64 hex digits.
+const HASHED: &str = "sha256:";
+
+/// A SHA-256 digest. Comparing two is constant-time: its width is fixed whatever the key's
+/// length, and [`ConstantTimeEq`] reads every byte whatever matched.
+#[derive(Clone, Copy)]
+pub(crate) struct Digest([u8; 32]);
+
+impl Digest {
+    /// The digest of a credential or a key.
+    pub(crate) fn of(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+
+    /// Whether the two are equal, as a [`Choice`] to combine without branching.
+    pub(crate) fn matches(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
+    }
+
+    /// The digest's bytes, for the memcheck probe to mark secret.
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Digest([REDACTED])")
+    }
+}
+
+/// One secret: what checks compare with, and, where a client asked for it, what it sends.
 pub(crate) struct Secret {
-    padded: SecretBox<[u8; MAX_SECRET_LEN]>,
-    len: usize,
+    pub(crate) digest: Digest,
+    /// The key itself; kept only for clients, and never for a secret given as its digest.
+    key: Option<SecretBox<[u8]>>,
+}
+
+/// Whether a secret is read to check requests with (its digest is enough) or to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Use {
+    Check,
+    Send,
 }
 
 impl Secret {
-    /// `None` when `value` is longer than [`MAX_SECRET_LEN`].
-    pub(crate) fn new(value: &[u8]) -> Option<Self> {
-        let len = value.len();
-        let mut padded = SecretBox::new(Box::new([0u8; MAX_SECRET_LEN]));
-        padded
-            .expose_secret_mut()
-            .get_mut(..len)?
-            .copy_from_slice(value);
-        Some(Self { padded, len })
+    /// Reads an environment variable now. The error names the variable, never its value.
+    pub(crate) fn from_env(source: &SecretSource, used: Use) -> Result<Self, Error> {
+        let SecretSource::Env(name) = source else {
+            return Err(Error::NoSecretStore {
+                source: source.clone(),
+            });
+        };
+        let value = std::env::var_os(name.as_ref()).ok_or_else(|| Error::MissingSecret {
+            source: source.clone(),
+        })?;
+        Self::from_value(source, &Zeroizing::new(value.into_encoded_bytes()), used)
     }
 
-    /// The stored words (little-endian): the secret, then zeros to [`MAX_SECRET_LEN`].
-    #[inline(always)]
-    fn words(&self) -> impl Iterator<Item = u64> {
-        let (words, _) = self.padded.expose_secret().as_chunks::<8>();
-        words.iter().map(|word| u64::from_le_bytes(*word))
+    /// The secret a source's value holds: `sha256:<64 hex digits>` is the key's digest,
+    /// anything else the key itself, which must be something a request can carry.
+    pub(crate) fn from_value(source: &SecretSource, value: &[u8], used: Use) -> Result<Self, Error> {
+        let unusable = |reason| Error::UnusableSecret {
+            source: source.clone(),
+            reason,
+        };
+        if let Some(hex) = value.strip_prefix(HASHED.as_bytes()) {
+            if used == Use::Send {
+                return Err(unusable(
+                    "it is a `sha256:` digest, and a client must send the key itself",
+                ));
+            }
+            let digest = parse_hex(hex).ok_or_else(|| {
+                unusable("after `sha256:` a digest is exactly 64 hexadecimal digits")
+            })?;
+            return Ok(Self { digest, key: None });
+        }
+        check_value(value).map_err(unusable)?;
+        Ok(Self {
+            digest: Digest::of(value),
+            key: (used == Use::Send).then(|| SecretBox::new(Box::from(value))),
+        })
     }
 
-    /// The secret's bytes, for sending it (clients); never for comparing it.
-    pub(crate) fn expose(&self) -> &[u8] {
-        &self.padded.expose_secret()[..self.len]
-    }
-}
-
-#[cfg(test)]
-impl Secret {
-    /// Every byte the comparison may read, for the memcheck probe to mark secret.
-    pub(crate) fn stored_memory(&self) -> (&[u8; MAX_SECRET_LEN], &usize) {
-        (self.padded.expose_secret(), &self.len)
+    /// The key, to send; `None` for a secret read to check requests with.
+    pub(crate) fn key(&self) -> Option<&[u8]> {
+        self.key.as_ref().map(|key| key.expose_secret())
     }
 }
 
@@ -61,263 +112,125 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// A bearer's secrets as checks compare with them: the primary's and the alternate's words
-/// side by side in one buffer, so that comparing a credential of `n` bytes with both reads
-/// `2n` consecutive bytes (one cache line for a 32-byte secret) behind one pointer.
-///
-/// Built once from the [`Secret`]s (an environment bearer's, or a thread's view of a secret
-/// manager's), redacted and zeroized on drop like them.
-pub(crate) struct SecretPair {
-    words: SecretBox<Interleaved>,
-    /// The lengths, with `u64::MAX` for a missing alternate: never a credential's length.
-    lens: [u64; 2],
-}
-
-const WORDS: usize = MAX_SECRET_LEN / 8;
-
-/// Word `i` of the primary, then word `i` of the alternate; zero past each secret's end.
-#[repr(C, align(64))]
-struct Interleaved([[u64; 2]; WORDS]);
-
-impl Zeroize for Interleaved {
-    fn zeroize(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl SecretPair {
-    pub(crate) fn new(primary: &Secret, alternate: Option<&Secret>) -> Self {
-        let mut words = SecretBox::new(Box::new(Interleaved([[0; 2]; WORDS])));
-        for (pair, stored) in words
-            .expose_secret_mut()
-            .0
-            .iter_mut()
-            .zip(both(primary, alternate))
-        {
-            *pair = stored;
-        }
-        let lens = [
-            primary.len as u64,
-            alternate.map_or(u64::MAX, |alternate| alternate.len as u64),
-        ];
-        Self { words, lens }
-    }
-
-    /// Whether `credential` matches either secret, in time that depends only on its length.
-    #[inline(always)]
-    pub(crate) fn matches(&self, credential: &[u8]) -> Choice {
-        let words = self.words.expose_secret().0.iter().copied();
-        either_is_zero(differences(credential, self.lens, words))
-    }
-}
-
-#[cfg(test)]
-impl SecretPair {
-    /// Every byte the comparison may read, for the memcheck probe to mark secret.
-    pub(crate) fn stored_memory(&self) -> (&[[u64; 2]; WORDS], &[u64; 2]) {
-        (&self.words.expose_secret().0, &self.lens)
-    }
-}
-
-impl Drop for SecretPair {
-    fn drop(&mut self) {
-        self.lens.zeroize();
-    }
-}
-
-impl fmt::Debug for SecretPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretPair([REDACTED])")
-    }
-}
-
-/// Whether `credential` matches the primary or, during a rotation, the alternate secret: the
-/// comparison of [`SecretPair::matches`], reading the two secrets where they are kept.
-#[inline(always)]
-pub(crate) fn ct_matches_either(
-    primary: &Secret,
-    alternate: Option<&Secret>,
-    credential: &[u8],
-) -> Choice {
-    let lens = [
-        primary.len as u64,
-        alternate.map_or(u64::MAX, |alternate| alternate.len as u64),
-    ];
-    either_is_zero(differences(credential, lens, both(primary, alternate)))
-}
-
-/// Word `i` of the primary and of the alternate (zero without one), for every `i`.
-#[inline(always)]
-fn both(primary: &Secret, alternate: Option<&Secret>) -> impl Iterator<Item = [u64; 2]> {
-    static NONE: [u8; MAX_SECRET_LEN] = [0; MAX_SECRET_LEN];
-    let alternate = alternate.map_or(&NONE, |alternate| alternate.padded.expose_secret());
-    let (alternate, _) = alternate.as_chunks::<8>();
-    primary
-        .words()
-        .zip(alternate)
-        .map(|(primary, alternate)| [primary, u64::from_le_bytes(*alternate)])
-}
-
-/// For each of two secrets, zero when `credential` equals it and non-zero otherwise: the OR of
-/// the XORs of every credential word with the stored words (`stored` gives word `i` of both,
-/// for every `i`), and of the lengths.
-///
-/// Branch-free, and reading the same words whatever the secrets: the loop runs over the
-/// credential, whose length the caller sent and so already knows. Its last word is padded with
-/// zeros, as the secrets are; when the lengths are equal, the padding is equal too, and when
-/// they are not, the lengths differ (a credential longer than any secret is compared only as
-/// far as the secrets go, and differs in length). Only zero or not matters, so the words are
-/// never folded into a byte.
-#[inline(always)]
-fn differences(
-    credential: &[u8],
-    lens: [u64; 2],
-    mut stored: impl Iterator<Item = [u64; 2]>,
-) -> [u64; 2] {
-    let length = credential.len() as u64;
-    let mut differences = [lens[0] ^ length, lens[1] ^ length];
-    let mut fold = |word: u64, [primary, alternate]: [u64; 2]| {
-        differences[0] |= primary ^ word;
-        differences[1] |= alternate ^ word;
+/// 64 hex digits, either case. The digits are configuration, read once; not compared.
+fn parse_hex(hex: &[u8]) -> Option<Digest> {
+    let (pairs, []) = hex.as_chunks::<2>() else {
+        return None;
     };
-    let (words, rest) = credential.as_chunks::<8>();
-    for (word, stored) in words.iter().zip(&mut stored) {
-        fold(u64::from_le_bytes(*word), stored);
+    if pairs.len() != 32 {
+        return None;
     }
-    if !rest.is_empty()
-        && let Some(stored) = stored.next()
+    let mut digest = [0u8; 32];
+    for (byte, pair) in digest.iter_mut().zip(pairs) {
+        let digit = |d: u8| (d as char).to_digit(16);
+        *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+    }
+    Some(Digest(digest))
+}
+
+/// A secret must be something a request can present in an `Authorization` header, or every
+/// request would be refused with nothing in the logs to say why.
+fn check_value(value: &[u8]) -> Result<(), &'static str> {
+    const _: () = assert!(MAX_SECRET_LEN == 4096, "update the message below");
+    let is_space = |byte: &u8| matches!(byte, b' ' | b'\t');
+    if value.is_empty() {
+        return Err("it is empty");
+    }
+    if value.iter().all(is_space) {
+        return Err("it is only whitespace");
+    }
+    if value.first().is_some_and(is_space) || value.last().is_some_and(is_space) {
+        return Err("it starts or ends with whitespace, which HTTP strips from header values");
+    }
+    if value
+        .iter()
+        .any(|&byte| (byte < b' ' && byte != b'\t') || byte == 0x7f)
     {
-        // The bytes left, as a little-endian word padded with zeros. Built in registers: a
-        // copy into a buffer becomes a `memcpy` call, around which the secrets' words are
-        // spilled to the stack, and left there.
-        let last = rest
-            .iter()
-            .rev()
-            .fold(0, |word, &byte| (word << 8) | u64::from(byte));
-        fold(last, stored);
+        return Err("it holds a control character, which an HTTP header cannot carry");
     }
-    differences
-}
-
-/// Both comparisons are combined without short-circuit, so the time taken does not tell which
-/// secret matched, or how much of either.
-#[inline(always)]
-fn either_is_zero(differences: [u64; 2]) -> Choice {
-    // `black_box` keeps the optimiser from reasoning about the differences (and from adding an
-    // early exit to the folds); from here on the arithmetic is branch-free. One barrier for
-    // both secrets, rather than one per `subtle` operation, keeps the comparison's critical
-    // path short: each barrier is a round trip through memory. The memcheck probe checks the
-    // compiled code for secret-dependent branches.
-    let [primary, alternate] = black_box(differences);
-    Choice::from(is_zero(primary) | is_zero(alternate))
-}
-
-/// 1 when `x` is zero, 0 otherwise, without a branch: `x | -x` has its top bit set exactly
-/// when `x` is not zero.
-#[inline(always)]
-fn is_zero(x: u64) -> u8 {
-    (((x | x.wrapping_neg()) >> 63) as u8) ^ 1
+    if value.len() > MAX_SECRET_LEN {
+        return Err("it is longer than 4096 bytes");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Whether `credential` matches `primary` or `alternate`, asked both ways a check asks;
-    /// the two must agree.
-    fn either(primary: &[u8], alternate: Option<&[u8]>, credential: &[u8]) -> bool {
-        let primary = Secret::new(primary).unwrap();
-        let alternate = alternate.map(|alternate| Secret::new(alternate).unwrap());
-        let kept = bool::from(ct_matches_either(&primary, alternate.as_ref(), credential));
-        let paired = SecretPair::new(&primary, alternate.as_ref()).matches(credential);
-        assert_eq!(kept, bool::from(paired), "{credential:?}");
-        kept
-    }
-
-    fn matches(secret: &[u8], credential: &[u8]) -> bool {
-        either(secret, None, credential)
+    fn source() -> SecretSource {
+        SecretSource::Env("X".into())
     }
 
     #[test]
-    fn equal_bytes_match_and_nothing_else_does() {
-        assert!(matches(b"SUPERSECRET", b"SUPERSECRET"));
-        assert!(!matches(b"SUPERSECRET", b"SUPERSECRE"));
-        assert!(!matches(b"SUPERSECRET", b"SUPERSECRETX"));
-        assert!(!matches(b"SUPERSECRET", b"supersecret"));
-        assert!(!matches(b"SUPERSECRET", b""));
-        assert!(
-            matches(b"", b""),
-            "refused before it is compared: the bearer's job"
-        );
-        // The zero padding must never stand in for the secret's missing bytes, in a word or
-        // a whole word past the end.
-        assert!(!matches(b"AB", b"AB\0"));
-        assert!(!matches(b"01234567", b"01234567\0\0\0\0\0\0\0\0"));
-        // Every length around a word's end, and every position of a wrong byte.
-        for len in [7, 8, 9, 15, 16, 17, 31, 32, 33] {
-            let secret: Vec<u8> = (0..len as u8).map(|byte| b'a' + byte % 26).collect();
-            assert!(matches(&secret, &secret));
-            for position in 0..len {
-                let mut wrong = secret.clone();
-                wrong[position] ^= 1;
-                assert!(!matches(&secret, &wrong), "{len} {position}");
-            }
+    fn values_a_header_cannot_carry_are_refused() {
+        assert_eq!(check_value(b"SUPERSECRET"), Ok(()));
+        assert_eq!(check_value(b"with inner\tspace"), Ok(()));
+        assert_eq!(check_value(b""), Err("it is empty"));
+        assert_eq!(check_value(b" \t "), Err("it is only whitespace"));
+        assert!(check_value(b" lead").is_err());
+        assert!(check_value(b"trail\t").is_err());
+        assert!(check_value(b"line\nbreak").is_err());
+        assert!(check_value(b"del\x7f").is_err());
+        assert!(check_value(&[b'a'; MAX_SECRET_LEN]).is_ok());
+        assert!(check_value(&[b'a'; MAX_SECRET_LEN + 1]).is_err());
+    }
+
+    #[test]
+    fn a_digest_value_is_the_digest_of_the_key() {
+        // Any 64 hex digits are a digest, in either case.
+        let hashed = b"sha256:3f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d";
+        let from_digest = Secret::from_value(&source(), hashed, Use::Check).unwrap();
+        assert!(from_digest.key().is_none());
+        let upper = hashed.to_ascii_uppercase();
+        let upper = [b"sha256:".as_slice(), &upper[7..]].concat();
+        let from_upper = Secret::from_value(&source(), &upper, Use::Check).unwrap();
+        assert!(bool::from(from_digest.digest.matches(&from_upper.digest)));
+
+        let real = format!("sha256:{}", hex(&Digest::of(b"SUPERSECRET")));
+        let hashed = Secret::from_value(&source(), real.as_bytes(), Use::Check).unwrap();
+        let plain = Secret::from_value(&source(), b"SUPERSECRET", Use::Check).unwrap();
+        assert!(bool::from(hashed.digest.matches(&plain.digest)));
+        assert!(plain.key().is_none(), "a server keeps no key");
+    }
+
+    #[test]
+    fn malformed_digests_are_configuration_errors_that_show_nothing() {
+        for value in [
+            "sha256:",
+            "sha256:abc",
+            "sha256:zz0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d",
+            "sha256:3f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d0",
+            "sha256:+f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d",
+        ] {
+            let error = Secret::from_value(&source(), value.as_bytes(), Use::Check).unwrap_err();
+            let shown = error.to_string();
+            assert!(shown.contains("64 hexadecimal digits"), "{shown}");
+            assert!(!shown.contains("3f0b6c"), "{shown}");
         }
     }
 
     #[test]
-    fn both_ways_agree_with_equality_around_every_word_boundary() {
-        let bytes: Vec<u8> = (0..48u8).map(|byte| b'!' + byte).collect();
-        let lengths = 1..=40;
-        for primary in lengths.clone().map(|len| &bytes[..len]) {
-            for alternate in [None, Some(&bytes[8..29]), Some(&bytes[3..40])] {
-                for credential in lengths.clone().map(|len| &bytes[..len]) {
-                    let mut wrong = credential.to_vec();
-                    *wrong.last_mut().unwrap() ^= 0x20;
-                    for credential in [credential, &wrong, &[credential, b"\0"].concat()] {
-                        let equal = credential == primary || Some(credential) == alternate;
-                        assert_eq!(either(primary, alternate, credential), equal);
-                    }
-                }
-            }
-        }
+    fn a_client_needs_the_key_itself() {
+        let hashed = format!("sha256:{}", hex(&Digest::of(b"K")));
+        let error = Secret::from_value(&source(), hashed.as_bytes(), Use::Send).unwrap_err();
+        assert!(error.to_string().contains("must send the key itself"), "{error}");
+        let sent = Secret::from_value(&source(), b"KEY", Use::Send).unwrap();
+        assert_eq!(sent.key(), Some(&b"KEY"[..]));
     }
 
     #[test]
-    fn lengths_at_and_over_the_cap() {
-        let longest = vec![b'a'; MAX_SECRET_LEN];
-        assert!(matches(&longest, &longest));
-        assert!(Secret::new(&vec![b'a'; MAX_SECRET_LEN + 1]).is_none());
-        assert!(!matches(b"a", &vec![b'a'; MAX_SECRET_LEN + 1]));
-        assert!(!matches(&longest, &vec![b'a'; MAX_SECRET_LEN + 8]));
-    }
-
-    #[test]
-    fn either_secret_of_a_pair_matches() {
-        let rotating = |credential: &[u8]| either(b"new", Some(b"old"), credential);
-        assert!(rotating(b"new"));
-        assert!(rotating(b"old"));
-        assert!(!rotating(b"neither"));
-        assert!(!rotating(b"ol"));
-        assert!(!matches(b"new", b"old"));
-        // Secrets of different lengths, each matched over its own length only.
-        let long = b"a-much-longer-previous-secret";
-        assert!(either(b"new", Some(long), long));
-        assert!(!either(b"new", Some(long), &long[..3]));
-    }
-
-    #[test]
-    fn only_zero_is_zero() {
-        assert_eq!(is_zero(0), 1);
-        for x in [1, 2, 0xff, 1 << 62, 1 << 63, u64::MAX - 1, u64::MAX] {
-            assert_eq!(is_zero(x), 0, "{x:#x}");
-        }
-    }
-
-    #[test]
-    fn debug_never_shows_the_value() {
-        let secret = Secret::new(b"SUPERSECRET").unwrap();
-        let shown = format!("{secret:?} {:?}", SecretPair::new(&secret, Some(&secret)));
+    fn errors_and_debug_never_show_the_value() {
+        let error = Secret::from_value(&source(), b" SUPERSECRET", Use::Check).unwrap_err();
+        let shown = error.to_string();
+        assert!(shown.starts_with("environment variable `X` cannot be used"), "{shown}");
         assert!(!shown.contains("SUPERSECRET"), "{shown}");
+        let secret = Secret::from_value(&source(), b"SUPERSECRET", Use::Send).unwrap();
+        let shown = format!("{secret:?} {:?}", secret.digest);
+        assert!(!shown.contains("SUPERSECRET"), "{shown}");
+    }
+
+    fn hex(digest: &Digest) -> String {
+        digest.0.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 }

@@ -5,8 +5,6 @@ use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
 
-use crate::Error;
-use crate::secret::{MAX_SECRET_LEN, Secret};
 
 /// Where a secret is read from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -77,72 +75,40 @@ impl SecretSource {
     }
 
     /// Rejects what could never name a source, so a typo fails at build time, not per request.
-    pub(crate) fn validate(&self, setting: &'static str) -> Result<(), Error> {
-        let invalid = |reason| Err(Error::InvalidSetting { setting, reason });
+    pub(crate) fn validate(&self) -> Result<(), &'static str> {
         match self {
-            Self::Env(name) if name.is_empty() => invalid("the variable name is empty"),
+            Self::Env(name) if name.is_empty() => Err("the variable name is empty"),
             Self::Env(name) if name.contains(['=', '\0']) => {
-                invalid("a variable name cannot contain `=` or NUL")
+                Err("a variable name cannot contain `=` or NUL")
             }
-            Self::Manager { path, .. } if path.is_empty() => invalid("the secret's path is empty"),
+            Self::Manager { path, .. } if path.is_empty() => Err("the secret's path is empty"),
             Self::Manager { path, .. } if path.chars().any(char::is_control) => {
-                invalid("a secret's path cannot hold control characters")
+                Err("a secret's path cannot hold control characters")
             }
             Self::Manager {
                 json_key: Some(key),
                 ..
             } if key.split('.').any(str::is_empty) => {
-                invalid("a JSON key is dot-separated names, none of them empty")
+                Err("a JSON key is dot-separated names, none of them empty")
             }
             Self::Env(_) | Self::Manager { .. } => Ok(()),
         }
     }
 
-    /// Whether the [`SecretStore`](crate::SecretStore) reads this source.
+    /// Whether a secret manager holds this source.
     pub(crate) fn is_managed(&self) -> bool {
         matches!(self, Self::Manager { .. })
     }
 
-    /// Reads the secret now, without a store: an environment variable can be, a secret in a
-    /// manager cannot. The error names this source, never what it holds.
-    pub(crate) fn load(&self) -> Result<Secret, Error> {
-        let Self::Env(name) = self else {
-            return Err(Error::NoSecretStore {
-                source: self.clone(),
-            });
-        };
-        let value = std::env::var_os(name.as_ref()).ok_or_else(|| Error::MissingSecret {
-            source: self.clone(),
-        })?;
-        let value = Zeroizing::new(value.into_encoded_bytes());
-        self.accept(&value)
-    }
-
-    /// Turns what a manager returned into the secret: the value itself, or its JSON key.
-    pub(crate) fn accept_fetched(&self, value: &[u8]) -> Result<Secret, Error> {
+    /// The secret's value in what its manager returned: the whole value, or its JSON key's.
+    pub(crate) fn pick(&self, fetched: &[u8]) -> Result<Zeroizing<Vec<u8>>, &'static str> {
         match self {
             Self::Manager {
                 json_key: Some(key),
                 ..
-            } => {
-                let picked =
-                    json_string_at(value, key).map_err(|reason| Error::UnusableSecret {
-                        source: self.clone(),
-                        reason,
-                    })?;
-                self.accept(picked.as_bytes())
-            }
-            _ => self.accept(value),
+            } => json_string_at(fetched, key).map(|picked| Zeroizing::new(picked.as_bytes().to_vec())),
+            _ => Ok(Zeroizing::new(fetched.to_vec())),
         }
-    }
-
-    fn accept(&self, value: &[u8]) -> Result<Secret, Error> {
-        let unusable = |reason| Error::UnusableSecret {
-            source: self.clone(),
-            reason,
-        };
-        check_value(value).map_err(unusable)?;
-        Secret::new(value).ok_or_else(|| unusable("it is longer than 4096 bytes"))
     }
 }
 
@@ -199,68 +165,15 @@ pub(crate) fn wipe(node: &mut serde_json::Value) {
     }
 }
 
-/// A secret must be something a request can present in an `Authorization` header, or every
-/// request would be rejected with nothing in the logs to say why.
-fn check_value(value: &[u8]) -> Result<(), &'static str> {
-    const _: () = assert!(MAX_SECRET_LEN == 4096, "update the message below");
-    let is_space = |byte: &u8| matches!(byte, b' ' | b'\t');
-    if value.is_empty() {
-        return Err("it is empty");
-    }
-    if value.iter().all(is_space) {
-        return Err("it is only whitespace");
-    }
-    if value.first().is_some_and(is_space) || value.last().is_some_and(is_space) {
-        return Err("it starts or ends with whitespace, which HTTP strips from header values");
-    }
-    if value
-        .iter()
-        .any(|&byte| (byte < b' ' && byte != b'\t') || byte == 0x7f)
-    {
-        return Err("it holds a control character, which an HTTP header cannot carry");
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn values_a_header_cannot_carry_are_refused() {
-        assert_eq!(check_value(b"SUPERSECRET"), Ok(()));
-        assert_eq!(check_value(b"with inner\tspace"), Ok(()));
-        assert_eq!(check_value(b""), Err("it is empty"));
-        assert_eq!(check_value(b" \t "), Err("it is only whitespace"));
-        assert!(check_value(b" lead").is_err());
-        assert!(check_value(b"trail\t").is_err());
-        assert!(check_value(b"line\nbreak").is_err());
-        assert!(check_value(b"del\x7f").is_err());
-    }
-
-    #[test]
-    fn names_are_validated_and_errors_name_the_source() {
-        assert!(SecretSource::Env("OK_NAME".into()).validate("env").is_ok());
-        assert!(SecretSource::Env("".into()).validate("env").is_err());
-        assert!(SecretSource::Env("A=B".into()).validate("env").is_err());
-        let source = SecretSource::Env("SECRET_BEARER_UNIT_NEVER_SET".into());
-        let missing = source.load();
-        assert_eq!(
-            missing.unwrap_err().to_string(),
-            "environment variable `SECRET_BEARER_UNIT_NEVER_SET` is not set"
-        );
-    }
-
-    #[test]
-    fn an_unusable_value_is_described_not_shown() {
-        let source = SecretSource::Env("X".into());
-        let err = source.accept(b" SUPERSECRET").unwrap_err().to_string();
-        assert!(
-            err.starts_with("environment variable `X` cannot be used"),
-            "{err}"
-        );
-        assert!(!err.contains("SUPERSECRET"), "{err}");
-        assert!(source.accept(&vec![b'a'; MAX_SECRET_LEN + 1]).is_err());
+    fn names_are_validated() {
+        assert!(SecretSource::Env("OK_NAME".into()).validate().is_ok());
+        assert!(SecretSource::Env("".into()).validate().is_err());
+        assert!(SecretSource::Env("A=B".into()).validate().is_err());
     }
 
     #[test]
@@ -272,33 +185,24 @@ mod tests {
             keyed.to_string(),
             "JSON key `keys.current` of secret `prod/api`"
         );
-        assert!(keyed.validate("secret").is_ok());
+        assert!(keyed.validate().is_ok());
         for invalid in ["", "#a", "a\nb", "p#", "p#a..b", "p#.a"] {
             assert!(
-                SecretSource::manager(invalid).validate("secret").is_err(),
+                SecretSource::manager(invalid).validate().is_err(),
                 "{invalid:?}"
             );
         }
         let document = br#"{"keys": {"current": "NEWKEY", "old": "OLDKEY"}, "n": 1}"#;
-        let secret = keyed.accept_fetched(document).unwrap();
-        assert_eq!(secret.expose(), b"NEWKEY");
-        assert_eq!(plain.accept_fetched(b"RAW").unwrap().expose(), b"RAW");
+        assert_eq!(keyed.pick(document).unwrap().as_slice(), b"NEWKEY");
+        assert_eq!(plain.pick(b"RAW").unwrap().as_slice(), b"RAW");
         for (document, reason) in [
             (&br#"{"keys": {"old": "OLDKEY"}}"#[..], "no such key"),
             (br#"{"keys": "NOTANOBJECT"}"#, "not an object"),
             (br#"{"keys": {"current": 5}}"#, "not a string"),
             (b"NOTJSON", "not a JSON document"),
         ] {
-            let error = keyed.accept_fetched(document).unwrap_err().to_string();
+            let error = keyed.pick(document).unwrap_err();
             assert!(error.contains(reason), "{error}");
-            assert!(
-                !error.contains("KEY") || error.contains("JSON key"),
-                "{error}"
-            );
-            assert!(
-                !error.contains("OLDKEY") && !error.contains("NOTANOBJECT"),
-                "{error}"
-            );
         }
     }
 }

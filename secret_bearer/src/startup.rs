@@ -1,69 +1,55 @@
-//! [`resolve_all`]: read every secret at start-up, so a misconfigured service can refuse to
-//! start instead of answering 500.
+//! [`resolve_all!`](crate::resolve_all): read the secrets of a crate's annotated handlers at
+//! start-up, so a misconfigured service can refuse to start instead of answering 500.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError, Weak};
 
-use crate::bearer::Inner;
 use crate::{Error, SecretBearer, SecretStore};
 
-/// Every bearer built so far, weakly: a registry must not keep a dropped bearer alive.
-static BUILT: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
-
-pub(crate) fn register(bearer: Weak<Inner>) {
-    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-    built.retain(|bearer| bearer.strong_count() > 0);
-    built.push(bearer);
-}
-
-/// An annotated handler's bearer, built on first use; listed so [`resolve_all`] can build it.
+/// An annotated handler, listed (with the module that defines it) for `resolve_all!`.
 #[doc(hidden)]
-pub struct RegisteredHandler(pub fn() -> Result<&'static SecretBearer, Error>);
+pub struct RegisteredHandler {
+    /// `module_path!()` where the handler is defined.
+    pub module: &'static str,
+    /// Builds (once) and returns the handler's bearer.
+    pub bearer: fn() -> Result<&'static SecretBearer, Error>,
+}
 
 inventory::collect!(RegisteredHandler);
 
-/// Reads the secrets of every `#[secret_bearer]` handler and of every live [`SecretBearer`]
-/// now, through `store` for those that live in a secret manager (which warms its cache), and
-/// returns how many bearers it checked, or every problem found.
-///
-/// ```no_run
-/// # async fn start() -> std::io::Result<()> {
-/// use secret_bearer::{FileManager, SecretStore};
-///
-/// let store = SecretStore::new(FileManager::new("/var/run/secrets"));
-/// secret_bearer::resolve_all(Some(&store)).await.map_err(std::io::Error::other)?;
-/// // ... then start the server with `App::new().app_data(store.clone())`.
-/// # Ok(()) }
-/// ```
-pub async fn resolve_all(store: Option<&SecretStore>) -> Result<usize, Unresolved> {
+/// The work of `resolve_all!`: every handler defined in the crate `caller` (a module path)
+/// names, in the order they were linked.
+#[doc(hidden)]
+pub async fn resolve_handlers(
+    caller: &'static str,
+    store: Option<&SecretStore>,
+) -> Result<usize, Unresolved> {
+    let krate = caller.split("::").next().unwrap_or(caller);
     let mut errors = Vec::new();
-    for handler in inventory::iter::<RegisteredHandler> {
-        if let Err(error) = (handler.0)() {
-            errors.push(error);
-        }
-    }
-    let bearers: Vec<SecretBearer> = BUILT
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .iter()
-        .filter_map(Weak::upgrade)
-        .map(SecretBearer::from_registered)
-        .collect();
-    for bearer in &bearers {
-        if let Err(error) = bearer.resolve_with(store).await
+    let mut checked = 0;
+    let handlers = inventory::iter::<RegisteredHandler>
+        .into_iter()
+        .filter(|handler| handler.module.split("::").next() == Some(krate));
+    for handler in handlers {
+        checked += 1;
+        let resolved = match (handler.bearer)() {
+            Ok(bearer) => bearer.resolve_with(store).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = resolved
             && !errors.contains(&error)
         {
             errors.push(error);
         }
     }
     if errors.is_empty() {
-        Ok(bearers.len())
+        Ok(checked)
     } else {
         Err(Unresolved { errors })
     }
 }
 
-/// The secrets [`resolve_all`] could not read: each error names its source, never a value.
+/// The secrets [`resolve_all!`](crate::resolve_all) could not read: each error names its
+/// source, never a value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unresolved {
     errors: Vec<Error>,

@@ -1,21 +1,20 @@
-//! [`SecretStore`]: a secret manager bound to an app, and the cache in front of it.
+//! [`SecretStore`]: a secret manager, and the one cache in front of it that handlers and
+//! clients both read through.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use secrecy::zeroize::Zeroizing;
+use tokio::time::Instant;
 
-use crate::clock;
-use crate::manager::{DynSecretManager, SecretManager};
-use crate::secret::Secret;
-use crate::view;
+use crate::manager::{DynSecretManager, ManagerError, SecretManager};
+use crate::secret::{Secret, Use};
 use crate::{Error, SecretSource, SecretVersion};
 
-/// A [`SecretManager`] with its cache: what handlers whose secrets live in a manager read them
-/// through. Bind it once in the app data, as clearskies binds `secrets`:
+/// A [`SecretManager`] with its cache: what secrets in a manager are read through. Bind it
+/// once in the app data for handlers, as clearskies binds `secrets`, and pass it to clients:
 ///
 /// ```
 /// use actix_web::{App, HttpServer};
@@ -30,34 +29,29 @@ use crate::{Error, SecretSource, SecretVersion};
 /// It may also be registered as `web::Data<SecretStore>`. A handler whose secret lives in a
 /// manager, with no store bound, answers 500 and logs the missing binding.
 ///
-/// Each path is cached on its own (the JSON keys of one path share its fetches, and come from
-/// one version of its document), under the [`CachePolicy`]: fetched when first needed, with one fetch in flight however many requests
-/// wait for it; refreshed in the background after the time-to-live while the cached value
-/// keeps serving (a credential it refuses waits for the refresh); kept when a refresh fails
-/// (with a warning), so a store outage does not lock clients out; and fetched early when a
-/// credential fails to match a secret older than a minimum age, at most once per interval, so
-/// a rotation in the store is accepted without a restart and a flood of bad credentials cannot
-/// hammer it. Within a Tokio runtime (as in actix-web) each fetch is a task of its own, which a
-/// request that gives up does not cancel.
+/// Each path is cached on its own under the [`CachePolicy`] (the JSON keys of one path share
+/// its fetches, and come from one version of its document):
+/// - fetched when first needed, with one fetch in flight however many requests wait for it;
+/// - refreshed in the background after the time-to-live while the cached value keeps serving
+///   (a credential it refuses waits for that refresh);
+/// - kept when a refresh fails (with a warning), so a store outage does not lock clients out;
+///   after a failure the store is asked again only after `retry_after`;
+/// - fetched early when a credential fails to match a secret older than a minimum age, at
+///   most once per interval, so a rotation in the store is accepted without a restart and a
+///   flood of bad credentials cannot hammer it.
 ///
-/// Most checks read neither the cache's lock nor the clock: each thread compares with its own
-/// view of the secrets, and reads the cache only to build it, first, and again after any entry
-/// changes or a copied secret falls due (marked by a thread, `secret-bearer-expiry`, which the
-/// first view of a secret that can fall due starts).
+/// Within a Tokio runtime (as in actix-web) each fetch is a task of its own, which a request
+/// that gives up does not cancel. The cache keeps what checks compare with, each secret's
+/// SHA-256 digest; the key itself only for clients, which must send it.
 #[derive(Clone)]
 pub struct SecretStore {
-    /// Unique for the life of the process, unlike an address: names the store in thread views.
-    /// Beside the pointer rather than behind it: every check of a cached secret reads it.
-    id: u64,
     inner: Arc<StoreInner>,
 }
 
 struct StoreInner {
     manager: Box<dyn DynSecretManager>,
     policy: CachePolicy,
-    /// By path and version: sources that read one path (JSON keys of one document) share
-    /// its fetches.
-    slots: Mutex<HashMap<(String, SecretVersion), Arc<Slot>>>,
+    entries: Mutex<HashMap<(String, SecretVersion), Arc<Entry>>>,
 }
 
 impl SecretStore {
@@ -68,13 +62,11 @@ impl SecretStore {
 
     /// Binds `manager` with this cache policy.
     pub fn with_policy(manager: impl SecretManager, policy: CachePolicy) -> Self {
-        static IDS: AtomicU64 = AtomicU64::new(1);
         Self {
-            id: IDS.fetch_add(1, Ordering::Relaxed),
             inner: Arc::new(StoreInner {
                 manager: Box::new(manager),
                 policy,
-                slots: Mutex::default(),
+                entries: Mutex::default(),
             }),
         }
     }
@@ -84,83 +76,122 @@ impl SecretStore {
         &self.inner.policy
     }
 
-    pub(crate) fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The cache entry of a source's path, made on first use.
-    pub(crate) fn slot(&self, source: &SecretSource) -> Arc<Slot> {
-        let (path, version) = match source {
-            SecretSource::Manager { path, version, .. } => (path.as_ref(), *version),
-            SecretSource::Env(name) => (name.as_ref(), SecretVersion::Current),
+    /// The secret `source` names, from the cache, fetched first when there is nothing to
+    /// serve. A secret past its time-to-live keeps serving while it is refreshed.
+    pub(crate) async fn secret(
+        &self,
+        source: &SecretSource,
+        used: Use,
+    ) -> Result<Arc<Secret>, Error> {
+        let Some(entry) = self.entry(source) else {
+            return Secret::from_env(source, used).map(Arc::new);
         };
-        let mut slots = self
-            .inner
-            .slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(
-            slots
-                .entry((path.to_owned(), version))
-                .or_insert_with(|| Arc::new(Slot::new(path.to_owned(), version))),
-        )
+        let wanted = Wanted {
+            source: source.clone(),
+            used,
+        };
+        let (found, due) = entry.look(&wanted, Instant::now());
+        match (found, due) {
+            (Some(found), None) => return found,
+            (Some(Ok(stale)), Some(seen)) => {
+                if self.refresh_in_background(&entry, seen) {
+                    return Ok(stale);
+                }
+                self.refresh(&entry, seen).await;
+            }
+            (_, Some(seen)) => self.refresh(&entry, seen).await,
+            // `look` answers one or the other.
+            (None, None) => {}
+        }
+        entry.found(&wanted).unwrap_or_else(|| {
+            Err(Error::Manager {
+                source: source.clone(),
+                error: ManagerError::unavailable("the fetch did not finish"),
+            })
+        })
     }
 
-    /// Fetches the slot's secret unless another caller did since `seen` was read, and waits
-    /// for it; a fetch already in flight is waited for, not repeated.
-    ///
-    /// Within a Tokio runtime (actix-web's workers run one) the fetch is a task of its own, so
-    /// a request that gives up waiting (a client that disconnects) does not cancel it.
-    pub(crate) async fn refresh(&self, slot: &Arc<Slot>, seen: Generation) {
-        let fetch = self.fetch(Arc::clone(slot), seen);
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                // A fetch that panicked or was cancelled leaves the slot as it was: the
-                // request goes on with whatever it holds.
-                let _ = runtime.spawn(fetch).await;
+    /// Announces that `source` will be read, so that a fetch for another source of its path
+    /// derives it too (the JSON keys of one document share its fetches from the first).
+    pub(crate) fn announce(&self, source: &SecretSource, used: Use) {
+        if let Some(entry) = self.entry(source) {
+            entry.want(&Wanted {
+                source: source.clone(),
+                used,
+            });
+        }
+    }
+
+    /// After a credential matched no cached secret: refreshes `source` if a rotation in the
+    /// store may explain it (see [`CachePolicy`]), and says whether it did. A refresh already
+    /// due is waited for rather than repeated.
+    pub(crate) async fn refresh_after_mismatch(&self, source: &SecretSource) -> bool {
+        let Some(entry) = self.entry(source) else {
+            return false;
+        };
+        match entry.claim_mismatch_refresh(Instant::now(), &self.inner.policy) {
+            Some(seen) => {
+                self.refresh(&entry, seen).await;
+                true
             }
+            None => false,
+        }
+    }
+
+    /// The cache entry of a source's path, made on first use; `None` for a source that is not
+    /// in a manager.
+    fn entry(&self, source: &SecretSource) -> Option<Arc<Entry>> {
+        let SecretSource::Manager { path, version, .. } = source else {
+            return None;
+        };
+        let mut entries = lock(&self.inner.entries);
+        let entry = entries
+            .entry((path.to_string(), *version))
+            .or_insert_with(|| Arc::new(Entry::new(path.to_string(), *version)));
+        Some(Arc::clone(entry))
+    }
+
+    /// Fetches the entry unless another caller did since `seen`, and waits for it. Within a
+    /// Tokio runtime the fetch is a task of its own, so a request that gives up waiting (a
+    /// client that disconnects) does not cancel it.
+    async fn refresh(&self, entry: &Arc<Entry>, seen: Generation) {
+        let fetch = self.fetch(Arc::clone(entry), seen);
+        match tokio::runtime::Handle::try_current() {
+            // A fetch that panicked or was cancelled leaves the entry as it was.
+            Ok(runtime) => drop(runtime.spawn(fetch).await),
             Err(_) => fetch.await,
         }
     }
 
-    /// Starts a refresh without waiting for it, so requests go on with the stale secret; `false`
-    /// when there is no runtime to run it on (then the caller refreshes and waits).
-    pub(crate) fn refresh_in_background(&self, slot: &Arc<Slot>, seen: Generation) -> bool {
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                drop(runtime.spawn(self.fetch(Arc::clone(slot), seen)));
-                true
-            }
-            Err(_) => false,
-        }
+    /// Starts a refresh without waiting for it; `false` when there is no runtime to run it.
+    fn refresh_in_background(&self, entry: &Arc<Entry>, seen: Generation) -> bool {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        drop(runtime.spawn(self.fetch(Arc::clone(entry), seen)));
+        true
     }
 
-    /// The single flight: one fetch at a time per slot, and none if the slot has changed since
-    /// `seen` (someone else's fetch ended while this one waited for its turn).
-    fn fetch(
-        &self,
-        slot: Arc<Slot>,
-        seen: Generation,
-    ) -> impl Future<Output = ()> + Send + 'static {
+    /// The single flight: one fetch at a time per entry, and none if the entry has changed
+    /// since `seen` (someone else's fetch ended while this one waited for its turn).
+    fn fetch(&self, entry: Arc<Entry>, seen: Generation) -> impl Future<Output = ()> + Send + 'static {
         let store = self.clone();
         async move {
-            let _in_flight = slot.fetching.lock().await;
-            if slot.read().generation != seen {
+            let _in_flight = entry.fetching.lock().await;
+            if entry.state().generation != seen {
                 return;
             }
             let fetched = store
                 .inner
                 .manager
-                .get_boxed(&slot.path, slot.version)
-                .await;
-            let now = clock::now_ms();
-            let result = fetched
+                .get_boxed(&entry.path, entry.version)
+                .await
                 .map(|value| Zeroizing::new(value.into_bytes()))
                 .map_err(|error| Error::Manager {
-                    source: slot.source(),
+                    source: entry.source(),
                     error,
                 });
-            slot.store(result, now, &store.inner.policy);
+            entry.keep(fetched, Instant::now(), &store.inner.policy);
         }
     }
 }
@@ -230,100 +261,55 @@ impl CachePolicy {
     }
 }
 
-/// Counts a slot's fetches: a waiter that saw generation `n` and finds `n + 1` knows the fetch
-/// it waited for has happened.
-pub(crate) type Generation = u64;
+/// Counts an entry's fetches: a waiter that saw generation `n` and finds `n + 1` knows the
+/// fetch it waited for has happened.
+type Generation = u64;
 
-/// The cache entry of one path: the last document fetched, and the secrets sources take from
-/// it (the whole value, or a JSON key of it).
-///
-/// Requests read it without taking a lock while their thread's view of the secret (see
-/// [`crate::view`]) is current; only when it is not do they read `state`.
-pub(crate) struct Slot {
+/// What a source asks of its path's entry: its secret, to check with or to send.
+#[derive(Clone, PartialEq, Eq)]
+struct Wanted {
+    source: SecretSource,
+    used: Use,
+}
+
+/// The cache of one path (and version): the secrets its sources take from the last document
+/// fetched. The document itself is not kept: each fetch derives every wanted secret from it,
+/// and a source wanted for the first time is fetched for.
+struct Entry {
     path: String,
     version: SecretVersion,
-    state: RwLock<State>,
-    /// Whether `state` holds a document, for readers that must not wait for its lock.
-    has_document: AtomicBool,
-    /// When the document is due for a refresh ([`clock::now_ms`]); 0 until the first fetch.
-    refresh_at: AtomicU64,
+    state: Mutex<State>,
     /// Held while fetching: the single flight.
     fetching: tokio::sync::Mutex<()>,
-    /// When a mismatch last caused a refresh; 0 for never. Claimed atomically, so that of a
-    /// flood of bad credentials exactly one causes the refresh.
-    mismatch_refreshed: AtomicU64,
 }
 
+#[derive(Default)]
 struct State {
-    /// The last good value fetched, wiped when replaced or dropped.
-    document: Option<Zeroizing<Vec<u8>>>,
-    /// What each source reading this path takes from the document.
-    secrets: Vec<(SecretSource, Result<Arc<Secret>, Error>)>,
+    /// Every source read through this entry so far, derived at each fetch.
+    wanted: Vec<Wanted>,
+    /// The last good secret of each wanted source (or why the document could not give it).
+    secrets: Vec<(Wanted, Result<Arc<Secret>, Error>)>,
     /// Why the last fetch failed, if it did.
-    error: Option<Error>,
-    fetched_at: u64,
+    failure: Option<Error>,
+    fetched_at: Option<Instant>,
+    /// When to fetch again; `None` before the first fetch.
+    refresh_at: Option<Instant>,
     generation: Generation,
+    /// When a mismatch last caused a refresh.
+    mismatch_refreshed: Option<Instant>,
 }
 
-impl State {
-    /// The source's secret from the current document; `None` when it is not derived yet.
-    fn secret(&self, source: &SecretSource) -> Option<&Result<Arc<Secret>, Error>> {
-        self.secrets
-            .iter()
-            .find(|(known, _)| known == source)
-            .map(|(_, secret)| secret)
-    }
-}
-
-/// A secret to compare with, wherever it is kept.
-pub(crate) enum Held<'a> {
-    /// Kept by the bearer (an environment variable).
-    Borrowed(&'a Secret),
-    /// Shared with the cache.
-    Shared(Arc<Secret>),
-}
-
-impl std::ops::Deref for Held<'_> {
-    type Target = Secret;
-
-    fn deref(&self) -> &Secret {
-        match self {
-            Self::Borrowed(secret) => secret,
-            Self::Shared(secret) => secret,
-        }
-    }
-}
-
-/// What a slot holds at a given moment.
-pub(crate) enum Cached {
-    /// A secret to compare with (perhaps stale, when `stale_ok` was asked for).
-    Secret(Arc<Secret>),
-    /// The last fetch failed and there is nothing to fall back on.
-    Failed(Error),
-    /// A fetch is due: never fetched, or past its time-to-live or retry time.
-    Due,
-}
-
-impl Slot {
+impl Entry {
     fn new(path: String, version: SecretVersion) -> Self {
         Self {
             path,
             version,
-            state: RwLock::new(State {
-                document: None,
-                secrets: Vec::new(),
-                error: None,
-                fetched_at: 0,
-                generation: 0,
-            }),
-            has_document: AtomicBool::new(false),
-            refresh_at: AtomicU64::new(0),
+            state: Mutex::default(),
             fetching: tokio::sync::Mutex::const_new(()),
-            mismatch_refreshed: AtomicU64::new(0),
         }
     }
 
-    /// What this slot fetches, as errors and logs name it.
+    /// What this entry fetches, as errors and logs name it.
     fn source(&self) -> SecretSource {
         SecretSource::Manager {
             path: self.path.clone().into(),
@@ -332,154 +318,125 @@ impl Slot {
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether a document was ever fetched: then a due refresh need not hold requests up.
-    pub(crate) fn has_secret(&self) -> bool {
-        self.has_document.load(Ordering::Acquire)
-    }
-
-    /// The generation to refresh from, when the document is due at `now`.
-    pub(crate) fn due(&self, now: u64) -> Option<Generation> {
-        (now >= self.refresh_at.load(Ordering::Acquire)).then(|| self.read().generation)
-    }
-
-    /// The source's secret from the current document, taken from it on first use.
-    fn secret(&self, source: &SecretSource) -> Option<Result<Arc<Secret>, Error>> {
-        if let Some(secret) = self.read().secret(source) {
-            return Some(secret.clone());
-        }
-        let mut state = self.write();
-        if state.secret(source).is_none() {
-            let secret = state.document.as_ref()?.as_slice();
-            let secret = source.accept_fetched(secret).map(Arc::new);
-            state.secrets.push((source.clone(), secret));
-        }
-        state.secret(source).cloned()
-    }
-
-    /// The source's current secret and when it is due, if it is not due at `now`: what a
-    /// thread's view copies.
-    pub(crate) fn snapshot(&self, source: &SecretSource, now: u64) -> Option<(Arc<Secret>, u64)> {
-        let secret = self.secret(source)?.ok()?;
-        let state = self.read();
-        let refresh_at = self.refresh_at.load(Ordering::Acquire);
-        // The secret must be the one of the current document.
-        let current = state
-            .secret(source)
-            .is_some_and(|kept| kept.as_ref().is_ok_and(|kept| Arc::ptr_eq(kept, &secret)));
-        (current && now < refresh_at).then_some((secret, refresh_at))
-    }
-
-    /// The source's secret at `now`. With `stale_ok`, after a fetch was attempted, a due slot
-    /// answers with what it has instead of asking for another fetch.
-    pub(crate) fn cached(&self, source: &SecretSource, now: u64, stale_ok: bool) -> Cached {
-        let (generation, error) = {
-            let state = self.read();
-            (state.generation, state.error.clone())
+    /// What the entry holds for `wanted` now, and the generation to refresh from if a fetch is
+    /// due: never fetched, past its time, or `wanted` not yet derived. Registers `wanted`, so
+    /// that every fetch from now on derives it.
+    fn look(&self, wanted: &Wanted, now: Instant) -> (Option<Result<Arc<Secret>, Error>>, Option<Generation>) {
+        let mut state = self.state();
+        state.want(wanted);
+        let derived = state.secret(wanted);
+        let found = derived.clone().or_else(|| state.failure.clone().map(Err));
+        let due = match state.refresh_at {
+            None => true,
+            Some(refresh_at) => now >= refresh_at || (derived.is_none() && state.failure.is_none()),
         };
-        let due = now >= self.refresh_at.load(Ordering::Acquire);
-        if due && !(stale_ok && generation > 0) {
-            return Cached::Due;
+        (found, due.then_some(state.generation))
+    }
+
+    fn want(&self, wanted: &Wanted) {
+        self.state().want(wanted);
+    }
+
+    /// What the entry holds for `wanted`, after a fetch.
+    fn found(&self, wanted: &Wanted) -> Option<Result<Arc<Secret>, Error>> {
+        let state = self.state();
+        state.secret(wanted).or_else(|| state.failure.clone().map(Err))
+    }
+
+    /// Claims the refresh a mismatch may cause: the one already due (waited for, not
+    /// repeated), or, of any number of concurrent callers, one per interval once the secret is
+    /// old enough.
+    fn claim_mismatch_refresh(&self, now: Instant, policy: &CachePolicy) -> Option<Generation> {
+        let mut state = self.state();
+        if state.refresh_at.is_some_and(|refresh_at| now >= refresh_at) {
+            return Some(state.generation);
         }
-        match (self.secret(source), error) {
-            (Some(Ok(secret)), _) => Cached::Secret(secret),
-            (Some(Err(error)), _) | (None, Some(error)) => Cached::Failed(error),
-            (None, None) => Cached::Due,
+        let old_enough = state
+            .fetched_at
+            .is_some_and(|fetched_at| now.duration_since(fetched_at) >= policy.mismatch_min_age);
+        let allowed = state
+            .mismatch_refreshed
+            .is_none_or(|last| now.duration_since(last) >= policy.mismatch_interval);
+        if !(old_enough && allowed) {
+            return None;
         }
-    }
-
-    /// Whether a credential that failed to match may refresh this slot now, without claiming
-    /// the refresh.
-    pub(crate) fn mismatch_refresh_allowed(&self, now: u64, policy: &CachePolicy) -> bool {
-        self.mismatch_claimable(now, policy).is_some()
-    }
-
-    /// The claim stamp to replace, when a mismatch may refresh now.
-    fn mismatch_claimable(&self, now: u64, policy: &CachePolicy) -> Option<u64> {
-        let fetched_at = {
-            let state = self.read();
-            state.document.as_ref()?;
-            state.fetched_at
-        };
-        let last = self.mismatch_refreshed.load(Ordering::Acquire);
-        let allowed = now.saturating_sub(fetched_at) >= clock::millis(policy.mismatch_min_age)
-            && (last == 0 || now.saturating_sub(last) >= clock::millis(policy.mismatch_interval));
-        allowed.then_some(last)
-    }
-
-    /// Claims the right to refresh after a mismatch: of any number of concurrent callers, at
-    /// most one per interval gets the generation to refresh (the compare-exchange is against
-    /// the very stamp the check read, so two callers cannot both win).
-    pub(crate) fn claim_mismatch_refresh(
-        &self,
-        now: u64,
-        policy: &CachePolicy,
-    ) -> Option<Generation> {
-        let last = self.mismatch_claimable(now, policy)?;
-        self.mismatch_refreshed
-            .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
-            .ok()
-            .map(|_| self.read().generation)
+        state.mismatch_refreshed = Some(now);
+        Some(state.generation)
     }
 
     /// Keeps what a fetch brought. A source the new document cannot serve (a JSON key gone, a
     /// value no header could carry) keeps its last good secret, as a failed fetch does.
-    fn store(&self, fetched: Result<Zeroizing<Vec<u8>>, Error>, now: u64, policy: &CachePolicy) {
-        let mut state = self.write();
+    fn keep(&self, fetched: Result<Zeroizing<Vec<u8>>, Error>, now: Instant, policy: &CachePolicy) {
+        let mut state = self.state();
         state.generation += 1;
-        let refresh_after = match fetched {
+        let wait = match fetched {
             Ok(document) => {
-                let secrets = std::mem::take(&mut state.secrets)
-                    .into_iter()
-                    .map(|(source, old)| {
-                        let new = source.accept_fetched(&document).map(Arc::new);
-                        let kept = match (new, old) {
-                            (Err(error), Ok(old)) => {
-                                warn_stale(&source, &error);
+                let secrets = state
+                    .wanted
+                    .iter()
+                    .map(|wanted| {
+                        let new = derive(wanted, &document);
+                        let kept = match (new, state.secret(wanted)) {
+                            (Err(error), Some(Ok(old))) => {
+                                warn_stale(&wanted.source, &error);
                                 Ok(old)
                             }
                             (new, _) => new,
                         };
-                        (source, kept)
+                        (wanted.clone(), kept)
                     })
                     .collect();
                 state.secrets = secrets;
-                state.document = Some(document);
-                state.error = None;
-                state.fetched_at = now;
+                state.failure = None;
+                state.fetched_at = Some(now);
                 policy.ttl
             }
             Err(error) => {
                 // Once per failed fetch (at most one per `retry_after`), not per request.
-                if state.document.is_some() {
-                    warn_stale(&self.source(), &error);
-                } else {
+                if state.secrets.is_empty() {
                     tracing::error!(
                         source = %self.source(),
                         %error,
                         "secret_bearer: fetching a secret failed and none was fetched before; \
                          requests that need it fail closed until a fetch succeeds"
                     );
+                } else {
+                    warn_stale(&self.source(), &error);
                 }
-                state.error = Some(error);
+                state.failure = Some(error);
                 policy.retry_after
             }
         };
-        self.has_document
-            .store(state.document.is_some(), Ordering::Release);
-        self.refresh_at.store(
-            now.saturating_add(clock::millis(refresh_after)),
-            Ordering::Release,
-        );
-        view::published();
+        state.refresh_at = Some(now + wait);
     }
+}
+
+impl State {
+    fn want(&mut self, wanted: &Wanted) {
+        if !self.wanted.contains(wanted) {
+            self.wanted.push(wanted.clone());
+        }
+    }
+
+    fn secret(&self, wanted: &Wanted) -> Option<Result<Arc<Secret>, Error>> {
+        self.secrets
+            .iter()
+            .find(|(known, _)| known == wanted)
+            .map(|(_, secret)| secret.clone())
+    }
+}
+
+/// A wanted source's secret in a fetched document.
+fn derive(wanted: &Wanted, document: &[u8]) -> Result<Arc<Secret>, Error> {
+    let value = wanted.source.pick(document).map_err(|reason| Error::UnusableSecret {
+        source: wanted.source.clone(),
+        reason,
+    })?;
+    Secret::from_value(&wanted.source, &value, wanted.used).map(Arc::new)
 }
 
 fn warn_stale(source: &SecretSource, error: &Error) {
@@ -490,30 +447,44 @@ fn warn_stale(source: &SecretSource, error: &Error) {
     );
 }
 
+/// A poisoned lock still holds consistent state here: every update is one assignment.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fetched(slot: &Slot, document: &str, now: u64) {
+    fn wanted(spec: &str) -> Wanted {
+        Wanted {
+            source: SecretSource::manager(spec.to_owned()),
+            used: Use::Check,
+        }
+    }
+
+    fn fetched(entry: &Entry, document: &str, now: Instant) {
         let document = Zeroizing::new(document.as_bytes().to_vec());
-        slot.store(Ok(document), now, &CachePolicy::default());
+        entry.keep(Ok(document), now, &CachePolicy::default());
     }
 
     #[test]
     fn of_concurrent_mismatches_one_claims_the_refresh() {
-        let slot = Arc::new(Slot::new("/p".to_owned(), SecretVersion::Current));
-        fetched(&slot, "SECRET", 1);
+        let entry = Arc::new(Entry::new("/p".to_owned(), SecretVersion::Current));
+        let start = Instant::now();
+        entry.look(&wanted("/p"), start);
+        fetched(&entry, "SECRET", start);
         let policy = CachePolicy::default()
             .mismatch_min_age(Duration::ZERO)
             .mismatch_interval(Duration::from_secs(3600));
         let barrier = Arc::new(std::sync::Barrier::new(8));
         let claims: usize = (0..8)
             .map(|_| {
-                let (slot, barrier) = (Arc::clone(&slot), Arc::clone(&barrier));
+                let (entry, barrier) = (Arc::clone(&entry), Arc::clone(&barrier));
                 std::thread::spawn(move || {
                     barrier.wait();
                     (0..1000)
-                        .filter(|_| slot.claim_mismatch_refresh(10, &policy).is_some())
+                        .filter(|_| entry.claim_mismatch_refresh(Instant::now(), &policy).is_some())
                         .count()
                 })
             })
@@ -525,39 +496,40 @@ mod tests {
     }
 
     #[test]
-    fn a_refresh_anywhere_makes_views_stale_and_snapshots_current() {
-        let slot = Arc::new(Slot::new("/p".to_owned(), SecretVersion::Current));
-        let source = SecretSource::manager("/p");
-        fetched(&slot, "FIRST", 1);
-        let (first, _) = slot.snapshot(&source, 2).unwrap();
-        let seen = view::publications();
-        let other = Arc::clone(&slot);
-        std::thread::spawn(move || fetched(&other, "SECOND", 3))
-            .join()
-            .unwrap();
-        assert_ne!(view::publications(), seen);
-        let (second, _) = slot.snapshot(&source, 4).unwrap();
-        assert_eq!(first.expose(), b"FIRST");
-        assert_eq!(second.expose(), b"SECOND");
+    fn after_a_failure_the_store_is_asked_again_once_retry_after_has_passed() {
+        let entry = Entry::new("/p".to_owned(), SecretVersion::Current);
+        let wanted = wanted("/p");
+        let start = Instant::now();
+        let policy = CachePolicy::default().retry_after(Duration::from_millis(100));
+        let failure = Error::Manager {
+            source: wanted.source.clone(),
+            error: ManagerError::unavailable("down"),
+        };
+        assert!(entry.look(&wanted, start).1.is_some(), "due before the first fetch");
+        entry.keep(Err(failure.clone()), start, &policy);
+        let (found, due) = entry.look(&wanted, start + Duration::from_millis(50));
+        assert!(matches!(found, Some(Err(e)) if e == failure));
+        assert!(due.is_none());
+        assert!(entry.look(&wanted, start + Duration::from_millis(100)).1.is_some());
+        fetched(&entry, "RECOVERED", start + Duration::from_millis(101));
+        let (found, due) = entry.look(&wanted, start + Duration::from_millis(102));
+        assert!(matches!(found, Some(Ok(_))) && due.is_none());
     }
 
     #[test]
-    fn after_a_failure_the_store_is_asked_again_once_retry_after_has_passed() {
-        let slot = Slot::new("/p".to_owned(), SecretVersion::Current);
-        let source = SecretSource::manager("/p");
-        let policy = CachePolicy::default().retry_after(Duration::from_millis(100));
-        let failure = Error::Manager {
-            source: source.clone(),
-            error: crate::ManagerError::unavailable("down"),
-        };
-        slot.store(Err(failure.clone()), 1_000, &policy);
-        assert!(matches!(slot.cached(&source, 1_050, false), Cached::Failed(e) if e == failure));
-        assert!(slot.due(1_050).is_none());
-        assert!(slot.due(1_100).is_some(), "due again after retry_after");
-        fetched(&slot, "RECOVERED", 1_101);
-        assert!(matches!(
-            slot.cached(&source, 1_102, false),
-            Cached::Secret(_)
-        ));
+    fn a_source_wanted_for_the_first_time_is_fetched_for_and_a_lost_key_keeps_its_value() {
+        let entry = Entry::new("/doc".to_owned(), SecretVersion::Current);
+        let (current, previous) = (wanted("/doc#current"), wanted("/doc#previous"));
+        let start = Instant::now();
+        entry.look(&current, start);
+        fetched(&entry, r#"{"current": "A", "previous": "B"}"#, start);
+        assert!(entry.look(&current, start).1.is_none());
+        // Not derived by the last fetch: due, though within the time-to-live.
+        assert!(entry.look(&previous, start).1.is_some());
+        fetched(&entry, r#"{"current": "A", "previous": "B"}"#, start);
+        assert!(matches!(entry.look(&previous, start), (Some(Ok(_)), None)));
+        // A document that lost the key keeps the last good value.
+        fetched(&entry, r#"{"current": "A"}"#, start);
+        assert!(matches!(entry.found(&previous), Some(Ok(_))));
     }
 }

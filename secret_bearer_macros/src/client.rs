@@ -2,7 +2,7 @@
 //! body runs, the secret read by a bearer built once for the function.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType, parse_quote};
 
@@ -13,7 +13,10 @@ use crate::validate::Config;
 /// The rules only a client function has: a primary secret in a manager is fetched, so the
 /// function must be async; `doc` documents handlers, and a client has nothing to document.
 pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
-    let Target::Client { function, .. } = target else {
+    let Target::Client {
+        function, store, ..
+    } = target
+    else {
         return Ok(config);
     };
     if function.sig.asyncness.is_none() && config.primary.is_managed() {
@@ -21,6 +24,14 @@ pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
             config.primary.written.span(),
             "a secret in a secret manager is fetched asynchronously: make this client function \
              an `async fn`, or read the secret from an environment variable with `env`",
+        ));
+    }
+    if store.is_none() && config.primary.is_managed() {
+        return Err(syn::Error::new(
+            config.primary.written.span(),
+            "a secret in a secret manager is read through a `SecretStore`: add a parameter \
+             `store: &secret_bearer::SecretStore` to this client function (the caller passes \
+             its client's store), or read the secret from an environment variable with `env`",
         ));
     }
     if let Some(doc) = &config.doc {
@@ -33,9 +44,32 @@ pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
     Ok(config)
 }
 
-pub(crate) fn authorize(mut function: ItemFn, request: usize, config: &Config) -> TokenStream {
+pub(crate) fn authorize(
+    mut function: ItemFn,
+    request: usize,
+    store: Option<usize>,
+    config: &Config,
+) -> TokenStream {
     let build = builder_chain(config);
     let bearer = syn::Ident::new("__SECRET_BEARER", Span::mixed_site());
+    // The store parameter, renamed like the request's so that any pattern works, and bound
+    // back to its pattern for the body.
+    let store_binding = store.and_then(|index| match function.sig.inputs.iter_mut().nth(index) {
+        Some(FnArg::Typed(input)) => {
+            let parameter = syn::Ident::new("__secret_bearer_store", Span::mixed_site());
+            let pattern = std::mem::replace(&mut *input.pat, parse_quote!(#parameter));
+            Some((parameter, pattern))
+        }
+        _ => None,
+    });
+    let store_argument = match &store_binding {
+        Some((parameter, _)) => quote!(::core::option::Option::Some(#parameter)),
+        None => quote!(::core::option::Option::None),
+    };
+    let rebind_store = store_binding
+        .as_ref()
+        // The body may use the store or leave it to the attribute.
+        .map(|(parameter, pattern)| quote!(#[allow(unused_variables)] let #pattern = #parameter;));
     let Some(FnArg::Typed(input)) = function.sig.inputs.iter_mut().nth(request) else {
         // `item::target` found a typed input at this index.
         return function.into_token_stream();
@@ -50,7 +84,7 @@ pub(crate) fn authorize(mut function: ItemFn, request: usize, config: &Config) -
     // Errors point at what they are about: a request type no enabled feature supports at
     // the type; an error type that cannot take `secret_bearer::Error` at the return type.
     let call = if function.sig.asyncness.is_some() {
-        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(&#bearer, #parameter).await)
+        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(&#bearer, #store_argument, #parameter).await)
     } else {
         quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize_now(&#bearer, #parameter))
     };
@@ -63,6 +97,7 @@ pub(crate) fn authorize(mut function: ItemFn, request: usize, config: &Config) -
         static #bearer: ::secret_bearer::__private::LazyBearer =
             ::secret_bearer::__private::LazyBearer::new(|| #build);
         let #pattern = #call #question_mark;
+        #rebind_store
         #(#statements)*
     });
     function.into_token_stream()
@@ -99,7 +134,8 @@ mod tests {
         assert!(
             text.contains(
                 "let mut request = :: secret_bearer :: __private :: authorize (& __SECRET_BEARER , \
-                 __secret_bearer_request) . await ? ; request . send () . await ? ; Ok (()) }"
+                 :: core :: option :: Option :: None , __secret_bearer_request) . await ? ; \
+                 request . send () . await ? ; Ok (()) }"
             ),
             "{text}"
         );

@@ -21,9 +21,14 @@ pub(crate) fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream
     });
     match checked {
         Ok((Target::Handler(function), config)) => protect(function, &config),
-        Ok((Target::Client { function, request }, config)) => {
-            client::authorize(function, request, &config)
-        }
+        Ok((
+            Target::Client {
+                function,
+                request,
+                store,
+            },
+            config,
+        )) => client::authorize(function, request, store, &config),
         Err((error, item)) => {
             let error = error.to_compile_error();
             quote!(#item #error)

@@ -7,6 +7,8 @@
 //! any error returns the annotated item unchanged beside one `compile_error!`, so one mistake
 //! gives one error.
 
+#![forbid(unsafe_code)]
+
 use proc_macro::TokenStream;
 
 mod args;

@@ -1,20 +1,13 @@
 //! [`Authenticated`]: authenticate first, then run the handler's other extractors.
 
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
 
 use actix_web::dev::Payload;
-use actix_web::error::InternalError;
 use actix_web::{FromRequest, HttpRequest};
-use pin_project_lite::pin_project;
-
 use futures_util::future::LocalBoxFuture;
 
-use super::{Checked, app_data, authenticate, refusal};
-use crate::rejection::AuthError;
+use super::{app_data, check_request};
 use crate::{Error, SecretBearer};
 
 /// Where an [`Authenticated`] extractor finds the [`SecretBearer`] that guards a request.
@@ -80,134 +73,20 @@ impl<T, P> Authenticated<T, P> {
     }
 }
 
-impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
+impl<T: FromRequest + 'static, P: BearerProvider> FromRequest for Authenticated<T, P> {
     type Error = actix_web::Error;
-    type Future = AuthenticatedFuture<T, P>;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
-    #[inline]
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        match authenticate(req, P::bearer(req)) {
-            Checked::Now(Ok(())) => AuthenticatedFuture::extracting(req, payload),
-            Checked::Now(Err(error)) => AuthenticatedFuture::Detour {
-                detour: Detour::refused(req, error),
-            },
-            Checked::Later(check) => AuthenticatedFuture::Detour {
-                detour: Detour::waiting(check, req, payload),
-            },
-        }
+        // The payload waits, unread, until the check is done.
+        let (req, mut payload) = (req.clone(), payload.take());
+        Box::pin(async move {
+            check_request(&req, P::bearer(&req)).await?;
+            let inner = T::from_request(&req, &mut payload).await.map_err(Into::into)?;
+            Ok(Self {
+                inner,
+                provider: PhantomData,
+            })
+        })
     }
-}
-
-pin_project! {
-    /// The future of [`Authenticated`]'s extraction.
-    #[project = AuthenticatedProj]
-    #[allow(missing_docs)]
-    pub enum AuthenticatedFuture<T: FromRequest, P> {
-        /// Authenticated: `T` is being extracted.
-        #[doc(hidden)]
-        Extracting { #[pin] extract: T::Future, provider: PhantomData<fn() -> P> },
-        /// Refused, waiting for a secret to be fetched, or done with either.
-        #[doc(hidden)]
-        Detour { detour: Box<Detour> },
-    }
-}
-
-impl<T: FromRequest, P> AuthenticatedFuture<T, P> {
-    fn extracting(req: &HttpRequest, payload: &mut Payload) -> Self {
-        Self::Extracting {
-            extract: T::from_request(req, payload),
-            provider: PhantomData,
-        }
-    }
-}
-
-impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
-    type Output = Result<Authenticated<T, P>, actix_web::Error>;
-
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // A loop, not a recursive call: the compiler inlines only what does not recurse.
-        loop {
-            let detour = match self.as_mut().project() {
-                AuthenticatedProj::Extracting { extract, .. } => {
-                    return extract
-                        .poll(cx)
-                        .map_ok(|inner| Authenticated {
-                            inner,
-                            provider: PhantomData,
-                        })
-                        .map_err(Into::into);
-                }
-                AuthenticatedProj::Detour { detour } => detour,
-            };
-            let (req, mut payload) = ready!(detour.poll(cx))?;
-            self.set(Self::extracting(&req, &mut payload));
-        }
-    }
-}
-
-/// The rare ways of [`AuthenticatedFuture`], out of its way: boxed, so that the common future
-/// stays small, and not generic, so that each handler's extractor does not carry their code.
-#[doc(hidden)]
-pub struct Detour(DetourState);
-
-enum DetourState {
-    /// The secret is being fetched; the payload waits, unread, until the check is done.
-    Waiting {
-        check: LocalBoxFuture<'static, Result<(), AuthError>>,
-        req: HttpRequest,
-        payload: Payload,
-    },
-    Refused(actix_web::Error),
-    Done,
-}
-
-impl Detour {
-    #[cold]
-    #[inline(never)]
-    fn refused(req: &HttpRequest, error: AuthError) -> Box<Self> {
-        Box::new(Self(DetourState::Refused(refusal_error(req, error))))
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn waiting(
-        check: LocalBoxFuture<'static, Result<(), AuthError>>,
-        req: &HttpRequest,
-        payload: &mut Payload,
-    ) -> Box<Self> {
-        Box::new(Self(DetourState::Waiting {
-            check,
-            req: req.clone(),
-            payload: payload.take(),
-        }))
-    }
-
-    /// The request and its payload once authenticated, or the refusal.
-    #[inline(never)]
-    fn poll(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<(HttpRequest, Payload), actix_web::Error>> {
-        let checked = match &mut self.0 {
-            DetourState::Waiting { check, .. } => Some(ready!(check.as_mut().poll(cx))),
-            DetourState::Refused(_) | DetourState::Done => None,
-        };
-        Poll::Ready(
-            match (std::mem::replace(&mut self.0, DetourState::Done), checked) {
-                (DetourState::Waiting { req, payload, .. }, Some(Ok(()))) => Ok((req, payload)),
-                (DetourState::Waiting { req, .. }, Some(Err(error))) => {
-                    Err(refusal_error(&req, error))
-                }
-                (DetourState::Refused(error), _) => Err(error),
-                _ => panic!("AuthenticatedFuture polled after completion"),
-            },
-        )
-    }
-}
-
-/// The refusal as actix-web's error: the response it carries is the rejection's.
-fn refusal_error(req: &HttpRequest, error: AuthError) -> actix_web::Error {
-    let response = refusal(req, &error);
-    InternalError::from_response(error, response).into()
 }

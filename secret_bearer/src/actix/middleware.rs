@@ -1,15 +1,14 @@
 //! [`SecretBearer`] as middleware: every request to the wrapped `App`, `Scope` or `Resource`
 //! is authenticated before its handler, or any of its extractors, runs.
 
-use actix_web::body::EitherBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use std::rc::Rc;
 
-use futures_util::future::{Either, LocalBoxFuture, MapOk, Ready, TryFutureExt, ready};
+use actix_web::body::EitherBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use futures_util::future::{LocalBoxFuture, Ready, ready};
 
-use super::{Checked, authenticate, refusal};
+use super::check_request;
 use crate::SecretBearer;
-use crate::rejection::AuthError;
 
 /// ```
 /// use actix_web::{App, HttpResponse, web};
@@ -47,18 +46,10 @@ where
 /// The service [`SecretBearer`] wraps around another as middleware.
 #[derive(Debug)]
 pub struct SecretBearerMiddleware<S> {
-    // Shared with the requests that wait for a secret to be fetched before calling it.
+    // Shared with the requests in flight, which call it once authenticated.
     service: Rc<S>,
     bearer: SecretBearer,
 }
-
-type LeftBody<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
-
-type Responded<B> = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
-
-/// The wrapped service's response, or the refusal, without waiting for anything else.
-type Responding<S, B> =
-    Either<MapOk<<S as Service<ServiceRequest>>::Future, LeftBody<B>>, Ready<Responded<B>>>;
 
 impl<S, B> Service<ServiceRequest> for SecretBearerMiddleware<S>
 where
@@ -67,42 +58,17 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Either<Responding<S, B>, LocalBoxFuture<'static, Responded<B>>>;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match authenticate(req.request(), Ok(&self.bearer)) {
-            Checked::Now(checked) => Either::Left(respond(&self.service, req, checked)),
-            Checked::Later(check) => {
-                let service = Rc::clone(&self.service);
-                Either::Right(Box::pin(async move {
-                    let checked = check.await;
-                    respond(&service, req, checked).await
-                }))
+        let (service, bearer) = (Rc::clone(&self.service), self.bearer.clone());
+        Box::pin(async move {
+            match check_request(req.request(), Ok(&bearer)).await {
+                Ok(()) => Ok(service.call(req).await?.map_into_left_body()),
+                Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
             }
-        }
-    }
-}
-
-/// Calls the wrapped service when the check passed; answers the refusal otherwise.
-fn respond<S, B>(
-    service: &S,
-    req: ServiceRequest,
-    checked: Result<(), AuthError>,
-) -> Responding<S, B>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-{
-    match checked {
-        Ok(()) => Either::Left(
-            service
-                .call(req)
-                .map_ok(ServiceResponse::map_into_left_body),
-        ),
-        Err(error) => {
-            let response = refusal(req.request(), &error);
-            Either::Right(ready(Ok(req.into_response(response).map_into_right_body())))
-        }
+        })
     }
 }

@@ -4,10 +4,7 @@ use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
 
-use crate::clock;
-use crate::manager::ManagerError;
-use crate::secret::Secret;
-use crate::store::Cached;
+use crate::secret::{Secret, Use};
 use crate::{Error, SecretBearer, SecretStore};
 
 /// An `Authorization` header value: the bearer's prefix and its primary secret.
@@ -20,11 +17,13 @@ pub struct Authorization {
 }
 
 impl Authorization {
-    fn new(prefix: &str, secret: &Secret) -> Self {
-        let mut value = Zeroizing::new(Vec::with_capacity(prefix.len() + secret.expose().len()));
+    /// `None` for a secret read without its key, which a client cannot send.
+    fn new(prefix: &str, secret: &Secret) -> Option<Self> {
+        let key = secret.key()?;
+        let mut value = Zeroizing::new(Vec::with_capacity(prefix.len() + key.len()));
         value.extend_from_slice(prefix.as_bytes());
-        value.extend_from_slice(secret.expose());
-        Self { value }
+        value.extend_from_slice(key);
+        Some(Self { value })
     }
 
     /// The header value's bytes, which contain the secret: for attaching it to a request type
@@ -76,10 +75,10 @@ impl SecretBearer {
     /// environment variable.
     ///
     /// A secret that lives in a secret manager answers [`Error::NoSecretStore`] here: use
-    /// [`SecretBearer::authorization_with`].
+    /// [`SecretBearer::authorization_with`]. A secret given as its `sha256:` digest cannot be
+    /// sent: that is [`Error::UnusableSecret`].
     pub fn authorization(&self) -> Result<Authorization, Error> {
-        let secret = self.primary().source.load()?;
-        Ok(Authorization::new(self.prefix(), &secret))
+        self.authorization_from(&Secret::from_env(self.primary_source(), Use::Send)?)
     }
 
     /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
@@ -104,35 +103,20 @@ impl SecretBearer {
         store: Option<&SecretStore>,
         reread: bool,
     ) -> Result<Authorization, Error> {
-        let source = self.primary();
-        // An environment variable has no cache entry; a manager's secret without a store
-        // answers `NoSecretStore` from there too.
-        let Some((store, slot)) = store.and_then(|store| Some((store, source.slot(store)?))) else {
+        let source = self.primary_source();
+        let Some(store) = store.filter(|_| source.is_managed()) else {
             return self.authorization();
         };
-        let now = clock::now_ms();
-        let seen = slot.due(now).or_else(|| {
-            reread
-                .then(|| slot.claim_mismatch_refresh(now, store.policy()))
-                .flatten()
-        });
-        if let Some(seen) = seen {
-            // A secret past its time-to-live keeps serving while it is refreshed, as for
-            // handlers; a reread, or a first fetch, waits for the store.
-            let in_background =
-                !reread && slot.has_secret() && store.refresh_in_background(&slot, seen);
-            if !in_background {
-                store.refresh(&slot, seen).await;
-            }
+        if reread {
+            store.refresh_after_mismatch(source).await;
         }
-        match slot.cached(&source.source, clock::now_ms(), true) {
-            Cached::Secret(secret) => Ok(Authorization::new(self.prefix(), &secret)),
-            Cached::Failed(error) => Err(error),
-            // The fetch did not end (its task panicked, or the runtime is shutting down).
-            Cached::Due => Err(Error::Manager {
-                source: source.source.clone(),
-                error: ManagerError::unavailable("the fetch did not finish"),
-            }),
-        }
+        self.authorization_from(&*store.secret(source, Use::Send).await?)
+    }
+
+    fn authorization_from(&self, secret: &Secret) -> Result<Authorization, Error> {
+        Authorization::new(self.prefix(), secret).ok_or_else(|| Error::UnusableSecret {
+            source: self.primary_source().clone(),
+            reason: "a client must send the key itself",
+        })
     }
 }

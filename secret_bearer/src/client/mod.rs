@@ -31,8 +31,8 @@
 //!
 //! An environment variable is read afresh for every request, so a client follows a secret
 //! changed in its environment from its next request. A secret in a secret manager is read
-//! through a [`SecretStore`]'s cache: pass the store to the calls that take one, or, for
-//! `#[secret_bearer]` client methods, [`bind_store`] it once at start-up.
+//! through a [`SecretStore`]'s cache, passed to each call: the calls here take it as an
+//! argument, and a `#[secret_bearer]` client function as a parameter of type `&SecretStore`.
 
 #![cfg_attr(
     feature = "http",
@@ -69,28 +69,8 @@ pub mod awc;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 
-use std::sync::OnceLock;
-
 pub use authorization::{Authorization, Authorize};
 pub use retry::{Answer, SendError, retry_on_401};
 
 #[cfg(doc)]
-use crate::SecretBearer;
-use crate::SecretStore;
-
-static BOUND: OnceLock<SecretStore> = OnceLock::new();
-
-/// Binds the store that `#[secret_bearer]` client methods read secret-manager secrets through,
-/// once for the process (handlers find theirs in the app data instead). A second binding is
-/// refused and handed back.
-///
-/// A client method whose secret lives in a manager, called before any store is bound, returns
-/// [`Error::NoSecretStore`](crate::Error::NoSecretStore) as its error.
-pub fn bind_store(store: SecretStore) -> Result<(), SecretStore> {
-    BOUND.set(store)
-}
-
-/// The store [`bind_store`] bound, if any.
-pub fn bound_store() -> Option<&'static SecretStore> {
-    BOUND.get()
-}
+use crate::{SecretBearer, SecretStore};

@@ -1,0 +1,236 @@
+//! The check: the one function every entry point goes through (the attribute's extractor,
+//! [`Authenticated`](crate::Authenticated), the middleware, [`SecretBearer::check`]): resolve
+//! the secrets, read the header, compare, answer.
+
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use subtle::Choice;
+
+use crate::bearer::Source;
+use crate::rejection::{AuthError, AuthErrorKind};
+use crate::secret::{Digest, MAX_SECRET_LEN, Secret, Use};
+use crate::{Error, SecretBearer, SecretStore};
+
+impl SecretBearer {
+    /// Checks the values of a request's `Authorization` header(s), reading secrets that live
+    /// in a secret manager through `store`'s cache (fetched, or refreshed, first when due).
+    ///
+    /// 1. The secrets are resolved first, so a misconfiguration fails every request the same
+    ///    way, with or without a header: [`AuthErrorKind::Misconfigured`], a 500.
+    /// 2. There must be exactly one header, whose first `prefix().len()` bytes equal the
+    ///    prefix, ignoring ASCII case. The rest, verbatim, is the credential: not empty, and
+    ///    at most [`MAX_SECRET_LEN`] bytes (a longer one is refused without being hashed).
+    /// 3. The credential is hashed once with SHA-256, and its digest compared in constant time
+    ///    with the primary's and the alternate's digests, both always, the results combined
+    ///    without short circuit.
+    /// 4. If neither matched and a secret lives in a manager, a rotation in the store may
+    ///    explain it: the store refreshes within its [`CachePolicy`](crate::CachePolicy)'s
+    ///    limits, and the credential is compared once more.
+    pub async fn authenticate<'a>(
+        &self,
+        store: Option<&SecretStore>,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), AuthError> {
+        let secrets = self.secrets(store).await.map_err(AuthError::fail_closed)?;
+        let credential = credential(self.prefix(), authorization).map_err(|kind| self.reject(kind))?;
+        let presented = Digest::of(credential);
+        if accepts(&secrets, &presented).into() {
+            return Ok(());
+        }
+        if let Some(store) = store
+            && self.refresh_after_mismatch(store).await
+        {
+            let secrets = self.secrets(Some(store)).await.map_err(AuthError::fail_closed)?;
+            if accepts(&secrets, &presented).into() {
+                return Ok(());
+            }
+        }
+        Err(self.reject(AuthErrorKind::WrongCredential))
+    }
+
+    /// [`SecretBearer::authenticate`] without a store, for a bearer whose secrets are
+    /// environment variables (one whose secrets live in a manager answers
+    /// [`Error::NoSecretStore`] here).
+    pub fn check<'a>(
+        &self,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), AuthError> {
+        without_store(self.authenticate(None, authorization))
+            .unwrap_or_else(|| Err(AuthError::fail_closed(self.needs_a_store())))
+    }
+
+    /// Reads the secrets now, if no request has yet, and reports whether they are usable.
+    ///
+    /// Call it at start-up to refuse to start with a configuration that would answer every
+    /// request with a 500. For secrets in a secret manager, use [`SecretBearer::resolve_with`].
+    pub fn resolve(&self) -> Result<(), Error> {
+        without_store(self.resolve_with(None)).unwrap_or_else(|| Err(self.needs_a_store()))
+    }
+
+    /// [`SecretBearer::resolve`], fetching secrets that live in a secret manager through
+    /// `store` (and so warming its cache).
+    pub async fn resolve_with(&self, store: Option<&SecretStore>) -> Result<(), Error> {
+        self.secrets(store).await.map(drop)
+    }
+
+    /// The primary secret, then the alternate, each as checks compare with it.
+    async fn secrets(&self, store: Option<&SecretStore>) -> Result<Secrets, Error> {
+        if let Some(store) = store {
+            self.sources()
+                .for_each(|source| store.announce(&source.source, Use::Check));
+        }
+        let mut secrets = Secrets::default();
+        for (kept, source) in secrets.iter_mut().zip(self.sources()) {
+            *kept = Some(read(source, store).await?);
+        }
+        Ok(secrets)
+    }
+
+    /// Whether refreshing a secret in the store may change a mismatch's answer; refreshes it.
+    async fn refresh_after_mismatch(&self, store: &SecretStore) -> bool {
+        let mut refreshed = false;
+        for source in self.sources() {
+            refreshed |= store.refresh_after_mismatch(&source.source).await;
+        }
+        refreshed
+    }
+
+    fn reject(&self, kind: AuthErrorKind) -> AuthError {
+        AuthError::unauthenticated(kind, self.challenges())
+    }
+
+    fn needs_a_store(&self) -> Error {
+        Error::NoSecretStore {
+            source: self.primary_source().clone(),
+        }
+    }
+}
+
+/// The primary's secret and the alternate's, if any.
+type Secrets = [Option<Arc<Secret>>; 2];
+
+async fn read(source: &Source, store: Option<&SecretStore>) -> Result<Arc<Secret>, Error> {
+    if let Some(env) = source.env_secret() {
+        return env;
+    }
+    match store {
+        Some(store) => store.secret(&source.source, Use::Check).await,
+        None => Err(Error::NoSecretStore {
+            source: source.source.clone(),
+        }),
+    }
+}
+
+/// Whether `presented` is any secret's digest: every configured secret is compared, and the
+/// answers combined without short circuit, so the time taken says nothing of which matched.
+fn accepts(secrets: &Secrets, presented: &Digest) -> Choice {
+    secrets
+        .iter()
+        .flatten()
+        .fold(Choice::from(0), |matched, secret| {
+            matched | secret.digest.matches(presented)
+        })
+}
+
+/// Without a store nothing is fetched, so the check and the resolution never wait: `None`
+/// cannot happen, and is answered as a missing store would be.
+fn without_store<T>(future: impl Future<Output = T>) -> Option<T> {
+    future.now_or_never()
+}
+
+/// The header's credential, or why there is none usable.
+fn credential<'a>(
+    prefix: &str,
+    authorization: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<&'a [u8], AuthErrorKind> {
+    let mut values = authorization.into_iter();
+    let value = match (values.next(), values.next()) {
+        (Some(value), None) => value,
+        (None, _) => return Err(AuthErrorKind::MissingCredential),
+        (Some(_), Some(_)) => return Err(AuthErrorKind::MultipleCredentials),
+    };
+    let credential =
+        strip_prefix_ignore_ascii_case(value, prefix.as_bytes()).ok_or(AuthErrorKind::WrongPrefix)?;
+    if credential.is_empty() {
+        return Err(AuthErrorKind::EmptyCredential);
+    }
+    if credential.len() > MAX_SECRET_LEN {
+        return Err(AuthErrorKind::CredentialTooLong);
+    }
+    Ok(credential)
+}
+
+fn strip_prefix_ignore_ascii_case<'a>(value: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let (head, rest) = value.split_at_checked(prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(rest)
+}
+
+/// The comparison at the heart of the check, for the memcheck probe (`tests/constant_time.rs`):
+/// whether `credential`'s digest is one of `keys`' digests, computed as every check computes
+/// it, with the secrets' digests handed to `mark` first so the probe can mark them secret.
+#[doc(hidden)]
+pub fn probe_accepts(keys: &[&[u8]], credential: &[u8], mark: impl Fn(&[u8])) -> u8 {
+    let source = crate::SecretSource::Env("PROBE".into());
+    let mut secrets = Secrets::default();
+    for (kept, key) in secrets.iter_mut().zip(keys) {
+        let secret = Secret::from_value(&source, key, Use::Check).ok();
+        *kept = secret.map(Arc::new);
+    }
+    for secret in secrets.iter().flatten() {
+        mark(secret.digest.as_bytes());
+    }
+    accepts(&secrets, &Digest::of(credential)).unwrap_u8()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_compare_ignoring_ascii_case_only() {
+        assert_eq!(
+            strip_prefix_ignore_ascii_case(b"BEARER x", b"Bearer "),
+            Some(&b"x"[..])
+        );
+        assert_eq!(strip_prefix_ignore_ascii_case(b"Bearer", b"Bearer "), None);
+        assert_eq!(strip_prefix_ignore_ascii_case(b"x", b""), Some(&b"x"[..]));
+        // The Kelvin sign is not an ASCII `K`.
+        assert_eq!(
+            strip_prefix_ignore_ascii_case("\u{212a}ey x".as_bytes(), b"Key "),
+            None
+        );
+    }
+
+    #[test]
+    fn every_refusal_names_its_reason() {
+        let kind = |headers: &[&[u8]]| credential("Bearer ", headers.iter().copied()).map(drop);
+        let too_long = [b"Bearer ".as_slice(), &[b'a'; MAX_SECRET_LEN + 1]].concat();
+        let at_cap = [b"Bearer ".as_slice(), &[b'a'; MAX_SECRET_LEN]].concat();
+        assert_eq!(kind(&[b"Bearer s3cret-value"]), Ok(()));
+        assert_eq!(kind(&[b"bEARER s3cret-value"]), Ok(()));
+        assert_eq!(kind(&[&at_cap]), Ok(()));
+        assert_eq!(kind(&[]), Err(AuthErrorKind::MissingCredential));
+        assert_eq!(
+            kind(&[b"Bearer s3cret-value", b"Bearer s3cret-value"]),
+            Err(AuthErrorKind::MultipleCredentials)
+        );
+        assert_eq!(kind(&[b"s3cret-value"]), Err(AuthErrorKind::WrongPrefix));
+        assert_eq!(kind(&[b"Bearer"]), Err(AuthErrorKind::WrongPrefix));
+        assert_eq!(kind(&[b"Bearer "]), Err(AuthErrorKind::EmptyCredential));
+        assert_eq!(kind(&[&too_long]), Err(AuthErrorKind::CredentialTooLong));
+    }
+
+    #[test]
+    fn either_secret_matches_and_nothing_else() {
+        let accepts = |keys: &[&[u8]], credential: &[u8]| probe_accepts(keys, credential, |_| {}) == 1;
+        assert!(accepts(&[b"new", b"old"], b"new"));
+        assert!(accepts(&[b"new", b"old"], b"old"));
+        assert!(!accepts(&[b"new", b"old"], b"neither"));
+        assert!(!accepts(&[b"new", b"old"], b"ol"));
+        assert!(!accepts(&[b"new"], b"new\0"));
+        assert!(!accepts(&[b"new"], b""));
+        let long = vec![b'a'; MAX_SECRET_LEN];
+        assert!(accepts(&[b"new", &long], &long));
+    }
+}
