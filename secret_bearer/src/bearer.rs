@@ -228,10 +228,18 @@ impl SecretBearerBuilder {
             })?),
         };
         let invalid = |setting| move |reason| Error::InvalidSetting { setting, reason };
-        let setting = if primary.is_managed() { "secret" } else { "env" };
+        let setting = if primary.is_managed() {
+            "secret"
+        } else {
+            "env"
+        };
         primary.validate().map_err(invalid(setting))?;
         if let Some(alternate) = &alternate {
-            let setting = if alternate.is_managed() { "alt_secret" } else { "alt_env" };
+            let setting = if alternate.is_managed() {
+                "alt_secret"
+            } else {
+                "alt_env"
+            };
             alternate.validate().map_err(invalid(setting))?;
         }
         if !self
@@ -286,7 +294,10 @@ mod tests {
             (SecretBearer::builder().env(""), "env"),
             (SecretBearer::builder().env("A=B"), "env"),
             (SecretBearer::builder().env("A").alt_env("B\0"), "alt_env"),
-            (SecretBearer::builder().env("A").alt_secret(""), "alt_secret"),
+            (
+                SecretBearer::builder().env("A").alt_secret(""),
+                "alt_secret",
+            ),
             (
                 SecretBearer::builder().env("A").prefix("Bearer\n"),
                 "prefix",

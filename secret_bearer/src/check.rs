@@ -33,7 +33,8 @@ impl SecretBearer {
         authorization: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<(), AuthError> {
         let secrets = self.secrets(store).await.map_err(AuthError::fail_closed)?;
-        let credential = credential(self.prefix(), authorization).map_err(|kind| self.reject(kind))?;
+        let credential =
+            credential(self.prefix(), authorization).map_err(|kind| self.reject(kind))?;
         let presented = Digest::of(credential);
         if accepts(&secrets, &presented).into() {
             return Ok(());
@@ -41,7 +42,10 @@ impl SecretBearer {
         if let Some(store) = store
             && self.refresh_after_mismatch(store).await
         {
-            let secrets = self.secrets(Some(store)).await.map_err(AuthError::fail_closed)?;
+            let secrets = self
+                .secrets(Some(store))
+                .await
+                .map_err(AuthError::fail_closed)?;
             if accepts(&secrets, &presented).into() {
                 return Ok(());
             }
@@ -150,8 +154,8 @@ fn credential<'a>(
         (None, _) => return Err(AuthErrorKind::MissingCredential),
         (Some(_), Some(_)) => return Err(AuthErrorKind::MultipleCredentials),
     };
-    let credential =
-        strip_prefix_ignore_ascii_case(value, prefix.as_bytes()).ok_or(AuthErrorKind::WrongPrefix)?;
+    let credential = strip_prefix_ignore_ascii_case(value, prefix.as_bytes())
+        .ok_or(AuthErrorKind::WrongPrefix)?;
     if credential.is_empty() {
         return Err(AuthErrorKind::EmptyCredential);
     }
@@ -223,7 +227,8 @@ mod tests {
 
     #[test]
     fn either_secret_matches_and_nothing_else() {
-        let accepts = |keys: &[&[u8]], credential: &[u8]| probe_accepts(keys, credential, |_| {}) == 1;
+        let accepts =
+            |keys: &[&[u8]], credential: &[u8]| probe_accepts(keys, credential, |_| {}) == 1;
         assert!(accepts(&[b"new", b"old"], b"new"));
         assert!(accepts(&[b"new", b"old"], b"old"));
         assert!(!accepts(&[b"new", b"old"], b"neither"));

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-pub use actix_web::HttpRequest;
+pub use actix_web::{FromRequest, HttpRequest};
 
 pub use crate::__document_handler as document_handler;
 pub use crate::__register_handler as register_handler;

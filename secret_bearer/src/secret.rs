@@ -77,7 +77,11 @@ impl Secret {
 
     /// The secret a source's value holds: `sha256:<64 hex digits>` is the key's digest,
     /// anything else the key itself, which must be something a request can carry.
-    pub(crate) fn from_value(source: &SecretSource, value: &[u8], used: Use) -> Result<Self, Error> {
+    pub(crate) fn from_value(
+        source: &SecretSource,
+        value: &[u8],
+        used: Use,
+    ) -> Result<Self, Error> {
         let unusable = |reason| Error::UnusableSecret {
             source: source.clone(),
             reason,
@@ -214,7 +218,10 @@ mod tests {
     fn a_client_needs_the_key_itself() {
         let hashed = format!("sha256:{}", hex(&Digest::of(b"K")));
         let error = Secret::from_value(&source(), hashed.as_bytes(), Use::Send).unwrap_err();
-        assert!(error.to_string().contains("must send the key itself"), "{error}");
+        assert!(
+            error.to_string().contains("must send the key itself"),
+            "{error}"
+        );
         let sent = Secret::from_value(&source(), b"KEY", Use::Send).unwrap();
         assert_eq!(sent.key(), Some(&b"KEY"[..]));
     }
@@ -223,7 +230,10 @@ mod tests {
     fn errors_and_debug_never_show_the_value() {
         let error = Secret::from_value(&source(), b" SUPERSECRET", Use::Check).unwrap_err();
         let shown = error.to_string();
-        assert!(shown.starts_with("environment variable `X` cannot be used"), "{shown}");
+        assert!(
+            shown.starts_with("environment variable `X` cannot be used"),
+            "{shown}"
+        );
         assert!(!shown.contains("SUPERSECRET"), "{shown}");
         let secret = Secret::from_value(&source(), b"SUPERSECRET", Use::Send).unwrap();
         let shown = format!("{secret:?} {:?}", secret.digest);

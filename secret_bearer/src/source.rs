@@ -5,7 +5,6 @@ use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
 
-
 /// Where a secret is read from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -106,7 +105,8 @@ impl SecretSource {
             Self::Manager {
                 json_key: Some(key),
                 ..
-            } => json_string_at(fetched, key).map(|picked| Zeroizing::new(picked.as_bytes().to_vec())),
+            } => json_string_at(fetched, key)
+                .map(|picked| Zeroizing::new(picked.as_bytes().to_vec())),
             _ => Ok(Zeroizing::new(fetched.to_vec())),
         }
     }

@@ -174,7 +174,11 @@ impl SecretStore {
 
     /// The single flight: one fetch at a time per entry, and none if the entry has changed
     /// since `seen` (someone else's fetch ended while this one waited for its turn).
-    fn fetch(&self, entry: Arc<Entry>, seen: Generation) -> impl Future<Output = ()> + Send + 'static {
+    fn fetch(
+        &self,
+        entry: Arc<Entry>,
+        seen: Generation,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let store = self.clone();
         async move {
             let _in_flight = entry.fetching.lock().await;
@@ -325,7 +329,11 @@ impl Entry {
     /// What the entry holds for `wanted` now, and the generation to refresh from if a fetch is
     /// due: never fetched, past its time, or `wanted` not yet derived. Registers `wanted`, so
     /// that every fetch from now on derives it.
-    fn look(&self, wanted: &Wanted, now: Instant) -> (Option<Result<Arc<Secret>, Error>>, Option<Generation>) {
+    fn look(
+        &self,
+        wanted: &Wanted,
+        now: Instant,
+    ) -> (Option<Result<Arc<Secret>, Error>>, Option<Generation>) {
         let mut state = self.state();
         state.want(wanted);
         let derived = state.secret(wanted);
@@ -344,7 +352,9 @@ impl Entry {
     /// What the entry holds for `wanted`, after a fetch.
     fn found(&self, wanted: &Wanted) -> Option<Result<Arc<Secret>, Error>> {
         let state = self.state();
-        state.secret(wanted).or_else(|| state.failure.clone().map(Err))
+        state
+            .secret(wanted)
+            .or_else(|| state.failure.clone().map(Err))
     }
 
     /// Claims the refresh a mismatch may cause: the one already due (waited for, not
@@ -432,10 +442,13 @@ impl State {
 
 /// A wanted source's secret in a fetched document.
 fn derive(wanted: &Wanted, document: &[u8]) -> Result<Arc<Secret>, Error> {
-    let value = wanted.source.pick(document).map_err(|reason| Error::UnusableSecret {
-        source: wanted.source.clone(),
-        reason,
-    })?;
+    let value = wanted
+        .source
+        .pick(document)
+        .map_err(|reason| Error::UnusableSecret {
+            source: wanted.source.clone(),
+            reason,
+        })?;
     Secret::from_value(&wanted.source, &value, wanted.used).map(Arc::new)
 }
 
@@ -484,7 +497,11 @@ mod tests {
                 std::thread::spawn(move || {
                     barrier.wait();
                     (0..1000)
-                        .filter(|_| entry.claim_mismatch_refresh(Instant::now(), &policy).is_some())
+                        .filter(|_| {
+                            entry
+                                .claim_mismatch_refresh(Instant::now(), &policy)
+                                .is_some()
+                        })
                         .count()
                 })
             })
@@ -505,12 +522,20 @@ mod tests {
             source: wanted.source.clone(),
             error: ManagerError::unavailable("down"),
         };
-        assert!(entry.look(&wanted, start).1.is_some(), "due before the first fetch");
+        assert!(
+            entry.look(&wanted, start).1.is_some(),
+            "due before the first fetch"
+        );
         entry.keep(Err(failure.clone()), start, &policy);
         let (found, due) = entry.look(&wanted, start + Duration::from_millis(50));
         assert!(matches!(found, Some(Err(e)) if e == failure));
         assert!(due.is_none());
-        assert!(entry.look(&wanted, start + Duration::from_millis(100)).1.is_some());
+        assert!(
+            entry
+                .look(&wanted, start + Duration::from_millis(100))
+                .1
+                .is_some()
+        );
         fetched(&entry, "RECOVERED", start + Duration::from_millis(101));
         let (found, due) = entry.look(&wanted, start + Duration::from_millis(102));
         assert!(matches!(found, Some(Ok(_))) && due.is_none());

@@ -2,8 +2,9 @@
 //! `SecretBearer` once, and the handler's parameters wrapped in `Authenticated`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, parse_quote};
 
 use crate::item::Target;
@@ -81,6 +82,18 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     };
     // The body's statements are spliced, not nested, so a one-expression body does not
     // become a block in braces that `unused_braces` would flag.
+    // A parameter that is not an extractor: an error at its type, which the compiler reports
+    // before actix-web's error at the route (that the handler is not a `Handler`).
+    let extractors = format_ident!("__secret_bearer_extractors_{}", function.sig.ident);
+    let (generics, where_clause) = (&function.sig.generics, &function.sig.generics.where_clause);
+    let predicates = where_clause.iter().flat_map(|clause| &clause.predicates);
+    let bounds = types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> #ty: ::secret_bearer::__private::FromRequest));
+    let extractor_check = quote! {
+        #[allow(dead_code, non_snake_case)]
+        fn #extractors #generics() where #(#predicates,)* #(#bounds,)* {}
+    };
     let statements = &function.block.stmts;
     let body = parse_quote!({
         let (#(#temps,)*) = #wrapped.into_inner();
@@ -90,7 +103,7 @@ fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     function.sig.inputs = parse_quote!(#inputs);
     *function.block = body;
     let documentation = documentation(&function, config);
-    quote!(#provider_item #documentation #function)
+    quote!(#provider_item #extractor_check #documentation #function)
 }
 
 /// Records the handler for OpenAPI documents (a no-op unless `secret_bearer/openapi` is on).

@@ -124,11 +124,11 @@ fn is_store(input: &FnArg) -> bool {
         return false;
     };
     match &*reference.elem {
-        Type::Path(path) if reference.mutability.is_none() && path.qself.is_none() => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.arguments.is_none() && segment.ident == "SecretStore"),
+        Type::Path(path) if reference.mutability.is_none() && path.qself.is_none() => {
+            path.path.segments.last().is_some_and(|segment| {
+                segment.arguments.is_none() && segment.ident == "SecretStore"
+            })
+        }
         _ => false,
     }
 }

@@ -82,7 +82,9 @@ impl<T: FromRequest + 'static, P: BearerProvider> FromRequest for Authenticated<
         let (req, mut payload) = (req.clone(), payload.take());
         Box::pin(async move {
             check_request(&req, P::bearer(&req)).await?;
-            let inner = T::from_request(&req, &mut payload).await.map_err(Into::into)?;
+            let inner = T::from_request(&req, &mut payload)
+                .await
+                .map_err(Into::into)?;
             Ok(Self {
                 inner,
                 provider: PhantomData,

@@ -7,8 +7,8 @@ mod middleware;
 pub use extractor::{Authenticated, BearerProvider, FromAppData};
 pub use middleware::SecretBearerMiddleware;
 
-use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::error::InternalError;
+use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::{HttpRequest, web};
 
 use crate::rejection::AuthError;
@@ -24,7 +24,10 @@ async fn check_request(
 ) -> Result<(), actix_web::Error> {
     let checked = match bearer {
         Ok(bearer) => {
-            let authorization = req.headers().get_all(AUTHORIZATION).map(HeaderValue::as_bytes);
+            let authorization = req
+                .headers()
+                .get_all(AUTHORIZATION)
+                .map(HeaderValue::as_bytes);
             bearer.authenticate(app_data(req), authorization).await
         }
         Err(error) => Err(AuthError::fail_closed(error)),

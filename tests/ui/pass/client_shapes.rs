@@ -9,9 +9,9 @@ type Failure = Box<dyn std::error::Error>;
 /// A trait's default method, async, with a secret in a manager.
 #[allow(async_fn_in_trait)]
 pub trait Api {
-    /// Sends.
+    /// Sends, reading the secret through the store the caller passes.
     #[secret_bearer(secret = "/api/key#token", prefix = "Bearer ")]
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    async fn send(&self, store: &secret_bearer::SecretStore, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
         Ok(request.send().await?)
     }
 
@@ -60,7 +60,8 @@ fn main() {
     let mut map = http::HeaderMap::new();
     let _ = Remote.sign("tag", &mut map);
     let _ = Remote.build(http::Request::builder());
-    let _ = Remote.send(reqwest::Client::new().get("http://localhost"));
+    let store = secret_bearer::SecretStore::new(secret_bearer::FileManager::new("/run/secrets"));
+    let _ = Remote.send(&store, reqwest::Client::new().get("http://localhost"));
     let _ = headers(map);
     let _ = send_awc(awc::Client::default().get("http://localhost"));
 }
