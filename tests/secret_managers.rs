@@ -174,6 +174,8 @@ async fn a_thousand_concurrent_first_requests_fetch_each_path_once() {
 
 #[actix_web::test]
 async fn secrets_are_fetched_again_after_the_time_to_live() {
+    // Time passes only when the test says so, and at once.
+    tokio::time::pause();
     let manager = seeded();
     let policy = CachePolicy::default().ttl(Duration::from_millis(200));
     let app = app!(SecretStore::with_policy(manager.clone(), policy));
@@ -191,6 +193,8 @@ async fn secrets_are_fetched_again_after_the_time_to_live() {
 
 #[actix_web::test]
 async fn the_last_good_secret_is_served_while_the_store_fails() {
+    // Time passes only when the test says so, and at once.
+    tokio::time::pause();
     let logs = CapturedLogs::start();
     let manager = seeded();
     let policy = CachePolicy::default()
@@ -224,6 +228,8 @@ async fn the_last_good_secret_is_served_while_the_store_fails() {
 
 #[actix_web::test]
 async fn a_hung_store_holds_up_no_request_once_a_secret_is_cached() {
+    // Time passes only when the test says so, and at once.
+    tokio::time::pause();
     let manager = seeded();
     let policy = CachePolicy::default().ttl(Duration::from_millis(100));
     let app = app!(SecretStore::with_policy(manager.clone(), policy));
@@ -245,6 +251,8 @@ async fn a_hung_store_holds_up_no_request_once_a_secret_is_cached() {
 
 #[actix_web::test]
 async fn a_request_that_gives_up_does_not_cancel_the_fetch() {
+    // Time passes only when the test says so, and at once.
+    tokio::time::pause();
     let manager = seeded().slow(Duration::from_millis(100));
     let app = app!(SecretStore::new(manager.clone()));
     let impatient = test::call_service(&app, get_request("/single", Some("FIRST-KEY")));
@@ -291,6 +299,8 @@ async fn a_store_that_never_answered_fails_closed() {
 
 #[actix_web::test]
 async fn a_rotated_secret_is_accepted_without_a_restart() {
+    // Time passes only when the test says so, and at once.
+    tokio::time::pause();
     let manager = seeded();
     let policy = CachePolicy::default()
         .mismatch_min_age(Duration::from_millis(100))
@@ -458,6 +468,8 @@ async fn the_middleware_reads_secrets_through_the_bound_store() {
 
 #[actix_web::test]
 async fn json_keys_of_one_path_share_its_fetches_and_rotate_together() {
+    // Time passes only when the test says so, and at once.
+    tokio::time::pause();
     let logs = CapturedLogs::start();
     let manager = Counting::new(&[("/keys", r#"{"current": "KEY-2", "previous": "KEY-1"}"#)])
         .slow(Duration::from_millis(20));
