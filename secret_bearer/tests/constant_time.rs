@@ -28,12 +28,30 @@ fn the_comparison_has_no_secret_dependent_branch_or_access() {
         return probe(mode == "naive");
     }
     let ours = run_probe("ours");
-    assert_eq!(ours.0, Some(0), "memcheck reported our comparison:\n{}", ours.1);
-    assert!(ours.1.contains("probe: 44 comparisons under valgrind"), "{}", ours.1);
+    assert_eq!(
+        ours.0,
+        Some(0),
+        "memcheck reported our comparison:\n{}",
+        ours.1
+    );
+    assert!(
+        ours.1.contains("probe: 44 comparisons under valgrind"),
+        "{}",
+        ours.1
+    );
 
     let naive = run_probe("naive");
-    assert_eq!(naive.0, Some(99), "memcheck missed a plain `==`:\n{}", naive.1);
-    assert!(naive.1.contains("depends on uninitialised value"), "{}", naive.1);
+    assert_eq!(
+        naive.0,
+        Some(99),
+        "memcheck missed a plain `==`:\n{}",
+        naive.1
+    );
+    assert!(
+        naive.1.contains("depends on uninitialised value"),
+        "{}",
+        naive.1
+    );
 }
 
 /// Runs this test binary's probe under memcheck; returns its exit code and all it printed.
@@ -42,7 +60,13 @@ fn run_probe(mode: &str) -> (Option<i32>, String) {
     let output = Command::new("valgrind")
         .args(["--tool=memcheck", "--error-exitcode=99", "--quiet"])
         .arg(exe)
-        .args(["--include-ignored", "--exact", TEST, "--nocapture", "--test-threads=1"])
+        .args([
+            "--include-ignored",
+            "--exact",
+            TEST,
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(MODE, mode)
         .output()
         .expect("valgrind runs (apt-get install valgrind; .ci/run installs it)");
@@ -51,7 +75,10 @@ fn run_probe(mode: &str) -> (Option<i32>, String) {
 }
 
 fn probe(naive: bool) {
-    assert!(valgrind::running(), "the probe only means something under valgrind");
+    assert!(
+        valgrind::running(),
+        "the probe only means something under valgrind"
+    );
     // The test below that answers come from marked memory can tell the difference.
     assert!(!valgrind::is_undefined(std::hint::black_box(1)));
     let current = b"0123456789abcdef0123456789abcdef";
@@ -81,7 +108,8 @@ fn probe(naive: bool) {
     let mut compared = 0;
     for keys in configurations {
         for credential in credentials {
-            let digest_matched = !naive && keys.contains(&&hashed[..]) && credential == b"SUPERSECRET";
+            let digest_matched =
+                !naive && keys.contains(&&hashed[..]) && credential == b"SUPERSECRET";
             let expected = keys.iter().any(|key| *key == credential) || digest_matched;
             let matched = if naive {
                 // The keys themselves, marked secret and compared with `==`.
