@@ -5,9 +5,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use crate::error::Error;
 use crate::rejection::Challenges;
 use crate::secret::{Secret, Use};
-use crate::{Error, SecretSource};
+use crate::source::SecretSource;
 
 /// The scheme name documentation uses when none is given.
 pub const DEFAULT_DOC_NAME: &str = "ApiKey";

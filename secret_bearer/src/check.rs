@@ -7,10 +7,13 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use subtle::Choice;
 
+use crate::bearer::SecretBearer;
 use crate::bearer::Source;
+use crate::error::Error;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::secret::{Digest, MAX_SECRET_LEN, Secret, Use};
-use crate::{Error, SecretBearer, SecretStore};
+use crate::source::SecretSource;
+use crate::store::SecretStore;
 
 impl SecretBearer {
     /// Checks the values of a request's `Authorization` header(s), reading secrets that live
@@ -175,7 +178,7 @@ fn strip_prefix_ignore_ascii_case<'a>(value: &'a [u8], prefix: &[u8]) -> Option<
 /// it, with the secrets' digests handed to `mark` first so the probe can mark them secret.
 #[doc(hidden)]
 pub fn probe_accepts(keys: &[&[u8]], credential: &[u8], mark: impl Fn(&[u8])) -> u8 {
-    let source = crate::SecretSource::Env("PROBE".into());
+    let source = SecretSource::Env("PROBE".into());
     let mut secrets = Secrets::default();
     for (kept, key) in secrets.iter_mut().zip(keys) {
         let secret = Secret::from_value(&source, key, Use::Check).ok();

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::{ManagerError, SecretSource};
+use crate::manager::ManagerError;
+use crate::source::SecretSource;
 
 /// Why a [`SecretBearer`](crate::SecretBearer) cannot authenticate: a setting is invalid, or a
 /// secret cannot be read.

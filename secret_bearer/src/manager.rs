@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::SecretVersion;
+use crate::source::SecretVersion;
 
 /// A store of secrets, read by path: what `secret = "..."` and `alt_secret = "..."` read
 /// through, once bound with a [`SecretStore`](crate::SecretStore).

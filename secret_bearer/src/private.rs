@@ -8,10 +8,12 @@ pub use actix_web::{FromRequest, HttpRequest};
 pub use crate::__document_handler as document_handler;
 pub use crate::__register_handler as register_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
+pub use crate::bearer::SecretBearer;
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
+pub use crate::error::Error;
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
-pub use crate::{Error, SecretBearer, SecretStore};
+pub use crate::store::SecretStore;
 pub use inventory;
 
 /// The bearer of one annotated handler or client function, built on first use.

@@ -5,7 +5,7 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Why a request was refused: a 401 for a credential that is missing or wrong, a 500 when the
 /// service cannot authenticate anyone (fail closed).

@@ -8,7 +8,8 @@ use secrecy::{ExposeSecret, SecretBox};
 use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::{Error, SecretSource};
+use crate::error::Error;
+use crate::source::SecretSource;
 
 /// The longest credential, and the longest secret, accepted, in bytes.
 ///

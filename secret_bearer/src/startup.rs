@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use crate::{Error, SecretBearer, SecretStore};
+use crate::bearer::SecretBearer;
+use crate::error::Error;
+use crate::store::SecretStore;
 
 /// An annotated handler, listed (with the module that defines it) for `resolve_all!`.
 #[doc(hidden)]

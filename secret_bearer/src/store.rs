@@ -9,9 +9,10 @@ use std::time::Duration;
 use secrecy::zeroize::Zeroizing;
 use tokio::time::Instant;
 
+use crate::error::Error;
 use crate::manager::{DynSecretManager, ManagerError, SecretManager};
 use crate::secret::{Secret, Use};
-use crate::{Error, SecretSource, SecretVersion};
+use crate::source::{SecretSource, SecretVersion};
 
 /// A [`SecretManager`] with its cache: what secrets in a manager are read through. Bind it
 /// once in the app data for handlers, as clearskies binds `secrets`, and pass it to clients:

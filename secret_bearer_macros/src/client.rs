@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType, parse_quote};
 
-use crate::expand::builder_chain;
+use crate::builder::builder_chain;
 use crate::item::Target;
 use crate::validate::Config;
 
@@ -107,7 +107,7 @@ pub(crate) fn authorize(
 mod tests {
     use quote::quote;
 
-    use crate::expand::secret_bearer;
+    use crate::attribute::secret_bearer;
 
     #[test]
     fn the_request_is_authorized_first_under_its_own_pattern() {

@@ -7,37 +7,10 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, parse_quote};
 
-use crate::item::Target;
+use crate::builder::builder_chain;
 use crate::validate::Config;
-use crate::{args, client, item, validate};
 
-pub(crate) fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream {
-    let checked = item::target(item.clone()).and_then(|target| {
-        let config = args::parse(args)
-            .and_then(validate::validate)
-            .and_then(|config| client::check(&target, config));
-        config
-            .map(|config| (target, config))
-            .map_err(|error| (error, item))
-    });
-    match checked {
-        Ok((Target::Handler(function), config)) => protect(function, &config),
-        Ok((
-            Target::Client {
-                function,
-                request,
-                store,
-            },
-            config,
-        )) => client::authorize(function, request, store, &config),
-        Err((error, item)) => {
-            let error = error.to_compile_error();
-            quote!(#item #error)
-        }
-    }
-}
-
-fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
+pub(crate) fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
     let vis = &function.vis;
     let build = builder_chain(config);
@@ -127,32 +100,12 @@ fn documentation(function: &ItemFn, config: &Config) -> TokenStream {
     }
 }
 
-/// The runtime builder chain the keys spell: the expansion holds no logic of its own.
-pub(crate) fn builder_chain(config: &Config) -> TokenStream {
-    let mut chain = quote!(::secret_bearer::__private::SecretBearer::builder());
-    // Each source key is also the builder method that sets it.
-    for source in std::iter::once(&config.primary).chain(&config.alternate) {
-        let method = format_ident!("{}", source.key.name());
-        let value = &source.value;
-        chain.extend(quote!(.#method(#value)));
-    }
-    if let Some(prefix) = &config.prefix {
-        chain.extend(quote!(.prefix(#prefix)));
-    }
-    if let Some(doc) = &config.doc {
-        chain.extend(quote!(.doc(#doc)));
-    }
-    if config.rotating {
-        chain.extend(quote!(.rotating()));
-    }
-    quote!(#chain.build())
-}
-
 #[cfg(test)]
 mod tests {
     use quote::ToTokens;
 
     use super::*;
+    use crate::attribute::secret_bearer;
 
     fn expand(args: TokenStream, item: TokenStream) -> syn::File {
         syn::parse2(secret_bearer(args, item)).expect("the expansion parses as items")
@@ -162,7 +115,9 @@ mod tests {
         file.items
             .iter()
             .find_map(|item| match item {
-                syn::Item::Fn(function) => Some(function),
+                syn::Item::Fn(function) if !function.sig.ident.to_string().starts_with("__") => {
+                    Some(function)
+                }
                 _ => None,
             })
             .unwrap()
@@ -195,6 +150,15 @@ mod tests {
             "__secret_bearer_args : :: secret_bearer :: __private :: Authenticated < \
              (web :: Path < u32 > , web :: Data < T > ,) , __secret_bearer_show >"
         );
+        let extractors = file.items[3].to_token_stream().to_string();
+        assert!(
+            extractors.contains(
+                "fn __secret_bearer_extractors_show < T : Clone > () where T : 'static , \
+                 web :: Path < u32 > : :: secret_bearer :: __private :: FromRequest , \
+                 web :: Data < T > : :: secret_bearer :: __private :: FromRequest ,"
+            ),
+            "{extractors}"
+        );
         let body = function.block.to_token_stream().to_string();
         assert!(body.contains("let id = __secret_bearer_arg0 ;"), "{body}");
         assert!(
@@ -218,7 +182,12 @@ mod tests {
             registration,
             ":: secret_bearer :: __private :: register_handler ! (__secret_bearer_h) ;"
         );
-        let documentation = file.items[3].to_token_stream().to_string();
+        let extractors = file.items[3].to_token_stream().to_string();
+        assert_eq!(
+            extractors,
+            "# [allow (dead_code , non_snake_case)] fn __secret_bearer_extractors_h () { }"
+        );
+        let documentation = file.items[4].to_token_stream().to_string();
         assert_eq!(
             documentation,
             ":: secret_bearer :: __private :: document_handler ! (\"h\" , \"ApiKey\" , \"Bearer \") ;"
@@ -263,8 +232,8 @@ mod tests {
         );
         assert_eq!(
             file.items.len(),
-            4,
-            "provider, its impl, its registration, the handler"
+            5,
+            "provider, its impl, its registration, the extractor check, the handler"
         );
         let file = expand(
             quote!(env = "A", doc = "Key"),
@@ -272,7 +241,7 @@ mod tests {
                 async fn r#type() {}
             ),
         );
-        let documentation = file.items[3].to_token_stream().to_string();
+        let documentation = file.items[4].to_token_stream().to_string();
         assert!(
             documentation.contains("(\"type\" , \"Key\" , \"\")"),
             "{documentation}"

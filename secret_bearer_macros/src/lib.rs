@@ -3,7 +3,8 @@
 //! writes calls into `::secret_bearer::__private`.
 //!
 //! Parsing (`args`), checking (`validate`, `item`) and writing (`expand` for handlers,
-//! `client` for client functions) are separate steps;
+//! `client` for client functions, both through `builder`) are separate steps, which
+//! `attribute` runs in turn;
 //! any error returns the annotated item unchanged beside one `compile_error!`, so one mistake
 //! gives one error.
 
@@ -12,6 +13,8 @@
 use proc_macro::TokenStream;
 
 mod args;
+mod attribute;
+mod builder;
 mod client;
 mod expand;
 mod item;
@@ -20,5 +23,5 @@ mod validate;
 /// See `secret_bearer::secret_bearer`.
 #[proc_macro_attribute]
 pub fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::secret_bearer(args.into(), item.into()).into()
+    attribute::secret_bearer(args.into(), item.into()).into()
 }

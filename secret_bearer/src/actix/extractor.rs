@@ -8,7 +8,8 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::{app_data, check_request};
-use crate::{Error, SecretBearer};
+use crate::bearer::SecretBearer;
+use crate::error::Error;
 
 /// Where an [`Authenticated`] extractor finds the [`SecretBearer`] that guards a request.
 ///

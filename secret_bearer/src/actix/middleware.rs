@@ -8,7 +8,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 
 use super::check_request;
-use crate::SecretBearer;
+use crate::bearer::SecretBearer;
 
 /// ```
 /// use actix_web::{App, HttpResponse, web};

@@ -11,9 +11,10 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::{HttpRequest, web};
 
+use crate::bearer::SecretBearer;
+use crate::error::Error;
 use crate::rejection::AuthError;
 use crate::response::RejectionHandler;
-use crate::{Error, SecretBearer};
 
 /// The check every actix entry point runs, with the store bound in the app data. A refusal is
 /// actix-web's error, which carries the response to send (the [`RejectionHandler`]'s, or the

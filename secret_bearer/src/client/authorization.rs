@@ -4,8 +4,10 @@ use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
 
+use crate::bearer::SecretBearer;
+use crate::error::Error;
 use crate::secret::{Secret, Use};
-use crate::{Error, SecretBearer, SecretStore};
+use crate::store::SecretStore;
 
 /// An `Authorization` header value: the bearer's prefix and its primary secret.
 ///

@@ -10,7 +10,8 @@ use actix_web::web::Bytes;
 use super::authorization::sensitive_value;
 use super::retry::retrying;
 use super::{Answer, Authorization, Authorize, SendError};
-use crate::{SecretBearer, SecretStore};
+use crate::bearer::SecretBearer;
+use crate::store::SecretStore;
 
 impl Authorize for ClientRequest {
     fn authorize(mut self, authorization: &Authorization) -> Self {

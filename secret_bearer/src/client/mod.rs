@@ -73,4 +73,4 @@ pub use authorization::{Authorization, Authorize};
 pub use retry::{Answer, SendError, retry_on_401};
 
 #[cfg(doc)]
-use crate::{SecretBearer, SecretStore};
+use crate::{bearer::SecretBearer, store::SecretStore};

@@ -7,7 +7,8 @@ use ::reqwest::{RequestBuilder, Response, StatusCode};
 use super::authorization::sensitive_value;
 use super::retry::retrying;
 use super::{Answer, Authorization, Authorize, SendError};
-use crate::{SecretBearer, SecretStore};
+use crate::bearer::SecretBearer;
+use crate::store::SecretStore;
 
 impl Authorize for RequestBuilder {
     fn authorize(self, authorization: &Authorization) -> Self {

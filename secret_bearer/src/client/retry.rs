@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::Error;
+use crate::error::Error;
 
 tokio::task_local! {
     /// Set while a retry's second attempt runs: authorizations read their secret again.

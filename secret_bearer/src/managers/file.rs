@@ -96,7 +96,7 @@ impl FileManager {
 /// would block the worker, and a huge file is no secret.
 fn read_bounded(file: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
-    const LIMIT: u64 = crate::MAX_SECRET_LEN as u64 + 2;
+    const LIMIT: u64 = crate::secret::MAX_SECRET_LEN as u64 + 2;
     let metadata = std::fs::metadata(file)?;
     if !metadata.is_file() {
         return Err(io::Error::new(
