@@ -110,11 +110,11 @@ fn probe(naive: bool) {
         for credential in credentials {
             let digest_matched =
                 !naive && keys.contains(&&hashed[..]) && credential == b"SUPERSECRET";
-            let expected = keys.iter().any(|key| *key == credential) || digest_matched;
+            let expected = keys.contains(&credential) || digest_matched;
             let matched = if naive {
                 // The keys themselves, marked secret and compared with `==`.
                 keys.iter().for_each(|key| valgrind::make_undefined(*key));
-                u8::from(keys.iter().any(|key| *key == credential))
+                u8::from(keys.contains(&credential))
             } else {
                 let matched = probe_accepts(keys, credential, valgrind::make_undefined);
                 // The answer must come from the marked digests, or this probe proves nothing.
