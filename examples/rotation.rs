@@ -21,7 +21,7 @@ fn main() -> std::io::Result<()> {
         ("MY_AUTH_SECRET", "SUPERSECRET"),
         ("MY_ALT_SECRET", "ALSOOKAY"),
     ]);
-    serve(|routes| {
+    serve(secret_bearer::resolve_all!(None), |routes| {
         routes.service(hello);
     })
 }

@@ -37,11 +37,10 @@ async fn hello() -> HttpResponse {
 fn main() -> std::io::Result<()> {
     // One store for every worker, so they share one cache.
     let store = SecretStore::new(FakeSecretManager);
-    // Refuse to start rather than answer 500s: every secret is read (and cached) now.
-    actix_web::rt::System::new()
-        .block_on(secret_bearer::resolve_all!(Some(&store)))
-        .map_err(std::io::Error::other)?;
-    serve(move |routes| {
-        routes.app_data(store.clone()).service(hello);
+    // Every secret is read (and cached) at start-up; what cannot be is logged.
+    let secrets = secret_bearer::resolve_all!(Some(&store));
+    let routes = store.clone();
+    serve(secrets, move |config| {
+        config.app_data(routes.clone()).service(hello);
     })
 }

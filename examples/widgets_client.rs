@@ -13,11 +13,18 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use secret_bearer_workspace::seed_env;
+use secret_bearer::SecretBearer;
 use secret_bearer_workspace::widgets_client::{Envelope, WidgetsClient, api_demo};
+use secret_bearer_workspace::{init_logs, seed_env};
 
 fn main() -> ExitCode {
     seed_env(&[("MY_SECRET", "SUPERSECRET")]);
+    init_logs();
+    // The client reads `MY_SECRET` for every request; say now if it cannot.
+    let sent = SecretBearer::builder().env("MY_SECRET").build();
+    if let Err(error) = sent.and_then(|bearer| bearer.authorization().map(drop)) {
+        tracing::warn!(%error, "requests to the widgets API will fail");
+    }
     match run() {
         Ok(printed) => {
             println!("{printed}");

@@ -14,7 +14,11 @@ use std::io;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use secret_bearer::Unresolved;
 use serde::Serialize;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// `{}`, as clearskies writes an empty `pagination` or `input_errors`. (A unit struct rather
 /// than an empty `serde_json::Value` map: the benchmarks' hello answer stays as cheap as it was.)
@@ -83,11 +87,40 @@ pub fn seed_env(defaults: &[(&str, &str)]) {
     }
 }
 
-/// Serves `routes` on 127.0.0.1, port `PORT` (default 8080), until the process is stopped.
-pub fn serve<F>(routes: F) -> io::Result<()>
+/// Logs to standard error what `RUST_LOG` asks for (default `info`; `RUST_LOG=debug` shows
+/// each refusal's reason), as an example's first step.
+pub fn init_logs() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|filter| filter.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(io::stderr))
+        .with(filter)
+        .init();
+}
+
+/// Says at start-up what `resolve_all!` found: a warning per secret that cannot be read, naming
+/// its source (never a value). The server starts anyway, and answers those handlers' requests
+/// with the fail-closed 500.
+pub fn report_secrets(checked: Result<usize, Unresolved>) {
+    match checked {
+        Ok(handlers) => tracing::info!(handlers, "the secrets of every protected handler are readable"),
+        Err(unresolved) => {
+            for error in unresolved.errors() {
+                tracing::warn!(%error, "requests to the handlers that need this secret will be answered 500");
+            }
+        }
+    }
+}
+
+/// Serves `routes` on 127.0.0.1, port `PORT` (default 8080), until the process is stopped,
+/// after logging what `secrets` (the example's `resolve_all!`) found.
+pub fn serve<F>(secrets: impl Future<Output = Result<usize, Unresolved>>, routes: F) -> io::Result<()>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
+    init_logs();
     let port = match std::env::var("PORT") {
         Ok(port) => port.parse().map_err(|_| {
             io::Error::new(
@@ -98,10 +131,11 @@ where
         Err(_) => 8080,
     };
     actix_web::rt::System::new().block_on(async move {
+        report_secrets(secrets.await);
         let server = HttpServer::new(move || App::new().configure(routes.clone()))
             .workers(2)
             .bind(("127.0.0.1", port))?;
-        println!("listening on http://127.0.0.1:{port}");
+        tracing::info!("listening on http://127.0.0.1:{port}");
         server.run().await
     })
 }

@@ -23,5 +23,7 @@ fn main() -> std::io::Result<()> {
     }
     // One store for every worker.
     let store = web::Data::new(Widgets::default());
-    serve(move |routes| api::configure(routes, store.clone()))
+    serve(secret_bearer::resolve_all!(None), move |routes| {
+        api::configure(routes, store.clone())
+    })
 }
