@@ -365,6 +365,8 @@ fn run_client(server: &Server, secret: &str) -> Output {
         .env_remove("MY_ALT_SECRET")
         .env("BASE_URL", server.url())
         .env("MY_SECRET", secret)
+        // Warnings and errors only: what the client says when it fails is the last line.
+        .env("RUST_LOG", "warn")
         .output()
         .unwrap()
 }

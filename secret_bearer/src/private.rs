@@ -1,14 +1,14 @@
 //! What `#[secret_bearer]` expands to refers to these paths, and only these: they are not part
 //! of the public API and may change in any release.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 pub use actix_web::{FromRequest, HttpRequest};
 
 pub use crate::__document_handler as document_handler;
 pub use crate::__register_handler as register_handler;
 pub use crate::actix::{Authenticated, BearerProvider};
-pub use crate::bearer::SecretBearer;
+pub use crate::bearer::{SecretBearer, SecretBearerBuilder};
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
 pub use crate::error::Error;
@@ -16,19 +16,82 @@ pub use crate::startup::{RegisteredHandler, resolve_handlers};
 pub use crate::store::SecretStore;
 pub use inventory;
 
+/// An attribute's keys, as data: what a handler's or client function's bearer is built from.
+/// Data rather than a builder chain per function, so that each annotated function adds a
+/// static, not code.
+pub struct Spec {
+    /// `env`.
+    pub env: Option<&'static str>,
+    /// `alt_env`.
+    pub alt_env: Option<&'static str>,
+    /// `secret`.
+    pub secret: Option<&'static str>,
+    /// `alt_secret`.
+    pub alt_secret: Option<&'static str>,
+    /// `prefix`.
+    pub prefix: Option<&'static str>,
+    /// `doc`.
+    pub doc: Option<&'static str>,
+    /// `rotating`.
+    pub rotating: bool,
+}
+
+impl Spec {
+    /// No key set: what the attribute's keys are written over.
+    pub const NONE: Self = Self {
+        env: None,
+        alt_env: None,
+        secret: None,
+        alt_secret: None,
+        prefix: None,
+        doc: None,
+        rotating: false,
+    };
+
+    fn build(&self) -> Result<SecretBearer, Error> {
+        let mut builder = SecretBearer::builder();
+        let sources = [
+            (self.env, SecretBearerBuilder::env as Setter),
+            (self.secret, SecretBearerBuilder::secret),
+            (self.alt_env, SecretBearerBuilder::alt_env),
+            (self.alt_secret, SecretBearerBuilder::alt_secret),
+            (self.prefix, SecretBearerBuilder::prefix),
+            (self.doc, SecretBearerBuilder::doc),
+        ];
+        for (value, set) in sources {
+            if let Some(value) = value {
+                builder = set(builder, value);
+            }
+        }
+        if self.rotating {
+            builder = builder.rotating();
+        }
+        builder.build()
+    }
+}
+
+type Setter = fn(SecretBearerBuilder, &'static str) -> SecretBearerBuilder;
+
 /// The bearer of one annotated handler or client function, built on first use.
-pub struct LazyBearer(LazyLock<Result<SecretBearer, Error>>);
+pub struct LazyBearer {
+    spec: Spec,
+    bearer: OnceLock<Result<SecretBearer, Error>>,
+}
 
 impl LazyBearer {
-    /// `build` is the builder chain the attribute's keys spell.
-    pub const fn new(build: fn() -> Result<SecretBearer, Error>) -> Self {
-        Self(LazyLock::new(build))
+    /// The bearer `spec` describes, to build when first asked for.
+    pub const fn new(spec: Spec) -> Self {
+        Self {
+            spec,
+            bearer: OnceLock::new(),
+        }
     }
 
-    /// The attribute was validated at compile time by the same rules `build` applies, so an
-    /// error here is not expected; if it happens anyway it fails closed, as any other would.
+    /// The attribute was validated at compile time by the same rules the builder applies, so
+    /// an error here is not expected; if it happens anyway it fails closed, as any other would.
     pub fn get(&'static self) -> Result<&'static SecretBearer, Error> {
-        self.0.as_ref().map_err(Error::clone)
+        let bearer = self.bearer.get_or_init(|| self.spec.build());
+        bearer.as_ref().map_err(Error::clone)
     }
 }
 

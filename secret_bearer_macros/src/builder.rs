@@ -1,27 +1,33 @@
-//! The runtime builder chain an attribute's keys spell: the expansion holds no logic of its own.
+//! The bearer an attribute's keys describe, written as data for the runtime to build: the
+//! expansion holds no logic of its own.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::validate::Config;
 
-/// The runtime builder chain the keys spell: the expansion holds no logic of its own.
-pub(crate) fn builder_chain(config: &Config) -> TokenStream {
-    let mut chain = quote!(::secret_bearer::__private::SecretBearer::builder());
-    // Each source key is also the builder method that sets it.
+/// A `LazyBearer` of the keys' `Spec`: each key set is a field of the same name.
+pub(crate) fn lazy_bearer(config: &Config) -> TokenStream {
+    let mut fields = Vec::new();
+    // Each source key is also the field that holds it.
     for source in std::iter::once(&config.primary).chain(&config.alternate) {
-        let method = format_ident!("{}", source.key.name());
+        let field = format_ident!("{}", source.key.name());
         let value = &source.value;
-        chain.extend(quote!(.#method(#value)));
+        fields.push(quote!(#field: ::core::option::Option::Some(#value)));
     }
-    if let Some(prefix) = &config.prefix {
-        chain.extend(quote!(.prefix(#prefix)));
-    }
-    if let Some(doc) = &config.doc {
-        chain.extend(quote!(.doc(#doc)));
+    for (field, value) in [("prefix", &config.prefix), ("doc", &config.doc)] {
+        if let Some(value) = value {
+            let field = format_ident!("{field}");
+            fields.push(quote!(#field: ::core::option::Option::Some(#value)));
+        }
     }
     if config.rotating {
-        chain.extend(quote!(.rotating()));
+        fields.push(quote!(rotating: true));
     }
-    quote!(#chain.build())
+    quote! {
+        ::secret_bearer::__private::LazyBearer::new(::secret_bearer::__private::Spec {
+            #(#fields,)*
+            ..::secret_bearer::__private::Spec::NONE
+        })
+    }
 }

@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType, parse_quote};
 
-use crate::builder::builder_chain;
+use crate::builder::lazy_bearer;
 use crate::item::Target;
 use crate::validate::Config;
 
@@ -50,7 +50,7 @@ pub(crate) fn authorize(
     store: Option<usize>,
     config: &Config,
 ) -> TokenStream {
-    let build = builder_chain(config);
+    let lazy = lazy_bearer(config);
     let bearer = syn::Ident::new("__SECRET_BEARER", Span::mixed_site());
     // The store parameter, renamed like the request's so that any pattern works, and bound
     // back to its pattern for the body.
@@ -94,8 +94,7 @@ pub(crate) fn authorize(
     };
     let statements = &function.block.stmts;
     *function.block = parse_quote!({
-        static #bearer: ::secret_bearer::__private::LazyBearer =
-            ::secret_bearer::__private::LazyBearer::new(|| #build);
+        static #bearer: ::secret_bearer::__private::LazyBearer = #lazy;
         let #pattern = #call #question_mark;
         #rebind_store
         #(#statements)*
@@ -126,8 +125,10 @@ mod tests {
         assert!(
             text.contains(
                 "static __SECRET_BEARER : :: secret_bearer :: __private :: LazyBearer = \
-                 :: secret_bearer :: __private :: LazyBearer :: new (| | :: secret_bearer :: \
-                 __private :: SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()) ;"
+                 :: secret_bearer :: __private :: LazyBearer :: new (:: secret_bearer :: \
+                 __private :: Spec { env : :: core :: option :: Option :: Some (\"A\") , \
+                 prefix : :: core :: option :: Option :: Some (\"Bearer \") , .. :: \
+                 secret_bearer :: __private :: Spec :: NONE }) ;"
             ),
             "{text}"
         );

@@ -7,13 +7,13 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, parse_quote};
 
-use crate::builder::builder_chain;
+use crate::builder::lazy_bearer;
 use crate::validate::Config;
 
 pub(crate) fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
     let vis = &function.vis;
-    let build = builder_chain(config);
+    let bearer = lazy_bearer(config);
     let provider_item = quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -25,8 +25,7 @@ pub(crate) fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
                 &'static ::secret_bearer::__private::SecretBearer,
                 ::secret_bearer::__private::Error,
             > {
-                static BEARER: ::secret_bearer::__private::LazyBearer =
-                    ::secret_bearer::__private::LazyBearer::new(|| #build);
+                static BEARER: ::secret_bearer::__private::LazyBearer = #bearer;
                 BEARER.get()
             }
         }
@@ -199,14 +198,16 @@ mod tests {
         let implementation = file.items[1].to_token_stream().to_string();
         assert!(
             implementation.contains(
-                "SecretBearer :: builder () . env (\"A\") . prefix (\"Bearer \") . build ()"
+                "Spec { env : :: core :: option :: Option :: Some (\"A\") , prefix : :: core :: \
+                 option :: Option :: Some (\"Bearer \") , .. :: secret_bearer :: __private :: \
+                 Spec :: NONE }"
             ),
             "{implementation}"
         );
     }
 
     #[test]
-    fn secret_manager_sources_call_their_builder_methods() {
+    fn secret_manager_sources_fill_their_fields() {
         let file = expand(
             quote!(secret_key = "/new#api.key", alt_env = "OLD"),
             quote!(
@@ -216,7 +217,8 @@ mod tests {
         let implementation = file.items[1].to_token_stream().to_string();
         assert!(
             implementation.contains(
-                "SecretBearer :: builder () . secret (\"/new#api.key\") . alt_env (\"OLD\") . build ()"
+                "Spec { secret : :: core :: option :: Option :: Some (\"/new#api.key\") , \
+                 alt_env : :: core :: option :: Option :: Some (\"OLD\") ,"
             ),
             "{implementation}"
         );

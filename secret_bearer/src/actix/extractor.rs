@@ -2,10 +2,13 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use pin_project_lite::pin_project;
 
 use super::{app_data, check_request};
 use crate::bearer::SecretBearer;
@@ -74,22 +77,79 @@ impl<T, P> Authenticated<T, P> {
     }
 }
 
-impl<T: FromRequest + 'static, P: BearerProvider> FromRequest for Authenticated<T, P> {
+impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+    type Future = AuthenticatedFuture<T, P>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // The payload waits, unread, until the check is done.
-        let (req, mut payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            check_request(&req, P::bearer(&req)).await?;
-            let inner = T::from_request(&req, &mut payload)
-                .await
-                .map_err(Into::into)?;
-            Ok(Self {
-                inner,
-                provider: PhantomData,
-            })
+        AuthenticatedFuture {
+            extract: ExtractAfterCheck::Checking {
+                check: check_owned(req.clone(), payload.take(), P::bearer(req).cloned()),
+            },
+            provider: PhantomData,
+        }
+    }
+}
+
+pin_project! {
+    /// The future of [`Authenticated`]'s extraction. Only this thin wrapper is generic in the
+    /// provider; what it wraps is generic in `T` alone, so handlers with the same parameter
+    /// types share its code.
+    pub struct AuthenticatedFuture<T: FromRequest, P> {
+        #[pin]
+        extract: ExtractAfterCheck<T>,
+        provider: PhantomData<fn() -> P>,
+    }
+}
+
+impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
+    type Output = Result<Authenticated<T, P>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().extract.poll(cx).map_ok(|inner| Authenticated {
+            inner,
+            provider: PhantomData,
         })
     }
+}
+
+pin_project! {
+    /// The check, then `T`'s extraction with the request and the payload it handed back.
+    #[project = ExtractProj]
+    enum ExtractAfterCheck<T: FromRequest> {
+        Checking { check: LocalBoxFuture<'static, Checked> },
+        Extracting { #[pin] extract: T::Future },
+    }
+}
+
+type Checked = Result<(HttpRequest, Payload), actix_web::Error>;
+
+impl<T: FromRequest> Future for ExtractAfterCheck<T> {
+    type Output = Result<T, actix_web::Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match self.as_mut().project() {
+                ExtractProj::Checking { check } => {
+                    let (req, mut payload) = ready!(check.as_mut().poll(cx))?;
+                    let extract = T::from_request(&req, &mut payload);
+                    self.set(Self::Extracting { extract });
+                }
+                ExtractProj::Extracting { extract } => return extract.poll(cx).map_err(Into::into),
+            }
+        }
+    }
+}
+
+/// The check, handing the request and its unread payload back once authenticated. Not
+/// generic: every handler's extractor shares this one copy.
+fn check_owned(
+    req: HttpRequest,
+    payload: Payload,
+    bearer: Result<SecretBearer, Error>,
+) -> LocalBoxFuture<'static, Checked> {
+    Box::pin(async move {
+        check_request(&req, bearer.as_ref().map_err(Error::clone)).await?;
+        Ok((req, payload))
+    })
 }
