@@ -156,6 +156,7 @@ fn documenting_twice_changes_nothing_more() {
 }
 
 #[test]
+#[ignore = "needs openapi-spec-validator; .ci/run installs it"]
 fn the_document_is_valid_openapi() {
     let doc = documented();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));

@@ -54,6 +54,7 @@ fn replay(example: &Example, transcript: &[(&[&str], u16, &str)]) {
 }
 
 #[test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn hello() {
     let example = Example::start("hello", &[]);
     replay(
@@ -75,6 +76,7 @@ fn hello() {
 }
 
 #[test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn hello_takes_the_secret_from_the_environment_first() {
     let example = Example::start("hello", &[("MY_AUTH_SECRET", "FROM-THE-ENVIRONMENT")]);
     replay(
@@ -123,11 +125,13 @@ const ROTATION: &[(&[&str], u16, &str)] = &[
 ];
 
 #[test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn rotation() {
     replay(&Example::start("rotation", &[]), ROTATION);
 }
 
 #[test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn prefix() {
     let example = Example::start("prefix", &[]);
     replay(
@@ -152,6 +156,7 @@ fn prefix() {
 }
 
 #[test]
+#[ignore = "needs curl and openapi-spec-validator; .ci/run installs them"]
 fn openapi_example_serves_a_valid_document_of_its_protected_routes() {
     let example = Example::start("openapi", &[]);
     let (status, body) = example.curl(&["http://localhost:8080/openapi.json"]);
@@ -181,6 +186,7 @@ fn openapi_example_serves_a_valid_document_of_its_protected_routes() {
 }
 
 #[test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn secret_manager() {
     let example = Example::start("secret_manager", &[]);
     replay(&example, ROTATION);

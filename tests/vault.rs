@@ -42,6 +42,7 @@ fn manager(server: &Server) -> VaultManager {
 }
 
 #[actix_web::test]
+#[ignore = "needs bao; .ci/run installs it"]
 async fn secrets_and_their_keys_are_read_and_missing_ones_named() {
     let server = openbao();
     put(
@@ -86,6 +87,7 @@ async fn secrets_and_their_keys_are_read_and_missing_ones_named() {
 }
 
 #[actix_web::test]
+#[ignore = "needs bao; .ci/run installs it"]
 async fn previous_versions_follow_the_secrets_history() {
     let server = openbao();
     let vault = manager(&server);
@@ -103,6 +105,7 @@ async fn previous_versions_follow_the_secrets_history() {
 }
 
 #[actix_web::test]
+#[ignore = "needs bao; .ci/run installs it"]
 async fn a_handler_accepts_the_new_key_right_after_a_rotation_and_still_the_old_one() {
     let server = openbao();
     stores::a_handler_follows_rotations(manager(&server), async |token| {
@@ -112,6 +115,7 @@ async fn a_handler_accepts_the_new_key_right_after_a_rotation_and_still_the_old_
 }
 
 #[actix_web::test]
+#[ignore = "needs bao; .ci/run installs it"]
 async fn a_stopped_server_leaves_cached_secrets_serving_and_fails_closed_otherwise() {
     let mut server = openbao();
     put(&server, stores::PATH, stores::document("FIRST")).await;
@@ -125,6 +129,7 @@ async fn a_stopped_server_leaves_cached_secrets_serving_and_fails_closed_otherwi
 }
 
 #[actix_web::test]
+#[ignore = "needs bao; .ci/run installs it"]
 async fn the_command_line_tools_variables_configure_it() {
     let server = openbao();
     put(&server, "from/env", stores::document("ENV-SECRET")).await;

@@ -428,6 +428,7 @@ fn the_client_example_creates_and_lists_widgets_through_the_server_example() {
 }
 
 #[std::prelude::v1::test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn a_wrong_secret_is_a_clear_error_and_creates_nothing() {
     let server = Server::example("widgets_server", &[]);
     let output = run_client(&server, "NOT-THE-SECRET");
@@ -447,6 +448,7 @@ fn a_wrong_secret_is_a_clear_error_and_creates_nothing() {
 }
 
 #[std::prelude::v1::test]
+#[ignore = "needs curl; .ci/run installs it"]
 fn a_server_rotating_its_secret_keeps_the_client_working() {
     let before = Server::example("widgets_server", &[("MY_SECRET", "OLD-KEY")]);
     assert!(run_client(&before, "OLD-KEY").status.success());

@@ -3,7 +3,10 @@
 //! `AWSPREVIOUS` across `put-secret-value` rotations, a missing secret, the standard
 //! configuration chain's endpoint override, and a server that stops.
 
+// The helpers the workspace's end-to-end tests share (the root package's tests/), not copies.
+#[path = "../../tests/stores/mod.rs"]
 mod stores;
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use aws_sdk_secretsmanager::Client;
@@ -66,6 +69,7 @@ async fn put(client: &Client, name: &str, value: &str) {
 }
 
 #[actix_web::test]
+#[ignore = "needs moto_server; .ci/run installs it"]
 async fn string_and_key_value_secrets_are_read_and_a_missing_one_named() {
     let server = moto();
     let client = client(&server).await;
@@ -100,6 +104,7 @@ async fn string_and_key_value_secrets_are_read_and_a_missing_one_named() {
 }
 
 #[actix_web::test]
+#[ignore = "needs moto_server; .ci/run installs it"]
 async fn awsprevious_follows_put_secret_value() {
     let server = moto();
     let client = client(&server).await;
@@ -120,6 +125,7 @@ async fn awsprevious_follows_put_secret_value() {
 }
 
 #[actix_web::test]
+#[ignore = "needs moto_server; .ci/run installs it"]
 async fn a_handler_accepts_the_new_key_right_after_a_rotation_and_still_the_old_one() {
     let server = moto();
     let client = client(&server).await;
@@ -131,6 +137,7 @@ async fn a_handler_accepts_the_new_key_right_after_a_rotation_and_still_the_old_
 }
 
 #[actix_web::test]
+#[ignore = "needs moto_server; .ci/run installs it"]
 async fn the_standard_chain_reads_the_endpoint_override_from_the_environment() {
     let server = moto();
     put(&client(&server).await, "from/env", "ENV-SECRET").await;
@@ -149,6 +156,7 @@ async fn the_standard_chain_reads_the_endpoint_override_from_the_environment() {
 }
 
 #[actix_web::test]
+#[ignore = "needs moto_server; .ci/run installs it"]
 async fn a_stopped_server_leaves_cached_secrets_serving_and_fails_closed_otherwise() {
     let mut server = moto();
     let client = client(&server).await;
@@ -168,6 +176,7 @@ async fn a_stopped_server_leaves_cached_secrets_serving_and_fails_closed_otherwi
 }
 
 #[actix_web::test]
+#[ignore = "needs moto_server; .ci/run installs it"]
 async fn credentials_the_service_does_not_know_are_refused() {
     // moto checks every request against its IAM users once this count of requests is spent.
     let server = moto_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
