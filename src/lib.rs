@@ -105,7 +105,10 @@ pub fn init_logs() {
 /// with the fail-closed 500.
 pub fn report_secrets(checked: Result<usize, Unresolved>) {
     match checked {
-        Ok(handlers) => tracing::info!(handlers, "the secrets of every protected handler are readable"),
+        Ok(handlers) => tracing::info!(
+            handlers,
+            "the secrets of every protected handler are readable"
+        ),
         Err(unresolved) => {
             for error in unresolved.errors() {
                 tracing::warn!(%error, "requests to the handlers that need this secret will be answered 500");
@@ -116,7 +119,10 @@ pub fn report_secrets(checked: Result<usize, Unresolved>) {
 
 /// Serves `routes` on 127.0.0.1, port `PORT` (default 8080), until the process is stopped,
 /// after logging what `secrets` (the example's `resolve_all!`) found.
-pub fn serve<F>(secrets: impl Future<Output = Result<usize, Unresolved>>, routes: F) -> io::Result<()>
+pub fn serve<F>(
+    secrets: impl Future<Output = Result<usize, Unresolved>>,
+    routes: F,
+) -> io::Result<()>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {

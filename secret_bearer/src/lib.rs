@@ -298,12 +298,27 @@ macro_rules! resolve_all {
     };
 }
 
-/// Lists an annotated handler's bearer, with the module that defines it, for
-/// [`resolve_all!`].
+/// What `#[secret_bearer]` adds beside a handler: the hidden provider type that owns its bearer
+/// (built from `$bearer`, a `LazyBearer`, on first use), listed with the module that defines it
+/// for [`resolve_all!`]. A macro of the runtime's, so that the attribute writes one line.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __register_handler {
-    ($provider:ty) => {
+macro_rules! __handler_provider {
+    ($vis:vis $provider:ident, $bearer:expr) => {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        $vis enum $provider {}
+
+        impl $crate::__private::HandlerProvider for $provider {
+            fn handler_bearer() -> ::core::result::Result<
+                &'static $crate::__private::SecretBearer,
+                $crate::__private::Error,
+            > {
+                static BEARER: $crate::__private::LazyBearer = $bearer;
+                BEARER.get()
+            }
+        }
+
         $crate::__private::inventory::submit! {
             $crate::__private::RegisteredHandler {
                 module: ::core::module_path!(),

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 pub use actix_web::{FromRequest, HttpRequest};
 
 pub use crate::__document_handler as document_handler;
-pub use crate::__register_handler as register_handler;
+pub use crate::__handler_provider as handler_provider;
 pub use crate::actix::{Authenticated, BearerProvider};
 pub use crate::bearer::{SecretBearer, SecretBearerBuilder};
 pub use crate::check::probe_accepts;

@@ -4,7 +4,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, ReturnType, parse_quote};
+use syn::{FnArg, ReturnType, parse_quote};
+
+use crate::function::Function;
 
 use crate::builder::lazy_bearer;
 use crate::item::Target;
@@ -45,7 +47,7 @@ pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
 }
 
 pub(crate) fn authorize(
-    mut function: ItemFn,
+    mut function: Function,
     request: usize,
     store: Option<usize>,
     config: &Config,
@@ -92,12 +94,10 @@ pub(crate) fn authorize(
         ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> ?),
         ReturnType::Default => quote_spanned!(function.sig.ident.span()=> ?),
     };
-    let statements = &function.block.stmts;
-    *function.block = parse_quote!({
+    function.prepend(quote! {
         static #bearer: ::secret_bearer::__private::LazyBearer = #lazy;
         let #pattern = #call #question_mark;
         #rebind_store
-        #(#statements)*
     });
     function.into_token_stream()
 }

@@ -5,32 +5,19 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, parse_quote};
+use syn::{FnArg, LitStr, parse_quote};
 
 use crate::builder::lazy_bearer;
+use crate::function::Function;
 use crate::validate::Config;
 
-pub(crate) fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
+pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
     let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
     let vis = &function.vis;
     let bearer = lazy_bearer(config);
+    // The provider, its impl and its registration, written by the runtime's own macro.
     let provider_item = quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis enum #provider {}
-
-        impl ::secret_bearer::__private::HandlerProvider for #provider {
-            #[inline]
-            fn handler_bearer() -> ::core::result::Result<
-                &'static ::secret_bearer::__private::SecretBearer,
-                ::secret_bearer::__private::Error,
-            > {
-                static BEARER: ::secret_bearer::__private::LazyBearer = #bearer;
-                BEARER.get()
-            }
-        }
-
-        ::secret_bearer::__private::register_handler!(#provider);
+        ::secret_bearer::__private::handler_provider!(#vis #provider, #bearer);
     };
 
     // Mixed-site names: the handler's body cannot see, or collide with, what the expansion binds.
@@ -52,8 +39,6 @@ pub(crate) fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
     let inputs = quote! {
         #wrapped: ::secret_bearer::__private::Authenticated<(#(#types,)*), #provider>
     };
-    // The body's statements are spliced, not nested, so a one-expression body does not
-    // become a block in braces that `unused_braces` would flag.
     // A parameter that is not an extractor: an error at its type, which the compiler reports
     // before actix-web's error at the route (that the handler is not a `Handler`).
     let extractors = format_ident!("__secret_bearer_extractors_{}", function.sig.ident);
@@ -66,20 +51,17 @@ pub(crate) fn protect(mut function: ItemFn, config: &Config) -> TokenStream {
         #[allow(dead_code, non_snake_case)]
         fn #extractors #generics() where #(#predicates,)* #(#bounds,)* {}
     };
-    let statements = &function.block.stmts;
-    let body = parse_quote!({
+    function.prepend(quote! {
         let (#(#temps,)*) = #wrapped.into_inner();
         #(#unpack)*
-        #(#statements)*
     });
     function.sig.inputs = parse_quote!(#inputs);
-    *function.block = body;
     let documentation = documentation(&function, config);
     quote!(#provider_item #extractor_check #documentation #function)
 }
 
 /// Records the handler for OpenAPI documents (a no-op unless `secret_bearer/openapi` is on).
-fn documentation(function: &ItemFn, config: &Config) -> TokenStream {
+fn documentation(function: &Function, config: &Config) -> TokenStream {
     let scheme_name = config
         .doc
         .as_ref()
@@ -110,7 +92,7 @@ mod tests {
         syn::parse2(secret_bearer(args, item)).expect("the expansion parses as items")
     }
 
-    fn function(file: &syn::File) -> &ItemFn {
+    fn function(file: &syn::File) -> &syn::ItemFn {
         file.items
             .iter()
             .find_map(|item| match item {
@@ -149,7 +131,7 @@ mod tests {
             "__secret_bearer_args : :: secret_bearer :: __private :: Authenticated < \
              (web :: Path < u32 > , web :: Data < T > ,) , __secret_bearer_show >"
         );
-        let extractors = file.items[3].to_token_stream().to_string();
+        let extractors = file.items[1].to_token_stream().to_string();
         assert!(
             extractors.contains(
                 "fn __secret_bearer_extractors_show < T : Clone > () where T : 'static , \
@@ -176,33 +158,23 @@ mod tests {
             ),
         );
         let provider = file.items[0].to_token_stream().to_string();
-        let registration = file.items[2].to_token_stream().to_string();
         assert_eq!(
-            registration,
-            ":: secret_bearer :: __private :: register_handler ! (__secret_bearer_h) ;"
+            provider,
+            ":: secret_bearer :: __private :: handler_provider ! (__secret_bearer_h , :: \
+             secret_bearer :: __private :: LazyBearer :: new (:: secret_bearer :: __private :: \
+             Spec { env : :: core :: option :: Option :: Some (\"A\") , prefix : :: core :: \
+             option :: Option :: Some (\"Bearer \") , .. :: secret_bearer :: __private :: \
+             Spec :: NONE })) ;"
         );
-        let extractors = file.items[3].to_token_stream().to_string();
+        let extractors = file.items[1].to_token_stream().to_string();
         assert_eq!(
             extractors,
             "# [allow (dead_code , non_snake_case)] fn __secret_bearer_extractors_h () { }"
         );
-        let documentation = file.items[4].to_token_stream().to_string();
+        let documentation = file.items[2].to_token_stream().to_string();
         assert_eq!(
             documentation,
             ":: secret_bearer :: __private :: document_handler ! (\"h\" , \"ApiKey\" , \"Bearer \") ;"
-        );
-        assert_eq!(
-            provider,
-            "# [doc (hidden)] # [allow (non_camel_case_types)] enum __secret_bearer_h { }"
-        );
-        let implementation = file.items[1].to_token_stream().to_string();
-        assert!(
-            implementation.contains(
-                "Spec { env : :: core :: option :: Option :: Some (\"A\") , prefix : :: core :: \
-                 option :: Option :: Some (\"Bearer \") , .. :: secret_bearer :: __private :: \
-                 Spec :: NONE }"
-            ),
-            "{implementation}"
         );
     }
 
@@ -214,7 +186,7 @@ mod tests {
                 async fn h() {}
             ),
         );
-        let implementation = file.items[1].to_token_stream().to_string();
+        let implementation = file.items[0].to_token_stream().to_string();
         assert!(
             implementation.contains(
                 "Spec { secret : :: core :: option :: Option :: Some (\"/new#api.key\") , \
@@ -234,8 +206,8 @@ mod tests {
         );
         assert_eq!(
             file.items.len(),
-            5,
-            "provider, its impl, its registration, the extractor check, the handler"
+            3,
+            "the provider, the extractor check, the handler"
         );
         let file = expand(
             quote!(env = "A", doc = "Key"),
@@ -243,7 +215,7 @@ mod tests {
                 async fn r#type() {}
             ),
         );
-        let documentation = file.items[4].to_token_stream().to_string();
+        let documentation = file.items[2].to_token_stream().to_string();
         assert!(
             documentation.contains("(\"type\" , \"Key\" , \"\")"),
             "{documentation}"

@@ -4,7 +4,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Item, ItemFn, TraitItemFn, Type};
+use syn::{Attribute, FnArg, Item, TraitItemFn, Type};
+
+use crate::function::Function;
 
 /// A refused item: the error, and the tokens to emit in its place (the item as written, less
 /// any repeated `#[secret_bearer]`, so the mistake is reported once).
@@ -13,11 +15,11 @@ pub(crate) type Refused = (syn::Error, TokenStream);
 /// What the attribute protects.
 pub(crate) enum Target {
     /// An actix-web handler: incoming requests are checked.
-    Handler(ItemFn),
+    Handler(Function),
     /// A client function or method: the input at `request` is authorized before the body runs,
     /// with a secret in a manager read through the `&SecretStore` input at `store`, if any.
     Client {
-        function: ItemFn,
+        function: Function,
         request: usize,
         store: Option<usize>,
     },
@@ -33,10 +35,13 @@ pub(crate) const REQUEST_TYPES_WRITTEN: &str = "`reqwest::RequestBuilder`, \
     `awc::ClientRequest`, `http::request::Builder` or `http::HeaderMap`";
 
 pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
-    let function = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Fn(function)) => function,
-        Ok(Item::Verbatim(_)) | Err(_) => return Err((unreadable(&item), item)),
-        Ok(other) => return Err((not_a_function(&other), item)),
+    let Ok(function) = syn::parse2::<Function>(item.clone()) else {
+        // Not a function: the whole item is read, to say what it is.
+        let error = match syn::parse2::<Item>(item.clone()) {
+            Ok(Item::Verbatim(_)) | Err(_) => unreadable(&item),
+            Ok(other) => not_a_function(&other),
+        };
+        return Err((error, item));
     };
     if let Some(again) = function.attrs.iter().find(|attr| is_secret_bearer(attr)) {
         let error = syn::Error::new_spanned(
@@ -133,7 +138,7 @@ fn is_store(input: &FnArg) -> bool {
     }
 }
 
-fn client_shape_error(function: &ItemFn) -> Option<syn::Error> {
+fn client_shape_error(function: &Function) -> Option<syn::Error> {
     let sig = &function.sig;
     sig.constness.as_ref().map(|constness| {
         syn::Error::new(
@@ -143,7 +148,7 @@ fn client_shape_error(function: &ItemFn) -> Option<syn::Error> {
     })
 }
 
-fn handler_shape_error(function: &ItemFn) -> Option<syn::Error> {
+fn handler_shape_error(function: &Function) -> Option<syn::Error> {
     let sig = &function.sig;
     if let Some(cfg) = conditional_parameter(sig) {
         return Some(syn::Error::new_spanned(

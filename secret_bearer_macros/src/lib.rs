@@ -17,6 +17,7 @@ mod attribute;
 mod builder;
 mod client;
 mod expand;
+mod function;
 mod item;
 mod validate;
 

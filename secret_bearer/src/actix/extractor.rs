@@ -106,10 +106,13 @@ impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
     type Output = Result<Authenticated<T, P>, actix_web::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().extract.poll(cx).map_ok(|inner| Authenticated {
-            inner,
-            provider: PhantomData,
-        })
+        self.project()
+            .extract
+            .poll(cx)
+            .map_ok(|inner| Authenticated {
+                inner,
+                provider: PhantomData,
+            })
     }
 }
 
