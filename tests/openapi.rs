@@ -17,18 +17,21 @@ async fn default_name() -> impl Responder {
 }
 
 // The other order of the two attributes.
+#[allow(dead_code)] // documented, never mounted
 #[secret_bearer(env = "SB_TEST_PRIMARY", doc = "PartnerKey", prefix = "secret-token ")]
 #[utoipa::path(post, path = "/custom", responses((status = 201, description = "Made")))]
 async fn custom_name() -> impl Responder {
     "made"
 }
 
+#[allow(dead_code)] // documented, never mounted
 #[utoipa::path(get, path = "/bearer", responses((status = 200, description = "Hello")))]
 #[secret_bearer(env = "SB_TEST_PRIMARY", prefix = "BEARER ", doc = "BearerAuth")]
 async fn bearer_prefix() -> impl Responder {
     "hello"
 }
 
+#[allow(dead_code)] // documented, never mounted
 #[utoipa::path(get, path = "/undocumented", responses((status = 200, description = "Hello")))]
 #[secret_bearer(env = "SB_TEST_PRIMARY", doc = "")]
 async fn undocumented() -> impl Responder {

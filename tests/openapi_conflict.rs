@@ -6,12 +6,14 @@ use secret_bearer::openapi::{DocError, document_handlers};
 use secret_bearer::{SecretBearer, secret_bearer};
 use utoipa::OpenApi;
 
+#[allow(dead_code)] // documented, never mounted
 #[utoipa::path(get, path = "/plain", responses((status = 200, description = "Hello")))]
 #[secret_bearer(env = "SB_TEST_PRIMARY", doc = "Shared")]
 async fn plain() -> impl Responder {
     "hello"
 }
 
+#[allow(dead_code)] // documented, never mounted
 #[utoipa::path(get, path = "/bearer", responses((status = 200, description = "Hello")))]
 #[secret_bearer(env = "SB_TEST_PRIMARY", doc = "Shared", prefix = "Bearer ")]
 async fn bearer() -> impl Responder {

@@ -42,8 +42,9 @@ impl SecretBearer {
         if accepts(&secrets, &presented).into() {
             return Ok(());
         }
+        // Boxed, as reading the store is: rare, and large.
         if let Some(store) = store
-            && self.refresh_after_mismatch(store).await
+            && Box::pin(self.refresh_after_mismatch(store)).await
         {
             let secrets = self
                 .secrets(Some(store))
@@ -122,7 +123,9 @@ async fn read(source: &Source, store: Option<&SecretStore>) -> Result<Arc<Secret
         return env;
     }
     match store {
-        Some(store) => store.secret(&source.source, Use::Check).await,
+        // Boxed: the store's future (a fetch, a refresh) is large, and an environment
+        // variable's check, the common one, need not carry its room on every request.
+        Some(store) => Box::pin(store.secret(&source.source, Use::Check)).await,
         None => Err(Error::NoSecretStore {
             source: source.source.clone(),
         }),

@@ -5,7 +5,7 @@ mod extractor;
 mod middleware;
 
 pub use extractor::{Authenticated, BearerProvider, FromAppData};
-pub use middleware::SecretBearerMiddleware;
+pub use middleware::{MiddlewareFuture, SecretBearerMiddleware};
 
 use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
@@ -29,7 +29,9 @@ async fn check_request(
                 .headers()
                 .get_all(AUTHORIZATION)
                 .map(HeaderValue::as_bytes);
-            bearer.authenticate(app_data(req), authorization).await
+            // The app data is searched only for a bearer that reads a secret manager.
+            let store = bearer.needs_store().then(|| app_data(req)).flatten();
+            bearer.authenticate(store, authorization).await
         }
         Err(error) => Err(AuthError::fail_closed(error)),
     };
