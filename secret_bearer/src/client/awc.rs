@@ -13,6 +13,7 @@ use super::{Answer, Authorization, Authorize, SendError};
 use crate::bearer::SecretBearer;
 use crate::store::SecretStore;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
 impl Authorize for ClientRequest {
     fn authorize(mut self, authorization: &Authorization) -> Self {
         let headers = self.headers_mut();
@@ -24,6 +25,7 @@ impl Authorize for ClientRequest {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
 impl<S> Answer for ClientResponse<S> {
     fn is_unauthorized(&self) -> bool {
         self.status() == StatusCode::UNAUTHORIZED

@@ -7,6 +7,7 @@ use ::http::{Response, StatusCode, request};
 use super::authorization::sensitive_value;
 use super::{Answer, Authorization, Authorize};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Authorize for &mut HeaderMap {
     fn authorize(self, authorization: &Authorization) -> Self {
         match sensitive_value!(HeaderValue, authorization) {
@@ -17,6 +18,7 @@ impl Authorize for &mut HeaderMap {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Authorize for HeaderMap {
     fn authorize(mut self, authorization: &Authorization) -> Self {
         let _ = (&mut self).authorize(authorization);
@@ -24,6 +26,7 @@ impl Authorize for HeaderMap {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Authorize for request::Builder {
     fn authorize(mut self, authorization: &Authorization) -> Self {
         // A builder that already failed has no headers; building it reports its error.
@@ -34,6 +37,7 @@ impl Authorize for request::Builder {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl<B> Answer for Response<B> {
     fn is_unauthorized(&self) -> bool {
         self.status() == StatusCode::UNAUTHORIZED

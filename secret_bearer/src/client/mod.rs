@@ -65,8 +65,10 @@ mod http;
 mod retry;
 
 #[cfg(feature = "awc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
 pub mod awc;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod reqwest;
 
 pub use authorization::{Authorization, Authorize};

@@ -10,6 +10,7 @@ use super::{Answer, Authorization, Authorize, SendError};
 use crate::bearer::SecretBearer;
 use crate::store::SecretStore;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 impl Authorize for RequestBuilder {
     fn authorize(self, authorization: &Authorization) -> Self {
         // `headers` replaces each name it sets; `header` would add a second value.
@@ -21,6 +22,7 @@ impl Authorize for RequestBuilder {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 impl Answer for Response {
     fn is_unauthorized(&self) -> bool {
         self.status() == StatusCode::UNAUTHORIZED
