@@ -103,6 +103,31 @@ async fn the_extractor_finds_the_bearer_in_app_data_either_way() {
     }
 }
 
+/// The guard alone, first among the handler's parameters, as its docs suggest.
+async fn guarded_echo(_: Authenticated, body: web::Json<serde_json::Value>) -> HttpResponse {
+    HttpResponse::Ok().json(body.into_inner())
+}
+
+#[actix_web::test]
+async fn a_plain_guard_leaves_the_body_to_the_parameters_beside_it() {
+    let app = test::init_service(
+        App::new()
+            .app_data(bearer(""))
+            .route("/", web::post().to(guarded_echo)),
+    )
+    .await;
+    let post = |authorization: &'static str| {
+        test::TestRequest::post()
+            .uri("/")
+            .insert_header((AUTHORIZATION, authorization))
+            .set_json(serde_json::json!({ "widget": 1 }))
+            .to_request()
+    };
+    let response = test::call_service(&app, post(PRIMARY)).await;
+    assert_eq!(read(response).await, (200, r#"{"widget":1}"#.to_owned()));
+    assert_unauthenticated(test::call_service(&app, post("NOTTHESECRET")).await).await;
+}
+
 #[actix_web::test]
 async fn the_extractor_without_a_bearer_fails_closed_and_says_why() {
     let app = test::init_service(App::new().route("/", web::get().to(guarded))).await;

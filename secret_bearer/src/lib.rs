@@ -30,8 +30,8 @@
 //! 1. The secrets are resolved first: environment variables once, the first time they are
 //!    needed; secrets in a manager through the [`SecretStore`]'s cache (see its docs). A missing
 //!    variable, a secret the manager cannot give with nothing cached, or a value that no request
-//!    could present (empty, whitespace only, or with leading or trailing whitespace or control
-//!    characters), fails closed: every request is answered with a 500 and one `tracing` error
+//!    could present (empty, whitespace only, with leading or trailing whitespace or control
+//!    characters, over 4096 bytes, or a malformed `sha256:` digest), fails closed: every request is answered with a 500 and one `tracing` error
 //!    event that names the source, never its value. [`resolve_all!`] checks them at start-up.
 //! 2. A request needs exactly one `Authorization` header, starting with the prefix (compared
 //!    ignoring ASCII case; no space is implied). The rest, verbatim, is the credential.
@@ -44,8 +44,9 @@
 //! A secret's value may be `sha256:` and the 64 hex digits of the key's SHA-256 digest, in an
 //! environment variable or a secret manager, so that a server's environment and store never
 //! hold the key (`printf %s "$KEY" | sha256sum` makes one). Primary and alternate may differ in
-//! form. A server keeps only digests once a secret is read; a client, which must send the key,
-//! refuses a digest with an error saying it needs the key itself.
+//! form. Once a secret is read, a server keeps only its digest (a plain key in an environment
+//! variable stays in the process's environment); a client, which must send the key, refuses a
+//! digest with an error saying it needs the key itself.
 //!
 //! A refused request gets a 401 with clearskies' body,
 //! `{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}`,

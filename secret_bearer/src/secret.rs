@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use secrecy::zeroize::Zeroizing;
+use secrecy::zeroize::{Zeroize, Zeroizing};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConstantTimeEq};
@@ -21,9 +21,16 @@ pub const MAX_SECRET_LEN: usize = 4096;
 const HASHED: &str = "sha256:";
 
 /// A SHA-256 digest. Comparing two is constant-time: its width is fixed whatever the key's
-/// length, and [`ConstantTimeEq`] reads every byte whatever matched.
-#[derive(Clone, Copy)]
+/// length, and every word is read whatever matched. Wiped when dropped: for a key of low
+/// entropy, its digest is as good as the key to whoever can search for it (and a matching
+/// credential's digest is the secret's).
 pub(crate) struct Digest([u8; 32]);
+
+impl Drop for Digest {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Digest {
     /// The digest of a credential or a key.
@@ -135,7 +142,7 @@ fn parse_hex(hex: &[u8]) -> Option<Digest> {
     let mut digest = [0u8; 32];
     for (byte, pair) in digest.iter_mut().zip(pairs) {
         let digit = |d: u8| (d as char).to_digit(16);
-        *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+        *byte = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
     }
     Some(Digest(digest))
 }

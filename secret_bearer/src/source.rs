@@ -138,7 +138,17 @@ impl fmt::Display for SecretSource {
 fn json_string_at(value: &[u8], key: &str) -> Result<Zeroizing<String>, &'static str> {
     let mut document: serde_json::Value =
         serde_json::from_slice(value).map_err(|_| "it is not a JSON document")?;
-    let mut node = &mut document;
+    let picked = take_string_at(&mut document, key);
+    // Wiped whatever was found: the document may hold other secrets.
+    wipe(&mut document);
+    picked
+}
+
+fn take_string_at(
+    document: &mut serde_json::Value,
+    key: &str,
+) -> Result<Zeroizing<String>, &'static str> {
+    let mut node = document;
     for name in key.split('.') {
         node = node
             .as_object_mut()
@@ -146,12 +156,10 @@ fn json_string_at(value: &[u8], key: &str) -> Result<Zeroizing<String>, &'static
             .get_mut(name)
             .ok_or("the JSON document has no such key")?;
     }
-    let picked = match node {
+    match node {
         serde_json::Value::String(picked) => Ok(Zeroizing::new(std::mem::take(picked))),
         _ => Err("the value at the JSON key is not a string"),
-    };
-    wipe(&mut document);
-    picked
+    }
 }
 
 /// Zeroes every string of a parsed document before it is freed.

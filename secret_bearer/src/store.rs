@@ -164,12 +164,15 @@ impl SecretStore {
         }
     }
 
-    /// Starts a refresh without waiting for it; `false` when there is no runtime to run it.
+    /// Starts a refresh without waiting for it, unless one is under way; `false` when there is
+    /// no runtime to run it.
     fn refresh_in_background(&self, entry: &Arc<Entry>, seen: Generation) -> bool {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return false;
         };
-        drop(runtime.spawn(self.fetch(Arc::clone(entry), seen)));
+        if entry.begin_background_refresh() {
+            drop(runtime.spawn(self.fetch(Arc::clone(entry), seen)));
+        }
         true
     }
 
@@ -297,8 +300,11 @@ struct State {
     /// Why the last fetch failed, if it did.
     failure: Option<Error>,
     fetched_at: Option<Instant>,
-    /// When to fetch again; `None` before the first fetch.
-    refresh_at: Option<Instant>,
+    /// When the last fetch ended, and how long until the next; `None` before the first fetch.
+    /// (A duration, not a deadline: a policy of `Duration::MAX` cannot overflow a sum.)
+    last_fetch: Option<(Instant, Duration)>,
+    /// Whether a background refresh is under way, so that requests start one, not one each.
+    refreshing: bool,
     generation: Generation,
     /// When a mismatch last caused a refresh.
     mismatch_refreshed: Option<Instant>,
@@ -339,15 +345,17 @@ impl Entry {
         state.want(wanted);
         let derived = state.secret(wanted);
         let found = derived.clone().or_else(|| state.failure.clone().map(Err));
-        let due = match state.refresh_at {
-            None => true,
-            Some(refresh_at) => now >= refresh_at || (derived.is_none() && state.failure.is_none()),
-        };
+        let due = state.is_due(now) || (derived.is_none() && state.failure.is_none());
         (found, due.then_some(state.generation))
     }
 
     fn want(&self, wanted: &Wanted) {
         self.state().want(wanted);
+    }
+
+    /// Whether this caller is the one to start the background refresh.
+    fn begin_background_refresh(&self) -> bool {
+        !std::mem::replace(&mut self.state().refreshing, true)
     }
 
     /// What the entry holds for `wanted`, after a fetch.
@@ -363,8 +371,12 @@ impl Entry {
     /// old enough.
     fn claim_mismatch_refresh(&self, now: Instant, policy: &CachePolicy) -> Option<Generation> {
         let mut state = self.state();
-        if state.refresh_at.is_some_and(|refresh_at| now >= refresh_at) {
+        if state.is_due(now) {
             return Some(state.generation);
+        }
+        // After a failed fetch the store is asked again after `retry_after`, not sooner.
+        if state.failure.is_some() {
+            return None;
         }
         let old_enough = state
             .fetched_at
@@ -384,9 +396,10 @@ impl Entry {
     fn keep(&self, fetched: Result<Zeroizing<Vec<u8>>, Error>, now: Instant, policy: &CachePolicy) {
         let mut state = self.state();
         state.generation += 1;
+        state.refreshing = false;
         let wait = match fetched {
             Ok(document) => {
-                let secrets = state
+                let secrets: Vec<_> = state
                     .wanted
                     .iter()
                     .map(|wanted| {
@@ -401,10 +414,17 @@ impl Entry {
                         (wanted.clone(), kept)
                     })
                     .collect();
+                // A source the document cannot serve, with no good value to fall back on, is
+                // asked for again as a failed fetch would be, not kept failing for the TTL.
+                let unusable = secrets.iter().any(|(_, secret)| secret.is_err());
                 state.secrets = secrets;
                 state.failure = None;
                 state.fetched_at = Some(now);
-                policy.ttl
+                if unusable {
+                    policy.retry_after
+                } else {
+                    policy.ttl
+                }
             }
             Err(error) => {
                 // Once per failed fetch (at most one per `retry_after`), not per request.
@@ -422,11 +442,17 @@ impl Entry {
                 policy.retry_after
             }
         };
-        state.refresh_at = Some(now + wait);
+        state.last_fetch = Some((now, wait));
     }
 }
 
 impl State {
+    /// Never fetched, or past its time-to-live (or, after a failure, its retry time).
+    fn is_due(&self, now: Instant) -> bool {
+        self.last_fetch
+            .is_none_or(|(at, wait)| now.saturating_duration_since(at) >= wait)
+    }
+
     fn want(&mut self, wanted: &Wanted) {
         if !self.wanted.contains(wanted) {
             self.wanted.push(wanted.clone());
@@ -557,5 +583,71 @@ mod tests {
         // A document that lost the key keeps the last good value.
         fetched(&entry, r#"{"current": "A"}"#, start);
         assert!(matches!(entry.found(&previous), Some(Ok(_))));
+    }
+
+    #[test]
+    fn policies_of_any_length_and_failures_follow_their_own_clocks() {
+        let entry = Entry::new("/doc".to_owned(), SecretVersion::Current);
+        let (wanted, missing) = (wanted("/doc#key"), wanted("/doc#gone"));
+        let start = Instant::now();
+        let forever = CachePolicy::default()
+            .ttl(Duration::MAX)
+            .retry_after(Duration::from_secs(10))
+            .mismatch_min_age(Duration::ZERO);
+        entry.look(&wanted, start);
+        entry.keep(
+            Ok(Zeroizing::new(br#"{"key": "K"}"#.to_vec())),
+            start,
+            &forever,
+        );
+        let late = start + Duration::from_secs(3600);
+        assert!(
+            entry.look(&wanted, late).1.is_none(),
+            "never due, and no overflow"
+        );
+
+        // A key the document lacks is asked for again after `retry_after`, not the TTL.
+        entry.look(&missing, start);
+        entry.keep(
+            Ok(Zeroizing::new(br#"{"key": "K"}"#.to_vec())),
+            start,
+            &forever,
+        );
+        assert!(matches!(entry.look(&missing, start), (Some(Err(_)), None)));
+        assert!(
+            entry
+                .look(&missing, start + Duration::from_secs(10))
+                .1
+                .is_some()
+        );
+
+        // After a failed fetch, a mismatch waits for `retry_after` too.
+        let failure = Error::Manager {
+            source: wanted.source.clone(),
+            error: ManagerError::unavailable("down"),
+        };
+        entry.keep(Err(failure), start, &forever);
+        assert!(
+            entry
+                .claim_mismatch_refresh(start + Duration::from_secs(1), &forever)
+                .is_none()
+        );
+        assert!(
+            entry
+                .claim_mismatch_refresh(start + Duration::from_secs(10), &forever)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn one_background_refresh_at_a_time() {
+        let entry = Entry::new("/p".to_owned(), SecretVersion::Current);
+        assert!(entry.begin_background_refresh());
+        assert!(!entry.begin_background_refresh());
+        fetched(&entry, "SECRET", Instant::now());
+        assert!(
+            entry.begin_background_refresh(),
+            "a fetch ends the refresh under way"
+        );
     }
 }

@@ -83,9 +83,7 @@ impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         AuthenticatedFuture {
-            extract: ExtractAfterCheck::Checking {
-                check: check_owned(req.clone(), payload.take(), P::bearer(req).cloned()),
-            },
+            extract: ExtractAfterCheck::new(req, payload, P::bearer(req).cloned()),
             provider: PhantomData,
         }
     }
@@ -117,15 +115,38 @@ impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
 }
 
 pin_project! {
-    /// The check, then `T`'s extraction with the request and the payload it handed back.
+    /// The check, then `T`'s extraction.
     #[project = ExtractProj]
     enum ExtractAfterCheck<T: FromRequest> {
-        Checking { check: LocalBoxFuture<'static, Checked> },
+        /// The check must wait (for a secret manager): the payload waits with it, unread.
+        Checking { check: LocalBoxFuture<'static, Result<(), actix_web::Error>>, req: HttpRequest, payload: Payload },
+        Refused { error: Option<actix_web::Error> },
         Extracting { #[pin] extract: T::Future },
     }
 }
 
-type Checked = Result<(HttpRequest, Payload), actix_web::Error>;
+impl<T: FromRequest> ExtractAfterCheck<T> {
+    /// Runs the check as far as it goes now. Most checks end at once (the secrets are read or
+    /// cached): then `T` is extracted at once, with the request's own payload, so that a plain
+    /// guard leaves the body to the parameters beside it. A check that must wait takes the
+    /// payload with it, so nothing reads the body before the request is authenticated.
+    fn new(req: &HttpRequest, payload: &mut Payload, bearer: Result<SecretBearer, Error>) -> Self {
+        let mut check = check_owned(req.clone(), bearer);
+        match check.as_mut().poll(&mut Context::from_waker(
+            futures_util::task::noop_waker_ref(),
+        )) {
+            Poll::Ready(Ok(())) => Self::Extracting {
+                extract: T::from_request(req, payload),
+            },
+            Poll::Ready(Err(error)) => Self::Refused { error: Some(error) },
+            Poll::Pending => Self::Checking {
+                check,
+                req: req.clone(),
+                payload: payload.take(),
+            },
+        }
+    }
+}
 
 impl<T: FromRequest> Future for ExtractAfterCheck<T> {
     type Output = Result<T, actix_web::Error>;
@@ -133,10 +154,18 @@ impl<T: FromRequest> Future for ExtractAfterCheck<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
             match self.as_mut().project() {
-                ExtractProj::Checking { check } => {
-                    let (req, mut payload) = ready!(check.as_mut().poll(cx))?;
-                    let extract = T::from_request(&req, &mut payload);
+                ExtractProj::Checking {
+                    check,
+                    req,
+                    payload,
+                } => {
+                    ready!(check.as_mut().poll(cx))?;
+                    let extract = T::from_request(req, payload);
                     self.set(Self::Extracting { extract });
+                }
+                ExtractProj::Refused { error } => {
+                    let error = error.take().expect("polled again after its refusal");
+                    return Poll::Ready(Err(error));
                 }
                 ExtractProj::Extracting { extract } => return extract.poll(cx).map_err(Into::into),
             }
@@ -144,15 +173,10 @@ impl<T: FromRequest> Future for ExtractAfterCheck<T> {
     }
 }
 
-/// The check, handing the request and its unread payload back once authenticated. Not
-/// generic: every handler's extractor shares this one copy.
+/// The check of a request. Not generic: every handler's extractor shares this one copy.
 fn check_owned(
     req: HttpRequest,
-    payload: Payload,
     bearer: Result<SecretBearer, Error>,
-) -> LocalBoxFuture<'static, Checked> {
-    Box::pin(async move {
-        check_request(&req, bearer.as_ref().map_err(Error::clone)).await?;
-        Ok((req, payload))
-    })
+) -> LocalBoxFuture<'static, Result<(), actix_web::Error>> {
+    Box::pin(async move { check_request(&req, bearer.as_ref().map_err(Error::clone)).await })
 }

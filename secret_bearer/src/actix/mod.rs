@@ -4,7 +4,7 @@
 mod extractor;
 mod middleware;
 
-pub use extractor::{Authenticated, BearerProvider, FromAppData};
+pub use extractor::{Authenticated, AuthenticatedFuture, BearerProvider, FromAppData};
 pub use middleware::{MiddlewareFuture, SecretBearerMiddleware};
 
 use actix_web::error::InternalError;
