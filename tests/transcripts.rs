@@ -104,7 +104,10 @@ fn the_examples_answer_the_same_with_the_secret_hashed_at_rest() {
     replay(&Example::start("hello", &hashed), HELLO);
     replay(&Example::start("prefix", &hashed), PREFIX);
     // Primary hashed, alternate plain: the forms may differ.
-    let mixed = [("MY_AUTH_SECRET", HASHED_SUPERSECRET), ("MY_ALT_SECRET", "ALSOOKAY")];
+    let mixed = [
+        ("MY_AUTH_SECRET", HASHED_SUPERSECRET),
+        ("MY_ALT_SECRET", "ALSOOKAY"),
+    ];
     replay(&Example::start("rotation", &mixed), ROTATION);
 }
 
