@@ -141,15 +141,18 @@ pub trait WidgetsApi {
 
     /// `POST /widgets`: creates a widget and answers it as the server stored it.
     async fn create(&self, widget: &NewWidget<'_>) -> Result<Widget, ClientError> {
-        let response =
-            retry_on_401(|| self.send(self.request(Method::POST, "widgets").json(widget))).await?;
+        let response = retry_on_401(None, || {
+            self.send(self.request(Method::POST, "widgets").json(widget))
+        })
+        .await?;
         data(response).await
     }
 
     /// `GET /widgets`: the widgets, in the API's default order (by name). No sort is asked
     /// for: clearskies 2.2.1 sorts wrongly when asked, and right by default.
     async fn list(&self) -> Result<Vec<Widget>, ClientError> {
-        let response = retry_on_401(|| self.send(self.request(Method::GET, "widgets"))).await?;
+        let response =
+            retry_on_401(None, || self.send(self.request(Method::GET, "widgets"))).await?;
         data(response).await
     }
 }

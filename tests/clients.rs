@@ -297,7 +297,7 @@ async fn retried(statuses: &[u16]) -> (usize, u16) {
     let recorder = Recorder::answering(statuses);
     let (base, server) = recorder.start();
     let http = reqwest::Client::new();
-    let response = retry_on_401(|| send_reqwest(http.get(&base)))
+    let response = retry_on_401(None, || send_reqwest(http.get(&base)))
         .await
         .unwrap();
     server.stop(true).await;
@@ -401,7 +401,7 @@ async fn a_retry_reads_a_rotated_secret_from_the_clients_store() {
     );
     assert_eq!(manager.fetches.load(Ordering::SeqCst), 1);
 
-    let accepted = retry_on_401(|| send_managed(&store, http.get(&base)))
+    let accepted = retry_on_401(Some(&store), || send_managed(&store, http.get(&base)))
         .await
         .unwrap();
     assert_eq!(accepted.status(), 200);

@@ -139,6 +139,23 @@ impl SecretStore {
         }
     }
 
+    /// After a server refused what a client sent ([`retry_on_401`]): fetches again every
+    /// secret clients send through this store, within the same limits as a mismatch.
+    ///
+    /// [`retry_on_401`]: crate::client::retry_on_401
+    pub(crate) async fn refresh_sent_secrets(&self) {
+        let sent: Vec<Arc<Entry>> = lock(&self.inner.entries)
+            .values()
+            .filter(|entry| entry.is_sent())
+            .cloned()
+            .collect();
+        for entry in sent {
+            if let Some(seen) = entry.claim_mismatch_refresh(Instant::now(), &self.inner.policy) {
+                self.refresh(&entry, seen).await;
+            }
+        }
+    }
+
     /// The cache entry of a source's path, made on first use; `None` for a source that is not
     /// in a manager.
     fn entry(&self, source: &SecretSource) -> Option<Arc<Entry>> {
@@ -351,6 +368,14 @@ impl Entry {
 
     fn want(&self, wanted: &Wanted) {
         self.state().want(wanted);
+    }
+
+    /// Whether a client reads a secret through this entry, to send it.
+    fn is_sent(&self) -> bool {
+        self.state()
+            .wanted
+            .iter()
+            .any(|wanted| wanted.used == Use::Send)
     }
 
     /// Whether this caller is the one to start the background refresh.

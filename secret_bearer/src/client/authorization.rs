@@ -84,17 +84,13 @@ impl SecretBearer {
     }
 
     /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
-    /// is read through `store`'s cache (fetched first when due).
-    ///
-    /// Within [`retry_on_401`](crate::client::retry_on_401)'s second attempt, the secret is
-    /// read again first: fetched anew from the manager, within the cache's limits on refreshes
-    /// after a mismatch.
+    /// is read through `store`'s cache (fetched first when due; fetched again after a 401 by
+    /// [`retry_on_401`](crate::client::retry_on_401)).
     pub async fn authorization_with(
         &self,
         store: Option<&SecretStore>,
     ) -> Result<Authorization, Error> {
-        self.authorization_rereading(store, super::retry::rereading())
-            .await
+        self.authorization_rereading(store, false).await
     }
 
     /// With `reread`, after the server refused the last value, a secret in a manager is

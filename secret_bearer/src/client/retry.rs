@@ -5,16 +5,7 @@
 use std::fmt;
 
 use crate::error::Error;
-
-tokio::task_local! {
-    /// Set while a retry's second attempt runs: authorizations read their secret again.
-    static REREADING: ();
-}
-
-/// Whether the code running now is the second attempt of [`retry_on_401`].
-pub(crate) fn rereading() -> bool {
-    REREADING.try_with(|()| ()).is_ok()
-}
+use crate::store::SecretStore;
 
 /// What a request ended with, as far as a retry is concerned.
 ///
@@ -32,9 +23,13 @@ impl<T: Answer, E> Answer for Result<T, E> {
     }
 }
 
-/// Runs `attempt`, and once more if it ended with a 401, the second time reading each secret
-/// again before it is sent ([`SecretBearer::authorization_with`] and `#[secret_bearer]` client
-/// methods do). Whatever the second attempt ends with is the answer.
+/// Runs `attempt`, and once more if it ended with a 401, the second time with the secrets read
+/// again. Whatever the second attempt ends with is the answer.
+///
+/// An environment variable is read afresh for every request anyway. Before the second
+/// attempt, each secret that clients send through `store` (the one the attempt's client
+/// reads its secret in a manager through, if any) is fetched again, within the cache's limits
+/// on refreshes after a mismatch.
 ///
 /// ```no_run
 /// # #[cfg(feature = "reqwest")] {
@@ -48,13 +43,11 @@ impl<T: Answer, E> Answer for Result<T, E> {
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = reqwest::Client::new();
-/// let widgets = retry_on_401(|| list(client.get("http://localhost:8080/widgets"))).await?;
+/// let widgets = retry_on_401(None, || list(client.get("http://localhost:8080/widgets"))).await?;
 /// # Ok(()) }
 /// # }
 /// ```
-///
-/// [`SecretBearer::authorization_with`]: crate::SecretBearer::authorization_with
-pub async fn retry_on_401<F, Fut>(mut attempt: F) -> Fut::Output
+pub async fn retry_on_401<F, Fut>(store: Option<&SecretStore>, mut attempt: F) -> Fut::Output
 where
     F: FnMut() -> Fut,
     Fut: Future<Output: Answer>,
@@ -65,7 +58,10 @@ where
     }
     drop(first);
     retrying();
-    REREADING.scope((), attempt()).await
+    if let Some(store) = store {
+        store.refresh_sent_secrets().await;
+    }
+    attempt().await
 }
 
 /// The retry's one log event: a 401 is worth knowing about, the retry may hide it.
