@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use crate::caller::Usage;
 use crate::error::Error;
 use crate::rejection::Challenges;
 use crate::secret::{Secret, Use};
@@ -42,30 +43,37 @@ struct Inner {
     prefix: Cow<'static, str>,
     doc_name: Option<Cow<'static, str>>,
     challenges: Challenges,
+    usage: Usage,
 }
 
-/// One configured secret, and for an environment variable its value once read (a process's
-/// environment does not change under it).
+/// One configured secret (or key set), and for an environment variable its value once read (a
+/// process's environment does not change under it).
 pub(crate) struct Source {
     pub(crate) source: SecretSource,
+    /// How its value is read: one key, or a key set.
+    pub(crate) used: Use,
+    /// The caller a single key's match is reported as: `primary` or `alternate`.
+    pub(crate) name: Arc<str>,
     env: OnceLock<Result<Arc<Secret>, Error>>,
 }
 
 impl Source {
-    fn new(source: SecretSource) -> Self {
+    fn new(source: SecretSource, used: Use, name: &str) -> Self {
         Self {
             source,
+            used,
+            name: Arc::from(name),
             env: OnceLock::new(),
         }
     }
 
-    /// The environment variable's secret, read on first use and kept as its digest; `None`
+    /// The environment variable's secret, read on first use and kept as its digests; `None`
     /// for a secret in a manager.
     pub(crate) fn env_secret(&self) -> Option<Result<Arc<Secret>, Error>> {
         if self.source.is_managed() {
             return None;
         }
-        let read = || Secret::from_env(&self.source, Use::Check).map(Arc::new);
+        let read = || Secret::from_env(&self.source, self.used).map(Arc::new);
         Some(self.env.get_or_init(read).clone())
     }
 }
@@ -110,6 +118,10 @@ impl SecretBearer {
     pub(crate) fn challenges(&self) -> &Challenges {
         &self.inner.challenges
     }
+
+    pub(crate) fn usage(&self) -> &Usage {
+        &self.inner.usage
+    }
 }
 
 impl fmt::Debug for SecretBearer {
@@ -129,6 +141,8 @@ impl fmt::Debug for SecretBearer {
 #[must_use]
 pub struct SecretBearerBuilder {
     primary: Option<SecretSource>,
+    /// Whether the primary source holds a key set rather than one key.
+    key_set: bool,
     alternate: Option<SecretSource>,
     rotating: bool,
     prefix: Cow<'static, str>,
@@ -139,6 +153,7 @@ impl Default for SecretBearerBuilder {
     fn default() -> Self {
         Self {
             primary: None,
+            key_set: false,
             alternate: None,
             rotating: false,
             prefix: Cow::Borrowed(""),
@@ -185,9 +200,40 @@ impl SecretBearerBuilder {
         self
     }
 
+    /// The accepted keys are a key set, the value of this environment variable (`keys_env` in
+    /// the attribute): a JSON object from each caller's name to its key, or to its keys during
+    /// that caller's own rotation, newest first. A key is written as itself or as
+    /// `sha256:<hex>`:
+    ///
+    /// ```json
+    /// {"billing": "sha256:9f86d081…", "reports": ["sha256:…new", "sha256:…old"]}
+    /// ```
+    ///
+    /// A key set replaces the primary and alternate secrets; the handler learns which caller
+    /// it serves from the [`Caller`](crate::Caller) extractor. See the crate docs, "Named keys".
+    pub fn keys_env(self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.key_set(SecretSource::Env(name.into()))
+    }
+
+    /// The accepted keys are a key set read from the bound secret manager at this path
+    /// (`keys_secret` in the attribute); `"path#json.key"` picks the set from a JSON document.
+    /// Cached and refreshed as any secret in a manager is: a caller added or revoked in the
+    /// store is accepted or refused within the cache's time-to-live, with no restart.
+    pub fn keys_secret(self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.key_set(SecretSource::manager(path))
+    }
+
+    /// Where the key set comes from (see [`SecretBearerBuilder::keys_env`]).
+    pub fn key_set(mut self, source: SecretSource) -> Self {
+        self.primary = Some(source);
+        self.key_set = true;
+        self
+    }
+
     /// Where the primary secret comes from.
     pub fn primary(mut self, source: SecretSource) -> Self {
         self.primary = Some(source);
+        self.key_set = false;
         self
     }
 
@@ -214,6 +260,18 @@ impl SecretBearerBuilder {
     /// Validates the settings. Secrets are not read yet: see [`SecretBearer::resolve`].
     pub fn build(self) -> Result<SecretBearer, Error> {
         let primary = self.primary.ok_or(Error::NoPrimarySource)?;
+        if self.key_set && (self.rotating || self.alternate.is_some()) {
+            let setting = match &self.alternate {
+                _ if self.rotating => "rotating",
+                Some(alternate) if alternate.is_managed() => "alt_secret",
+                _ => "alt_env",
+            };
+            return Err(Error::InvalidSetting {
+                setting,
+                reason: "a key set takes no alternate: a caller's own rotation is a list of its \
+                         keys in the set, newest first",
+            });
+        }
         let alternate = match (self.rotating, self.alternate) {
             (false, alternate) => alternate,
             (true, Some(_)) => {
@@ -229,10 +287,11 @@ impl SecretBearerBuilder {
             })?),
         };
         let invalid = |setting| move |reason| Error::InvalidSetting { setting, reason };
-        let setting = if primary.is_managed() {
-            "secret"
-        } else {
-            "env"
+        let setting = match (self.key_set, primary.is_managed()) {
+            (false, false) => "env",
+            (false, true) => "secret",
+            (true, false) => "keys_env",
+            (true, true) => "keys_secret",
         };
         primary.validate().map_err(invalid(setting))?;
         if let Some(alternate) = &alternate {
@@ -274,8 +333,17 @@ impl SecretBearerBuilder {
         Ok(SecretBearer {
             inner: Arc::new(Inner {
                 challenges: Challenges::for_prefix(&self.prefix),
-                primary: Source::new(primary),
-                alternate: alternate.map(Source::new),
+                primary: Source::new(
+                    primary,
+                    if self.key_set {
+                        Use::KeySet
+                    } else {
+                        Use::Check
+                    },
+                    "primary",
+                ),
+                alternate: alternate.map(|source| Source::new(source, Use::Check, "alternate")),
+                usage: Usage::default(),
                 prefix: self.prefix,
                 doc_name,
             }),
@@ -307,6 +375,16 @@ mod tests {
             (SecretBearer::builder().env("A").prefix(" Bearer"), "prefix"),
             (SecretBearer::builder().env("A").doc("Api Key"), "doc"),
             (SecretBearer::builder().env("A").rotating(), "rotating"),
+            (SecretBearer::builder().keys_env("K=V"), "keys_env"),
+            (SecretBearer::builder().keys_secret("p#"), "keys_secret"),
+            (
+                SecretBearer::builder().keys_secret("p").rotating(),
+                "rotating",
+            ),
+            (
+                SecretBearer::builder().keys_env("K").alt_env("OLD"),
+                "alt_env",
+            ),
         ] {
             let error = invalid(builder);
             assert!(

@@ -5,11 +5,13 @@
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use subtle::Choice;
+use subtle::ConditionallySelectable;
 
 use crate::bearer::SecretBearer;
 use crate::bearer::Source;
+use crate::caller::Caller;
 use crate::error::Error;
+use crate::keys::Found;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::secret::{Digest, MAX_SECRET_LEN, Secret, Use};
 use crate::source::SecretSource;
@@ -24,23 +26,36 @@ impl SecretBearer {
     /// 2. There must be exactly one header, whose first `prefix().len()` bytes equal the
     ///    prefix, ignoring ASCII case. The rest, verbatim, is the credential: not empty, and
     ///    at most [`MAX_SECRET_LEN`] bytes (a longer one is refused without being hashed).
-    /// 3. The credential is hashed once with SHA-256, and its digest compared in constant time
-    ///    with the primary's and the alternate's digests, both always, the results combined
-    ///    without short circuit.
-    /// 4. If neither matched and a secret lives in a manager, a rotation in the store may
+    /// 3. The credential is hashed once with SHA-256, and its digest looked up in constant time
+    ///    in the primary's and the alternate's keys (or the key set's), both always, the
+    ///    results combined without short circuit.
+    /// 4. If nothing matched and a secret lives in a manager, a rotation in the store may
     ///    explain it: the store refreshes within its [`CachePolicy`](crate::CachePolicy)'s
-    ///    limits, and the credential is compared once more.
+    ///    limits, and the credential is looked up once more.
+    ///
+    /// An accepted request's answer is its [`Caller`]. Every answer is recorded (see the crate
+    /// docs, "Named keys").
     pub async fn authenticate<'a>(
         &self,
         store: Option<&SecretStore>,
         authorization: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<(), AuthError> {
+    ) -> Result<Caller, AuthError> {
+        let verdict = self.verdict(store, authorization).await;
+        self.usage().record(&verdict);
+        verdict
+    }
+
+    async fn verdict<'a>(
+        &self,
+        store: Option<&SecretStore>,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Caller, AuthError> {
         let secrets = self.secrets(store).await.map_err(AuthError::fail_closed)?;
         let credential =
             credential(self.prefix(), authorization).map_err(|kind| self.reject(kind))?;
         let presented = Digest::of(credential);
-        if accepts(&secrets, &presented).into() {
-            return Ok(());
+        if let Some(caller) = self.identify(&secrets, &presented) {
+            return Ok(caller);
         }
         // Boxed, as reading the store is: rare, and large.
         if let Some(store) = store
@@ -50,8 +65,8 @@ impl SecretBearer {
                 .secrets(Some(store))
                 .await
                 .map_err(AuthError::fail_closed)?;
-            if accepts(&secrets, &presented).into() {
-                return Ok(());
+            if let Some(caller) = self.identify(&secrets, &presented) {
+                return Ok(caller);
             }
         }
         Err(self.reject(AuthErrorKind::WrongCredential))
@@ -63,7 +78,7 @@ impl SecretBearer {
     pub fn check<'a>(
         &self,
         authorization: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<(), AuthError> {
+    ) -> Result<Caller, AuthError> {
         without_store(self.authenticate(None, authorization))
             .unwrap_or_else(|| Err(AuthError::fail_closed(self.needs_a_store())))
     }
@@ -86,7 +101,7 @@ impl SecretBearer {
     async fn secrets(&self, store: Option<&SecretStore>) -> Result<Secrets, Error> {
         if let Some(store) = store {
             self.sources()
-                .for_each(|source| store.announce(&source.source, Use::Check));
+                .for_each(|source| store.announce(&source.source, source.used));
         }
         let mut secrets = Secrets::default();
         for (kept, source) in secrets.iter_mut().zip(self.sources()) {
@@ -102,6 +117,20 @@ impl SecretBearer {
             refreshed |= store.refresh_after_mismatch(&source.source).await;
         }
         refreshed
+    }
+
+    /// Whose key `presented` is, if any. The lookup is constant-time (see [`accepts`]); only
+    /// its answer is branched on, and only an accepted request looks up its caller's name.
+    fn identify(&self, secrets: &Secrets, presented: &Digest) -> Option<Caller> {
+        let (found, which) = accepts(secrets, presented);
+        if !bool::from(found.matched) {
+            return None;
+        }
+        let (source, secret) = self.sources().zip(secrets).nth(which as usize)?;
+        let (name, newest) = secret.as_ref()?.keys.owner(found.slot);
+        // A single key is its role's: the alternate is the older key of a rotation.
+        let name = name.unwrap_or(&source.name);
+        Some(Caller::new(Arc::clone(name), newest && which == 0))
     }
 
     fn reject(&self, kind: AuthErrorKind) -> AuthError {
@@ -125,22 +154,27 @@ async fn read(source: &Source, store: Option<&SecretStore>) -> Result<Arc<Secret
     match store {
         // Boxed: the store's future (a fetch, a refresh) is large, and an environment
         // variable's check, the common one, need not carry its room on every request.
-        Some(store) => Box::pin(store.secret(&source.source, Use::Check)).await,
+        Some(store) => Box::pin(store.secret(&source.source, source.used)).await,
         None => Err(Error::NoSecretStore {
             source: source.source.clone(),
         }),
     }
 }
 
-/// Whether `presented` is any secret's digest: every configured secret is compared, and the
-/// answers combined without short circuit, so the time taken says nothing of which matched.
-fn accepts(secrets: &Secrets, presented: &Digest) -> Choice {
-    secrets
-        .iter()
-        .flatten()
-        .fold(Choice::from(0), |matched, secret| {
-            matched | secret.digest.matches(presented)
-        })
+/// Which secret, and which of its keys, `presented` is the digest of: every configured secret's
+/// table is searched, and the answers combined without short circuit, so the time taken says
+/// nothing of whether or which matched. (Whether an alternate is configured is not secret.)
+fn accepts(secrets: &Secrets, presented: &Digest) -> (Found, u32) {
+    let mut found = Found::none();
+    let mut which = 0;
+    for (index, secret) in (0..).zip(secrets) {
+        if let Some(secret) = secret {
+            let this = secret.keys.find(presented);
+            which.conditional_assign(&index, this.matched);
+            found.conditional_assign(&this, this.matched);
+        }
+    }
+    (found, which)
 }
 
 /// Without a store nothing is fetched, so the check and the resolution never wait: `None`
@@ -176,21 +210,32 @@ fn strip_prefix_ignore_ascii_case<'a>(value: &'a [u8], prefix: &[u8]) -> Option<
     head.eq_ignore_ascii_case(prefix).then_some(rest)
 }
 
-/// The comparison at the heart of the check, for the memcheck probe (`tests/constant_time.rs`):
-/// whether `credential`'s digest is one of `keys`' digests, computed as every check computes
-/// it, with the secrets' digests handed to `mark` first so the probe can mark them secret.
+/// The lookup at the heart of the check, for the memcheck probe (`tests/constant_time.rs`):
+/// whether `credential`'s digest is one of the keys `values` hold (one key each, or with
+/// `key_set`, one key set), and the slot it matched, computed as every check computes them,
+/// with the stored digests handed to `mark` first so the probe can mark them secret.
 #[doc(hidden)]
-pub fn probe_accepts(keys: &[&[u8]], credential: &[u8], mark: impl Fn(&[u8])) -> u8 {
+pub fn probe_accepts(
+    values: &[&[u8]],
+    key_set: bool,
+    credential: &[u8],
+    mark: impl Fn(&[u8]),
+) -> (u8, u32) {
     let source = SecretSource::Env("PROBE".into());
+    let used = if key_set { Use::KeySet } else { Use::Check };
     let mut secrets = Secrets::default();
-    for (kept, key) in secrets.iter_mut().zip(keys) {
-        let secret = Secret::from_value(&source, key, Use::Check).ok();
-        *kept = secret.map(Arc::new);
+    for (kept, value) in secrets.iter_mut().zip(values) {
+        *kept = Secret::from_value(&source, value, used).ok().map(Arc::new);
     }
-    for secret in secrets.iter().flatten() {
-        mark(secret.digest.as_bytes());
+    for digest in secrets
+        .iter()
+        .flatten()
+        .flat_map(|secret| secret.keys.digests())
+    {
+        mark(digest.as_bytes());
     }
-    accepts(&secrets, &Digest::of(credential)).unwrap_u8()
+    let (found, _) = accepts(&secrets, &Digest::of(credential));
+    (found.matched.unwrap_u8(), found.slot)
 }
 
 #[cfg(test)]
@@ -233,8 +278,9 @@ mod tests {
 
     #[test]
     fn either_secret_matches_and_nothing_else() {
-        let accepts =
-            |keys: &[&[u8]], credential: &[u8]| probe_accepts(keys, credential, |_| {}) == 1;
+        let accepts = |keys: &[&[u8]], credential: &[u8]| {
+            probe_accepts(keys, false, credential, |_| {}).0 == 1
+        };
         assert!(accepts(&[b"new", b"old"], b"new"));
         assert!(accepts(&[b"new", b"old"], b"old"));
         assert!(!accepts(&[b"new", b"old"], b"neither"));

@@ -34,6 +34,18 @@ pub enum Error {
         /// What is wrong with the value (never the value itself).
         reason: &'static str,
     },
+    /// The source holds a value that cannot serve as a key set (see
+    /// [`SecretBearerBuilder::keys_env`](crate::SecretBearerBuilder::keys_env)).
+    UnusableKeySet {
+        /// Where the key set was read.
+        source: SecretSource,
+        /// The caller whose entry breaks a rule, if the fault is one caller's.
+        caller: Option<String>,
+        /// What is wrong (never a key).
+        reason: String,
+    },
+    /// A handler asked for the [`Caller`](crate::Caller), but no check protects it.
+    Unprotected,
     /// The secret manager could not give the secret, and none was fetched before.
     Manager {
         /// The secret asked for.
@@ -62,6 +74,21 @@ impl fmt::Display for Error {
             Self::UnusableSecret { source, reason } => {
                 write!(f, "{source} cannot be used as a secret: {reason}")
             }
+            Self::UnusableKeySet {
+                source,
+                caller: Some(caller),
+                reason,
+            } => write!(
+                f,
+                "{source} cannot be used as a key set: caller {caller:?}: {reason}"
+            ),
+            Self::UnusableKeySet { source, reason, .. } => {
+                write!(f, "{source} cannot be used as a key set: {reason}")
+            }
+            Self::Unprotected => f.write_str(
+                "a handler asked for the `Caller`, but no `secret_bearer` check protects it: \
+                 add the attribute, `Authenticated`, or the middleware",
+            ),
             Self::Manager { source, error } => {
                 write!(f, "the secret manager could not read {source}: {error}")
             }

@@ -155,6 +155,7 @@
 
 // The secrets: where they come from, what they are, and the cache in front of managers.
 mod error;
+mod keys;
 mod manager;
 mod managers;
 mod secret;
@@ -163,6 +164,7 @@ mod store;
 
 // The check, and what a refusal is.
 mod bearer;
+mod caller;
 mod check;
 mod rejection;
 mod response;
@@ -181,6 +183,7 @@ pub mod __private;
 
 pub use actix::Authenticated;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
+pub use caller::Caller;
 pub use error::Error;
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]

@@ -28,6 +28,10 @@ pub struct Spec {
     pub secret: Option<&'static str>,
     /// `alt_secret`.
     pub alt_secret: Option<&'static str>,
+    /// `keys_env`.
+    pub keys_env: Option<&'static str>,
+    /// `keys_secret`.
+    pub keys_secret: Option<&'static str>,
     /// `prefix`.
     pub prefix: Option<&'static str>,
     /// `doc`.
@@ -43,6 +47,8 @@ impl Spec {
         alt_env: None,
         secret: None,
         alt_secret: None,
+        keys_env: None,
+        keys_secret: None,
         prefix: None,
         doc: None,
         rotating: false,
@@ -55,6 +61,8 @@ impl Spec {
             (self.secret, SecretBearerBuilder::secret),
             (self.alt_env, SecretBearerBuilder::alt_env),
             (self.alt_secret, SecretBearerBuilder::alt_secret),
+            (self.keys_env, SecretBearerBuilder::keys_env),
+            (self.keys_secret, SecretBearerBuilder::keys_secret),
             (self.prefix, SecretBearerBuilder::prefix),
             (self.doc, SecretBearerBuilder::doc),
         ];

@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::Error;
+use crate::keys::KeyTable;
 use crate::source::SecretSource;
 
 /// The longest credential, and the longest secret, accepted, in bytes.
@@ -50,9 +51,20 @@ impl Digest {
         difference.ct_eq(&0)
     }
 
-    /// The digest's bytes, for the memcheck probe to mark secret.
+    /// The digest's bytes: for the memcheck probe to mark secret, and to sort a key set by.
     pub(crate) fn as_bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    /// No key's digest: what a key table pads its buckets with (marked empty).
+    pub(crate) fn zero() -> Self {
+        Self([0; 32])
+    }
+
+    /// The digest's first eight bytes, which pick a key table's bucket.
+    pub(crate) fn leading_u64(&self) -> u64 {
+        let (first, _) = self.0.as_chunks::<8>();
+        u64::from_le_bytes(first[0])
     }
 }
 
@@ -62,18 +74,20 @@ impl fmt::Debug for Digest {
     }
 }
 
-/// One secret: what checks compare with, and, where a client asked for it, what it sends.
+/// One secret: the keys checks compare with, and, where a client asked for it, what it sends.
 pub(crate) struct Secret {
-    pub(crate) digest: Digest,
+    pub(crate) keys: KeyTable,
     /// The key itself; kept only for clients, and never for a secret given as its digest.
     key: Option<SecretBox<[u8]>>,
 }
 
-/// Whether a secret is read to check requests with (its digest is enough) or to send.
+/// How a secret's value is read: one key to check requests with (its digest is enough), one
+/// key to send, or a key set to check requests with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Use {
     Check,
     Send,
+    KeySet,
 }
 
 impl Secret {
@@ -90,38 +104,48 @@ impl Secret {
         Self::from_value(source, &Zeroizing::new(value.into_encoded_bytes()), used)
     }
 
-    /// The secret a source's value holds: `sha256:<64 hex digits>` is the key's digest,
-    /// anything else the key itself, which must be something a request can carry.
+    /// The secret a source's value holds (for a source with a JSON key, the value is the
+    /// document it is picked from): `sha256:<64 hex digits>` is the key's digest, anything
+    /// else the key itself, which must be something a request can carry; or a key set.
     pub(crate) fn from_value(
         source: &SecretSource,
         value: &[u8],
         used: Use,
     ) -> Result<Self, Error> {
+        if used == Use::KeySet {
+            let keys = KeyTable::key_set(source, value)?;
+            return Ok(Self { keys, key: None });
+        }
         let unusable = |reason| Error::UnusableSecret {
             source: source.clone(),
             reason,
         };
-        if let Some(hex) = value.strip_prefix(HASHED.as_bytes()) {
-            if used == Use::Send {
-                return Err(unusable(
-                    "it is a `sha256:` digest, and a client must send the key itself",
-                ));
-            }
-            let digest = parse_hex(hex).ok_or_else(|| {
-                unusable("after `sha256:` a digest is exactly 64 hexadecimal digits")
-            })?;
-            return Ok(Self { digest, key: None });
+        let value = source.pick(value).map_err(unusable)?;
+        if used == Use::Send && value.starts_with(HASHED.as_bytes()) {
+            return Err(unusable(
+                "it is a `sha256:` digest, and a client must send the key itself",
+            ));
         }
-        check_value(value).map_err(unusable)?;
         Ok(Self {
-            digest: Digest::of(value),
-            key: (used == Use::Send).then(|| SecretBox::new(Box::from(value))),
+            keys: KeyTable::single(key_digest(&value).map_err(unusable)?),
+            key: (used == Use::Send).then(|| SecretBox::new(Box::from(value.as_slice()))),
         })
     }
 
     /// The key, to send; `None` for a secret read to check requests with.
     pub(crate) fn key(&self) -> Option<&[u8]> {
         self.key.as_ref().map(|key| key.expose_secret())
+    }
+}
+
+/// The digest of a key as a secret's value gives it: `sha256:<64 hex digits>`, or the key
+/// itself, which must be something a request can carry.
+pub(crate) fn key_digest(value: &[u8]) -> Result<Digest, &'static str> {
+    match value.strip_prefix(HASHED.as_bytes()) {
+        Some(hex) => {
+            parse_hex(hex).ok_or("after `sha256:` a digest is exactly 64 hexadecimal digits")
+        }
+        None => check_value(value).map(|()| Digest::of(value)),
     }
 }
 
@@ -204,12 +228,12 @@ mod tests {
         let upper = hashed.to_ascii_uppercase();
         let upper = [b"sha256:".as_slice(), &upper[7..]].concat();
         let from_upper = Secret::from_value(&source(), &upper, Use::Check).unwrap();
-        assert!(bool::from(from_digest.digest.matches(&from_upper.digest)));
+        assert!(same_key(&from_digest, &from_upper));
 
         let real = format!("sha256:{}", hex(&Digest::of(b"SUPERSECRET")));
         let hashed = Secret::from_value(&source(), real.as_bytes(), Use::Check).unwrap();
         let plain = Secret::from_value(&source(), b"SUPERSECRET", Use::Check).unwrap();
-        assert!(bool::from(hashed.digest.matches(&plain.digest)));
+        assert!(same_key(&hashed, &plain));
         assert!(plain.key().is_none(), "a server keeps no key");
     }
 
@@ -251,8 +275,13 @@ mod tests {
         );
         assert!(!shown.contains("SUPERSECRET"), "{shown}");
         let secret = Secret::from_value(&source(), b"SUPERSECRET", Use::Send).unwrap();
-        let shown = format!("{secret:?} {:?}", secret.digest);
+        let shown = format!("{secret:?} {:?}", secret.keys.digests().next());
         assert!(!shown.contains("SUPERSECRET"), "{shown}");
+    }
+
+    fn same_key(a: &Secret, b: &Secret) -> bool {
+        let digest = a.keys.digests().next().unwrap();
+        bool::from(b.keys.find(digest).matched)
     }
 
     fn hex(digest: &Digest) -> String {

@@ -94,6 +94,14 @@ impl SecretSource {
         }
     }
 
+    /// The dotted path of the secret in its stored JSON document, if any.
+    pub(crate) fn json_key(&self) -> Option<&str> {
+        match self {
+            Self::Manager { json_key, .. } => json_key.as_deref(),
+            Self::Env(_) => None,
+        }
+    }
+
     /// Whether a secret manager holds this source.
     pub(crate) fn is_managed(&self) -> bool {
         matches!(self, Self::Manager { .. })
@@ -148,6 +156,17 @@ fn take_string_at(
     document: &mut serde_json::Value,
     key: &str,
 ) -> Result<Zeroizing<String>, &'static str> {
+    match node_at(document, key)? {
+        serde_json::Value::String(picked) => Ok(Zeroizing::new(std::mem::take(picked))),
+        _ => Err("the value at the JSON key is not a string"),
+    }
+}
+
+/// The value at a dotted key of a JSON document.
+pub(crate) fn node_at<'a>(
+    document: &'a mut serde_json::Value,
+    key: &str,
+) -> Result<&'a mut serde_json::Value, &'static str> {
     let mut node = document;
     for name in key.split('.') {
         node = node
@@ -156,10 +175,7 @@ fn take_string_at(
             .get_mut(name)
             .ok_or("the JSON document has no such key")?;
     }
-    match node {
-        serde_json::Value::String(picked) => Ok(Zeroizing::new(std::mem::take(picked))),
-        _ => Err("the value at the JSON key is not a string"),
-    }
+    Ok(node)
 }
 
 /// Zeroes every string of a parsed document before it is freed.

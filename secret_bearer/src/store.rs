@@ -494,14 +494,7 @@ impl State {
 
 /// A wanted source's secret in a fetched document.
 fn derive(wanted: &Wanted, document: &[u8]) -> Result<Arc<Secret>, Error> {
-    let value = wanted
-        .source
-        .pick(document)
-        .map_err(|reason| Error::UnusableSecret {
-            source: wanted.source.clone(),
-            reason,
-        })?;
-    Secret::from_value(&wanted.source, &value, wanted.used).map(Arc::new)
+    Secret::from_value(&wanted.source, document, wanted.used).map(Arc::new)
 }
 
 fn warn_stale(source: &SecretSource, error: &Error) {

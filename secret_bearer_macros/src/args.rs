@@ -11,6 +11,11 @@ pub(crate) enum Key {
     AltEnv,
     Secret,
     AltSecret,
+    /// A key set (a JSON object from each caller's name to its key) in an environment
+    /// variable, in place of the primary secret.
+    KeysEnv,
+    /// A key set in a secret manager, in place of the primary secret.
+    KeysSecret,
     Prefix,
     Doc,
     /// A flag, written alone: the alternate is the primary secret's previous version.
@@ -18,11 +23,13 @@ pub(crate) enum Key {
 }
 
 impl Key {
-    const ALL: [Key; 7] = [
+    const ALL: [Key; 9] = [
         Key::Env,
         Key::AltEnv,
         Key::Secret,
         Key::AltSecret,
+        Key::KeysEnv,
+        Key::KeysSecret,
         Key::Prefix,
         Key::Doc,
         Key::Rotating,
@@ -34,13 +41,16 @@ impl Key {
             Key::AltEnv => "alt_env",
             Key::Secret => "secret",
             Key::AltSecret => "alt_secret",
+            Key::KeysEnv => "keys_env",
+            Key::KeysSecret => "keys_secret",
             Key::Prefix => "prefix",
             Key::Doc => "doc",
             Key::Rotating => "rotating",
         }
     }
 
-    /// The clearskies name; `rotating` is ours alone, so it is its own alias.
+    /// The clearskies name; `rotating` and the key sets are ours alone, so each is its own
+    /// alias.
     fn alias(self) -> &'static str {
         match self {
             Key::Env => "environment_key",
@@ -49,8 +59,13 @@ impl Key {
             Key::AltSecret => "alternate_secret_key",
             Key::Prefix => "header_prefix",
             Key::Doc => "documentation_security_name",
-            Key::Rotating => "rotating",
+            Key::Rotating | Key::KeysEnv | Key::KeysSecret => self.name(),
         }
+    }
+
+    /// Whether the key gives a key set, one key per caller, in place of the primary secret.
+    pub(crate) fn is_key_set(self) -> bool {
+        matches!(self, Key::KeysEnv | Key::KeysSecret)
     }
 
     fn spellings() -> impl Iterator<Item = (&'static str, Key)> {
@@ -227,9 +242,30 @@ mod tests {
             "{far}"
         );
         assert!(
-            far.contains("`env`, `alt_env`, `secret`, `alt_secret`, `prefix`, `doc`"),
+            far.contains(
+                "`env`, `alt_env`, `secret`, `alt_secret`, `keys_env`, `keys_secret`, `prefix`, \
+                 `doc`, `rotating` (or"
+            ),
             "{far}"
         );
+        assert!(error(quote!(key_env = "A")).contains("did you mean `keys_env`?"));
+        assert!(error(quote!(keys_secrets = "A")).contains("did you mean `keys_secret`?"));
+    }
+
+    #[test]
+    fn key_sets_are_keys_with_values() {
+        let settings = parse(quote!(keys_env = "API_KEYS", keys_secret = "/p")).unwrap();
+        let read: Vec<_> = settings.iter().map(|s| (s.key, s.value.value())).collect();
+        assert_eq!(
+            read,
+            [
+                (Key::KeysEnv, "API_KEYS".into()),
+                (Key::KeysSecret, "/p".into())
+            ]
+        );
+        assert!(settings.iter().all(|setting| setting.key.is_key_set()));
+        assert!(error(quote!(keys_env)).contains("takes a value"));
+        assert!(error(quote!(keys_secret = 5)).contains("takes a string literal"));
     }
 
     #[test]

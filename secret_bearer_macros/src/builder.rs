@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use crate::validate::Config;
 
-/// A `LazyBearer` of the keys' `Spec`: each key set is a field of the same name.
+/// A `LazyBearer` of the keys' `Spec`: each key given is a field of the same name.
 pub(crate) fn lazy_bearer(config: &Config) -> TokenStream {
     let mut fields = Vec::new();
     // Each source key is also the field that holds it.

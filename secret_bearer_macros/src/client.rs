@@ -12,8 +12,9 @@ use crate::builder::lazy_bearer;
 use crate::item::Target;
 use crate::validate::Config;
 
-/// The rules only a client function has: a primary secret in a manager is fetched, so the
-/// function must be async; `doc` documents handlers, and a client has nothing to document.
+/// The rules only a client function has: it sends one key, so it takes no key set; a primary
+/// secret in a manager is fetched, so the function must be async; `doc` documents handlers,
+/// and a client has nothing to document.
 pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
     let Target::Client {
         function, store, ..
@@ -21,6 +22,16 @@ pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
     else {
         return Ok(config);
     };
+    if config.primary.key.is_key_set() {
+        return Err(syn::Error::new(
+            config.primary.written.span(),
+            format_args!(
+                "`{}` is a key set, the keys a handler accepts, one per caller; a client \
+                 function sends one key: give it with `env = \"...\"` or `secret = \"...\"`",
+                config.primary.written
+            ),
+        ));
+    }
     if function.sig.asyncness.is_none() && config.primary.is_managed() {
         return Err(syn::Error::new(
             config.primary.written.span(),
@@ -140,6 +151,33 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_client_sends_one_key_not_a_key_set() {
+        for (args, written) in [
+            (quote!(keys_env = "K"), "keys_env"),
+            (quote!(keys_secret = "/k"), "keys_secret"),
+        ] {
+            let expanded = secret_bearer(
+                args,
+                quote!(
+                    fn sign(headers: &mut http::HeaderMap) -> Result<(), E> {
+                        Ok(())
+                    }
+                ),
+            )
+            .to_string();
+            assert_eq!(expanded.matches("compile_error").count(), 1, "{expanded}");
+            assert!(
+                expanded.contains(&format!(
+                    "`{written}` is a key set, the keys a handler accepts, one per caller; a \
+                     client function sends one key: give it with `env = \\\"...\\\"` or \
+                     `secret = \\\"...\\\"`"
+                )),
+                "{expanded}"
+            );
+        }
     }
 
     #[test]

@@ -197,6 +197,38 @@ mod tests {
     }
 
     #[test]
+    fn a_key_set_fills_its_field() {
+        let file = expand(
+            quote!(keys_env = "API_KEYS", prefix = "Bearer "),
+            quote!(
+                async fn h() {}
+            ),
+        );
+        let provider = file.items[0].to_token_stream().to_string();
+        assert!(
+            provider.contains(
+                "Spec { keys_env : :: core :: option :: Option :: Some (\"API_KEYS\") , \
+                 prefix : :: core :: option :: Option :: Some (\"Bearer \") , .. :: \
+                 secret_bearer :: __private :: Spec :: NONE }"
+            ),
+            "{provider}"
+        );
+        let file = expand(
+            quote!(keys_secret = "prod/api-keys#callers"),
+            quote!(
+                async fn h() {}
+            ),
+        );
+        let provider = file.items[0].to_token_stream().to_string();
+        assert!(
+            provider.contains(
+                "Spec { keys_secret : :: core :: option :: Option :: Some (\"prod/api-keys#callers\") ,"
+            ),
+            "{provider}"
+        );
+    }
+
+    #[test]
     fn an_empty_doc_name_records_nothing() {
         let file = expand(
             quote!(env = "A", doc = ""),

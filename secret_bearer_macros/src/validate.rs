@@ -11,6 +11,7 @@ use crate::args::{Key, Setting};
 /// A checked attribute: what the expansion passes to the runtime builder.
 #[cfg_attr(test, derive(Debug))]
 pub(crate) struct Config {
+    /// The primary secret, or the key set in its place.
     pub(crate) primary: Source,
     pub(crate) alternate: Option<Source>,
     pub(crate) prefix: Option<LitStr>,
@@ -18,8 +19,8 @@ pub(crate) struct Config {
     pub(crate) rotating: bool,
 }
 
-/// A secret's source: its key (`env`, `secret`, `alt_env` or `alt_secret`, which is also the
-/// runtime builder's method) and its value.
+/// A secret's source: its key (`env`, `secret`, `alt_env`, `alt_secret`, `keys_env` or
+/// `keys_secret`, which is also the runtime builder's method) and its value.
 #[cfg_attr(test, derive(Debug))]
 pub(crate) struct Source {
     pub(crate) key: Key,
@@ -39,7 +40,7 @@ impl Source {
 
     /// Whether the secret lives in a secret manager (so it is read asynchronously).
     pub(crate) fn is_managed(&self) -> bool {
-        matches!(self.key, Key::Secret | Key::AltSecret)
+        matches!(self.key, Key::Secret | Key::AltSecret | Key::KeysSecret)
     }
 }
 
@@ -51,14 +52,21 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
     };
     let primary = one_of(
         &settings,
-        [Key::Env, Key::Secret],
-        "the primary secret; keep one (to accept a second secret during a rotation, give it \
-         as `alt_env`)",
+        &[Key::Env, Key::Secret, Key::KeysEnv, Key::KeysSecret],
+        |pair| {
+            if pair.iter().any(|setting| setting.key.is_key_set()) {
+                "the primary secret; keep one (a key set replaces the primary secret: each \
+                 caller's key is in the set)"
+            } else {
+                "the primary secret; keep one (to accept a second secret during a rotation, \
+                 give it as `alt_env`)"
+            }
+        },
     )?;
     let alternate = one_of(
         &settings,
-        [Key::AltEnv, Key::AltSecret],
-        "the alternate secret; keep one",
+        &[Key::AltEnv, Key::AltSecret],
+        |_| "the alternate secret; keep one",
     )?;
     let primary = match (primary, alternate) {
         (Some(primary), _) => primary,
@@ -75,10 +83,26 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
             return Err(syn::Error::new(
                 Span::call_site(),
                 "`#[secret_bearer]` needs a primary secret: add `env = \"...\"`, naming the \
-                 environment variable that holds it",
+                 environment variable that holds it (or `keys_env = \"...\"` for a key set, \
+                 one key per caller)",
             ));
         }
     };
+    // A key set holds each caller's keys, its rotation included: nothing rotates beside it.
+    if primary.key.is_key_set()
+        && let Some(extra) = alternate.or(find(&[Key::Rotating]))
+    {
+        return Err(syn::Error::new(
+            extra.span(),
+            format_args!(
+                "`{extra}` does not go with the key set `{}`, which rotates per caller: remove \
+                 `{extra}`; a caller's own rotation is written in the set as a list of keys, \
+                 newest first, as in `{{\"reports\": [\"NEW\", \"OLD\"]}}`",
+                primary.written,
+                extra = extra.written,
+            ),
+        ));
+    }
     if let Some(rotating) = find(&[Key::Rotating]) {
         let problem = if let Some(alternate) = alternate {
             Some(format!(
@@ -112,11 +136,12 @@ pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
     })
 }
 
-/// At most one of two keys that set the same thing; the second is the error.
+/// At most one of the keys that set the same thing; the second is the error, saying what the
+/// pair both set.
 fn one_of<'a>(
     settings: &'a [Setting],
-    keys: [Key; 2],
-    what: &str,
+    keys: &[Key],
+    what: impl FnOnce([&Setting; 2]) -> &'static str,
 ) -> syn::Result<Option<&'a Setting>> {
     let mut found = settings
         .iter()
@@ -126,8 +151,10 @@ fn one_of<'a>(
         (Some(first), Some(second)) => Err(syn::Error::new(
             second.span(),
             format_args!(
-                "`{}` and `{}` both set {what}",
-                first.written, second.written
+                "`{}` and `{}` both set {}",
+                first.written,
+                second.written,
+                what([first, second])
             ),
         )),
         _ => Ok(first),
@@ -136,7 +163,13 @@ fn one_of<'a>(
 
 fn check_value(setting: &Setting) -> syn::Result<()> {
     let value = setting.value.value();
-    let problem = match setting.key {
+    // A key set's value is read as its primary's: `keys_env` as `env`, `keys_secret` as `secret`.
+    let key = match setting.key {
+        Key::KeysEnv => Key::Env,
+        Key::KeysSecret => Key::Secret,
+        key => key,
+    };
+    let problem = match key {
         Key::Env | Key::AltEnv if value.is_empty() => {
             Some("the value is empty; name the environment variable that holds the secret")
         }
@@ -243,6 +276,75 @@ mod tests {
             ))
             .contains("both set the alternate secret")
         );
+    }
+
+    #[test]
+    fn a_key_set_is_the_primary_with_a_prefix_and_a_doc() {
+        let config = check(quote!(
+            keys_env = "API_KEYS",
+            prefix = "Bearer ",
+            doc = "Key"
+        ))
+        .unwrap();
+        assert_eq!(config.primary.key, Key::KeysEnv);
+        assert_eq!(config.primary.value.value(), "API_KEYS");
+        assert_eq!(config.prefix.unwrap().value(), "Bearer ");
+        assert_eq!(config.doc.unwrap().value(), "Key");
+        assert!(config.alternate.is_none() && !config.rotating);
+        let managed = check(quote!(keys_secret = "prod/api-keys#callers.keys")).unwrap();
+        assert_eq!(managed.primary.key, Key::KeysSecret);
+        assert!(managed.primary.is_managed());
+    }
+
+    #[test]
+    fn a_key_set_replaces_the_primary_secret() {
+        let replaces = "keep one (a key set replaces the primary secret: each caller's key is in \
+                        the set)";
+        assert_eq!(
+            error(quote!(env = "A", keys_env = "K")),
+            format!("`env` and `keys_env` both set the primary secret; {replaces}")
+        );
+        assert_eq!(
+            error(quote!(keys_secret = "/k", secret_key = "/p")),
+            format!("`keys_secret` and `secret_key` both set the primary secret; {replaces}")
+        );
+        assert!(error(quote!(keys_env = "K", keys_secret = "/k")).contains(replaces));
+        assert!(error(quote!(env = "A", secret = "/p")).contains("give it as `alt_env`"));
+        assert!(error(quote!()).contains("or `keys_env = \"...\"` for a key set"));
+    }
+
+    #[test]
+    fn a_key_set_takes_no_alternate_and_no_rotating() {
+        let per_caller = "a caller's own rotation is written in the set as a list of keys, newest \
+                          first, as in `{\"reports\": [\"NEW\", \"OLD\"]}`";
+        assert_eq!(
+            error(quote!(keys_env = "K", alt_env = "B")),
+            format!(
+                "`alt_env` does not go with the key set `keys_env`, which rotates per caller: \
+                 remove `alt_env`; {per_caller}"
+            )
+        );
+        assert!(
+            error(quote!(alternate_secret_key = "/o", keys_secret = "/k"))
+                .starts_with("`alternate_secret_key` does not go with the key set `keys_secret`")
+        );
+        assert_eq!(
+            error(quote!(keys_secret = "/k", rotating)),
+            format!(
+                "`rotating` does not go with the key set `keys_secret`, which rotates per \
+                 caller: remove `rotating`; {per_caller}"
+            )
+        );
+    }
+
+    #[test]
+    fn key_set_values_are_checked_as_their_primaries() {
+        assert!(error(quote!(keys_env = "")).contains("name the environment variable"));
+        assert!(error(quote!(keys_env = "A=B")).contains("cannot contain `=`"));
+        assert!(error(quote!(keys_secret = "")).contains("path in the secret manager"));
+        assert!(error(quote!(keys_secret = "#keys")).contains("path is empty"));
+        assert!(error(quote!(keys_secret = "/k#a..b")).contains("JSON secret"));
+        assert!(error(quote!(keys_secret = "/k#")).contains("JSON secret"));
     }
 
     #[test]

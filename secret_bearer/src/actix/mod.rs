@@ -1,6 +1,7 @@
 //! actix-web integration: the [`Authenticated`] extractor (what `#[secret_bearer]` generates)
 //! and the middleware that [`SecretBearer`] is, for a whole `App` or `Scope`.
 
+mod caller;
 mod extractor;
 mod middleware;
 
@@ -9,14 +10,15 @@ pub use middleware::{MiddlewareFuture, SecretBearerMiddleware};
 
 use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 
 use crate::bearer::SecretBearer;
 use crate::error::Error;
 use crate::rejection::AuthError;
 use crate::response::RejectionHandler;
 
-/// The check every actix entry point runs, with the store bound in the app data. A refusal is
+/// The check every actix entry point runs, with the store bound in the app data. An accepted
+/// request keeps its [`Caller`](crate::Caller) in its extensions, for the handler's extractor. A refusal is
 /// actix-web's error, which carries the response to send (the [`RejectionHandler`]'s, or the
 /// default one). Not generic: every handler's extractor shares this one copy.
 async fn check_request(
@@ -35,13 +37,22 @@ async fn check_request(
         }
         Err(error) => Err(AuthError::fail_closed(error)),
     };
-    checked.map_err(|error| {
-        let response = match app_data::<RejectionHandler>(req) {
-            Some(handler) => handler.respond(req, &error),
-            None => error.default_response(),
-        };
-        InternalError::from_response(error, response).into()
-    })
+    match checked {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            Ok(())
+        }
+        Err(error) => Err(refusal(req, error)),
+    }
+}
+
+/// The error that answers a refused request with its response.
+fn refusal(req: &HttpRequest, error: AuthError) -> actix_web::Error {
+    let response = match app_data::<RejectionHandler>(req) {
+        Some(handler) => handler.respond(req, &error),
+        None => error.default_response(),
+    };
+    InternalError::from_response(error, response).into()
 }
 
 /// `T` registered in the app data, as itself or as `web::Data<T>`: every binding this crate

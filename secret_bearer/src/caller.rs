@@ -1,0 +1,148 @@
+//! [`Caller`]: whose key an accepted request presented; and what the check records of every
+//! answer, so that an operator can see which keys are in use.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::rejection::AuthError;
+#[cfg(feature = "metrics")]
+use crate::rejection::AuthErrorKind;
+
+/// Whose key an accepted request presented: the caller's name in the key set (see
+/// [`SecretBearerBuilder::keys_env`](crate::SecretBearerBuilder::keys_env)), or `primary` or
+/// `alternate` for a bearer of one secret and its alternate.
+///
+/// An extractor, in any handler a check protects (the attribute, [`Authenticated`] or the
+/// middleware, before it in the handler's chain):
+///
+/// ```
+/// use actix_web::{HttpResponse, get};
+/// use secret_bearer::{Caller, secret_bearer};
+///
+/// #[get("/whoami")]
+/// #[secret_bearer(keys_env = "API_KEYS")]
+/// async fn whoami(caller: Caller) -> HttpResponse {
+///     HttpResponse::Ok().body(caller.name().to_owned())
+/// }
+/// ```
+///
+/// In a handler no check protects, asking for it is answered with a 500 and an error event
+/// that says why.
+///
+/// [`Authenticated`]: crate::Authenticated
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    name: Arc<str>,
+    newest: bool,
+}
+
+impl Caller {
+    pub(crate) fn new(name: Arc<str>, newest: bool) -> Self {
+        Self { name, newest }
+    }
+
+    /// The caller's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the request presented the caller's newest key: `false` for a key listed after
+    /// the first in the caller's list, and for a bearer's `alternate` secret. Such a key is
+    /// still accepted; the check logs that it is in use (see the crate docs, "Named keys").
+    pub fn is_newest_key(&self) -> bool {
+        self.newest
+    }
+}
+
+/// How often, at most, one bearer logs that older keys are still in use.
+const OLDER_KEYS_EVERY: Duration = Duration::from_secs(60);
+
+/// What one bearer records of its answers: how often each caller's older keys were accepted
+/// since the bearer last said so.
+#[derive(Default)]
+pub(crate) struct Usage {
+    older_keys: Mutex<OlderKeys>,
+}
+
+#[derive(Default)]
+struct OlderKeys {
+    logged_at: Option<Instant>,
+    counts: BTreeMap<Arc<str>, u64>,
+}
+
+impl Usage {
+    /// Records a check's answer: a `debug` event for an accepted request, the
+    /// `secret_bearer_requests_total` counter with the `metrics` feature, and, at most once a
+    /// minute, an `info` event counting the older keys accepted since the last.
+    pub(crate) fn record(&self, verdict: &Result<Caller, AuthError>) {
+        #[cfg(feature = "metrics")]
+        {
+            let (outcome, caller) = match verdict {
+                Ok(caller) => ("accepted", caller.name().to_owned()),
+                Err(refusal) => (outcome(refusal.kind()), String::new()),
+            };
+            metrics::counter!("secret_bearer_requests_total", "outcome" => outcome, "caller" => caller)
+                .increment(1);
+        }
+        let Ok(caller) = verdict else { return };
+        let key = if caller.newest { "newest" } else { "older" };
+        tracing::debug!(caller = %caller.name, key, "secret_bearer: request authenticated");
+        if !caller.newest {
+            self.older_key_used(caller);
+        }
+    }
+
+    fn older_key_used(&self, caller: &Caller) {
+        let mut older = self
+            .older_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *older.counts.entry(Arc::clone(&caller.name)).or_default() += 1;
+        let now = Instant::now();
+        if older
+            .logged_at
+            .is_some_and(|at| now.saturating_duration_since(at) < OLDER_KEYS_EVERY)
+        {
+            return;
+        }
+        older.logged_at = Some(now);
+        let counts = std::mem::take(&mut older.counts);
+        drop(older);
+        tracing::info!(
+            older_keys = %Counts(&counts),
+            "secret_bearer: older keys are still in use (requests per caller since the last \
+             report); retire a key once its caller stops using it"
+        );
+    }
+}
+
+/// The label a refusal's reason counts under.
+#[cfg(feature = "metrics")]
+fn outcome(kind: &AuthErrorKind) -> &'static str {
+    match kind {
+        AuthErrorKind::MissingCredential => "missing",
+        AuthErrorKind::WrongCredential => "refused",
+        AuthErrorKind::Misconfigured(_) => "misconfigured",
+        AuthErrorKind::MultipleCredentials
+        | AuthErrorKind::WrongPrefix
+        | AuthErrorKind::EmptyCredential
+        | AuthErrorKind::CredentialTooLong => "malformed",
+    }
+}
+
+/// `alternate: 3, reports: 12`.
+struct Counts<'a>(&'a BTreeMap<Arc<str>, u64>);
+
+impl fmt::Display for Counts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, (name, count)) in self.0.iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            write!(f, "{separator}{name}: {count}")?;
+        }
+        Ok(())
+    }
+}

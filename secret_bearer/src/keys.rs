@@ -1,0 +1,345 @@
+//! The keys a check compares with, as a table of digests each owned by a caller: one key of a
+//! primary or alternate secret, or every key of a key set. Looked up in constant time.
+//!
+//! # Why a lookup tells nothing of the keys
+//!
+//! A credential is hashed once; its digest picks one bucket of the table (by its first bits,
+//! which its sender can compute), and the digest is compared with every slot of that bucket.
+//! Every bucket has the same number of slots (short ones are padded with empty slots), every
+//! comparison reads the whole digest, and which slot matched, if any, is kept with `subtle`'s
+//! constant-time selection: no branch, and no memory access, depends on a stored digest or on
+//! whether or where one matched. What the time of a lookup can depend on is the credential's
+//! own digest (which bucket), which its sender knows already. (A bucket that other requests
+//! read often may be in the processor's cache: at most, that says a few bits of some accepted
+//! credential's digest, not of a key, and only to a local observer; random keys of 128 bits or
+//! more, as the README's `keygen` makes, leave nothing to search for.)
+//!
+//! The table is built when the secret is read; building it depends on the digests, and is done
+//! once per read, not per request.
+
+use std::sync::Arc;
+
+use subtle::{Choice, ConditionallySelectable};
+
+use crate::error::Error;
+use crate::secret::{Digest, key_digest};
+use crate::source::{SecretSource, node_at, wipe};
+
+/// The average number of keys per bucket: small enough that a lookup in a set of thousands of
+/// keys compares a handful of digests, large enough that small sets are one bucket.
+const KEYS_PER_BUCKET: usize = 4;
+
+/// The digests of one source's keys, bucketed for constant-time lookup.
+pub(crate) struct KeyTable {
+    /// `buckets × width` slots.
+    slots: Vec<Slot>,
+    width: usize,
+    /// `buckets - 1`; the number of buckets is a power of two.
+    mask: u64,
+    /// The callers' names, by the index slots hold; empty for a single key, which the check
+    /// names by its role (`primary`, `alternate`).
+    names: Vec<Arc<str>>,
+}
+
+struct Slot {
+    digest: Digest,
+    /// Whether the slot holds a key (padding does not).
+    filled: Choice,
+    caller: u32,
+    /// 0 for the caller's newest key, 1 for the next, ...
+    key: u32,
+}
+
+/// The answer of a lookup: whether a slot matched, and which (meaningful only if one did).
+#[derive(Clone, Copy)]
+pub(crate) struct Found {
+    pub(crate) matched: Choice,
+    pub(crate) slot: u32,
+}
+
+impl Found {
+    pub(crate) fn none() -> Self {
+        Self {
+            matched: Choice::from(0),
+            slot: 0,
+        }
+    }
+}
+
+impl ConditionallySelectable for Found {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Self {
+            matched: Choice::conditional_select(&a.matched, &b.matched, choice),
+            slot: u32::conditional_select(&a.slot, &b.slot, choice),
+        }
+    }
+}
+
+impl KeyTable {
+    /// A table of one key, owned by caller 0.
+    pub(crate) fn single(digest: Digest) -> Self {
+        Self::build(vec![(digest, 0, 0)], Vec::new())
+    }
+
+    /// A key set: a JSON object from each caller's name to its key, or to its keys, newest
+    /// first. Every rule broken is a configuration error that names the caller, never a key.
+    pub(crate) fn key_set(source: &SecretSource, value: &[u8]) -> Result<Self, Error> {
+        let whole = |reason: &str| Error::UnusableKeySet {
+            source: source.clone(),
+            caller: None,
+            reason: reason.to_owned(),
+        };
+        let mut document: serde_json::Value = serde_json::from_slice(value)
+            .map_err(|_| whole("it is not JSON; a key set is a JSON object of callers' keys"))?;
+        let table = match source.json_key() {
+            Some(key) => node_at(&mut document, key).map_err(whole),
+            None => Ok(&mut document),
+        }
+        .and_then(|set| Self::from_json(source, set));
+        // Wiped whatever happened: the document holds keys.
+        wipe(&mut document);
+        table
+    }
+
+    fn from_json(source: &SecretSource, set: &serde_json::Value) -> Result<Self, Error> {
+        let error = |caller: Option<&str>, reason: &str| Error::UnusableKeySet {
+            source: source.clone(),
+            caller: caller.map(str::to_owned),
+            reason: reason.to_owned(),
+        };
+        let set = set
+            .as_object()
+            .ok_or_else(|| error(None, "it is not a JSON object of callers' names to keys"))?;
+        if set.is_empty() {
+            return Err(error(None, "it names no caller"));
+        }
+        let mut keys = Vec::new();
+        let mut names = Vec::new();
+        for (caller, (name, value)) in (0..).zip(set) {
+            check_name(name).map_err(|reason| error(Some(name), reason))?;
+            let listed = match value {
+                serde_json::Value::String(key) => vec![key.as_str()],
+                serde_json::Value::Array(list) if !list.is_empty() => list
+                    .iter()
+                    .map(serde_json::Value::as_str)
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| error(Some(name), NOT_KEYS))?,
+                _ => return Err(error(Some(name), NOT_KEYS)),
+            };
+            for (key, value) in (0..).zip(listed) {
+                let digest = key_digest(value.as_bytes())
+                    .map_err(|reason| error(Some(name), &format!("a key of it: {reason}")))?;
+                keys.push((digest, caller, key));
+            }
+            names.push(Arc::from(name.as_str()));
+        }
+        if let Some((first, second)) = shared_key(&keys) {
+            let (first, second) = (&names[first as usize], &names[second as usize]);
+            return Err(error(
+                Some(second),
+                &format!("it has a key that caller `{first}` has too; give each caller its own"),
+            ));
+        }
+        Ok(Self::build(keys, names))
+    }
+
+    fn build(keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>) -> Self {
+        let buckets = (keys.len() / KEYS_PER_BUCKET).max(1).next_power_of_two();
+        let mask = buckets as u64 - 1;
+        let mut filled: Vec<Vec<Slot>> = (0..buckets).map(|_| Vec::new()).collect();
+        for (digest, caller, key) in keys {
+            filled[bucket(&digest, mask)].push(Slot {
+                digest,
+                filled: Choice::from(1),
+                caller,
+                key,
+            });
+        }
+        let width = filled.iter().map(Vec::len).max().unwrap_or(0);
+        let mut slots = Vec::with_capacity(buckets * width);
+        for mut bucket in filled {
+            bucket.resize_with(width, Slot::empty);
+            slots.append(&mut bucket);
+        }
+        Self {
+            slots,
+            width,
+            mask,
+            names,
+        }
+    }
+
+    /// The slot whose digest is `presented`, if any: every slot of its bucket is compared.
+    pub(crate) fn find(&self, presented: &Digest) -> Found {
+        let start = bucket(presented, self.mask) * self.width;
+        let mut found = Found::none();
+        for (index, slot) in (start as u32..).zip(&self.slots[start..start + self.width]) {
+            let hit = slot.digest.matches(presented) & slot.filled;
+            found.slot.conditional_assign(&index, hit);
+            found.matched |= hit;
+        }
+        found
+    }
+
+    /// The caller's name (`None` for a single key) and whether the slot holds its newest key.
+    pub(crate) fn owner(&self, slot: u32) -> (Option<&Arc<str>>, bool) {
+        let slot = &self.slots[slot as usize];
+        (self.names.get(slot.caller as usize), slot.key == 0)
+    }
+
+    /// Every stored digest, for the memcheck probe to mark secret.
+    pub(crate) fn digests(&self) -> impl Iterator<Item = &Digest> {
+        self.slots.iter().map(|slot| &slot.digest)
+    }
+}
+
+impl Slot {
+    fn empty() -> Self {
+        Self {
+            digest: Digest::zero(),
+            filled: Choice::from(0),
+            caller: 0,
+            key: 0,
+        }
+    }
+}
+
+const NOT_KEYS: &str = "a caller's value is its key, or a non-empty list of its keys, newest first";
+
+/// The bucket of a digest: its first bits, which say nothing of a key.
+fn bucket(digest: &Digest, mask: u64) -> usize {
+    (digest.leading_u64() & mask) as usize
+}
+
+/// A caller's name appears in logs and metrics labels: it must be printable, and not blank.
+fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        return Err("a caller's name cannot be empty or whitespace");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a caller's name cannot hold control characters");
+    }
+    Ok(())
+}
+
+/// Two callers that hold the same key, if any (by index): sorted by digest, equal digests are
+/// neighbours. Configuration, read once: not compared in constant time.
+fn shared_key(keys: &[(Digest, u32, u32)]) -> Option<(u32, u32)> {
+    let mut order: Vec<&(Digest, u32, u32)> = keys.iter().collect();
+    order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    order.windows(2).find_map(|pair| {
+        let ((a, first, _), (b, second, _)) = (pair[0], pair[1]);
+        (a.as_bytes() == b.as_bytes() && first != second)
+            .then_some((*first.min(second), *first.max(second)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source() -> SecretSource {
+        SecretSource::Env("API_KEYS".into())
+    }
+
+    fn lookup(table: &KeyTable, credential: &str) -> Option<(String, bool)> {
+        let found = table.find(&Digest::of(credential.as_bytes()));
+        bool::from(found.matched).then(|| {
+            let (name, newest) = table.owner(found.slot);
+            (
+                name.map_or_else(String::new, |name| name.to_string()),
+                newest,
+            )
+        })
+    }
+
+    #[test]
+    fn a_key_set_finds_each_callers_keys_and_nothing_else() {
+        let hashed = format!("sha256:{}", hex(&Digest::of(b"BOBKEY")));
+        let value = format!(r#"{{"alice": "ALICEKEY", "bob": ["{hashed}", "BOBOLD"]}}"#);
+        let table = KeyTable::key_set(&source(), value.as_bytes()).unwrap();
+        assert_eq!(lookup(&table, "ALICEKEY"), Some(("alice".into(), true)));
+        assert_eq!(lookup(&table, "BOBKEY"), Some(("bob".into(), true)));
+        assert_eq!(lookup(&table, "BOBOLD"), Some(("bob".into(), false)));
+        assert_eq!(lookup(&table, "alicekey"), None);
+        assert_eq!(lookup(&table, hashed.as_str()), None);
+    }
+
+    #[test]
+    fn a_thousand_callers_are_bucketed_and_all_found() {
+        let set: serde_json::Map<String, serde_json::Value> = (0..1000)
+            .map(|n| (format!("caller{n}"), format!("KEY-{n}").into()))
+            .collect();
+        let value = serde_json::to_vec(&set).unwrap();
+        let table = KeyTable::key_set(&source(), &value).unwrap();
+        assert_eq!(table.mask, 255);
+        assert!(table.width < 20, "{}", table.width);
+        for n in [0, 1, 499, 999] {
+            assert_eq!(
+                lookup(&table, &format!("KEY-{n}")),
+                Some((format!("caller{n}"), true))
+            );
+        }
+        assert_eq!(lookup(&table, "KEY-1000"), None);
+    }
+
+    #[test]
+    fn every_broken_rule_names_the_caller_and_never_a_key() {
+        let hashed = format!("sha256:{}", hex(&Digest::of(b"SHARED")));
+        for (value, caller, reason) in [
+            ("not json", None, "not JSON"),
+            (r#"["ALICEKEY"]"#, None, "not a JSON object"),
+            ("{}", None, "names no caller"),
+            (r#"{"": "ALICEKEY"}"#, Some(""), "empty or whitespace"),
+            (r#"{" ": "ALICEKEY"}"#, Some(" "), "empty or whitespace"),
+            (r#"{"a\nb": "ALICEKEY"}"#, Some("a\nb"), "control"),
+            (r#"{"alice": 5}"#, Some("alice"), "non-empty list"),
+            (r#"{"alice": []}"#, Some("alice"), "non-empty list"),
+            (
+                r#"{"alice": ["ALICEKEY", 5]}"#,
+                Some("alice"),
+                "non-empty list",
+            ),
+            (r#"{"alice": " ALICEKEY"}"#, Some("alice"), "whitespace"),
+            (
+                r#"{"alice": "sha256:abc"}"#,
+                Some("alice"),
+                "64 hexadecimal",
+            ),
+            (
+                &format!(r#"{{"alice": "SHARED", "bob": ["NEW", "{hashed}"]}}"#),
+                Some("bob"),
+                "caller `alice` has too",
+            ),
+        ] {
+            let Err(Error::UnusableKeySet {
+                caller: named,
+                reason: why,
+                ..
+            }) = KeyTable::key_set(&source(), value.as_bytes())
+            else {
+                panic!("{value} was accepted");
+            };
+            assert_eq!(named.as_deref(), caller, "{value}");
+            assert!(why.contains(reason), "{value}: {why}");
+            for key in ["ALICEKEY", "SHARED", "NEW"] {
+                assert!(!why.contains(key), "{why}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_key_has_no_name() {
+        let table = KeyTable::single(Digest::of(b"KEY"));
+        assert_eq!(lookup(&table, "KEY"), Some((String::new(), true)));
+        assert_eq!(lookup(&table, "KEY2"), None);
+    }
+
+    fn hex(digest: &Digest) -> String {
+        digest
+            .as_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+}

@@ -1,0 +1,10 @@
+use secret_bearer::secret_bearer;
+
+#[secret_bearer(keys_secret = "prod/api-keys", rotating)]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn main() {
+    let _ = hello;
+}
