@@ -137,7 +137,7 @@ impl KeyTable {
             let (first, second) = (&names[first as usize], &names[second as usize]);
             return Err(error(
                 Some(second),
-                &format!("it has a key that caller `{first}` has too; give each caller its own"),
+                &format!("it has a key that caller {first:?} has too; give each caller its own"),
             ));
         }
         Ok(Self::build(keys, names))
@@ -309,7 +309,7 @@ mod tests {
             (
                 &format!(r#"{{"alice": "SHARED", "bob": ["NEW", "{hashed}"]}}"#),
                 Some("bob"),
-                "caller `alice` has too",
+                "caller \"alice\" has too",
             ),
         ] {
             let Err(Error::UnusableKeySet {

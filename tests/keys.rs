@@ -1,0 +1,444 @@
+//! Named keys: a key set names each request's caller to its handler, fails closed on every
+//! broken rule, follows its store, and records which keys are in use.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use actix_web::{App, HttpResponse, get, test, web};
+use secret_bearer::{
+    Authenticated, CachePolicy, Caller, FileManager, SecretBearer, SecretStore, secret_bearer,
+};
+use support::{CapturedLogs, get_request, init_env, read};
+
+fn init_keys() {
+    static ONCE: Once = Once::new();
+    init_env();
+    ONCE.call_once(|| {
+        let set = format!(
+            r#"{{"alice": "ALICEKEY", "bob": ["{}", "BOBOLD"]}}"#,
+            digest_of("BOBKEY")
+        );
+        // SAFETY: set once, before any handler of this binary reads its variables.
+        unsafe { std::env::set_var("SB_KEYS_SET", set) };
+    });
+}
+
+fn digest_of(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Who called, as the handler sees it.
+fn who(caller: &Caller) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{} {}", caller.name(), caller.is_newest_key()))
+}
+
+#[get("/whoami")]
+#[secret_bearer(keys_env = "SB_KEYS_SET", prefix = "Bearer ")]
+async fn whoami(caller: Caller, query: web::Query<BTreeMap<String, String>>) -> HttpResponse {
+    let _ = query;
+    who(&caller)
+}
+
+#[get("/classic")]
+#[secret_bearer(env = "SB_TEST_PRIMARY", alt_env = "SB_TEST_ALTERNATE")]
+async fn classic(caller: Caller) -> HttpResponse {
+    who(&caller)
+}
+
+async fn answer(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    uri: &str,
+    authorization: Option<&str>,
+) -> (u16, String) {
+    read(test::call_service(app, get_request(uri, authorization)).await).await
+}
+
+#[actix_web::test]
+async fn a_key_set_names_each_caller_to_its_handler() {
+    init_keys();
+    let app = test::init_service(App::new().service(whoami).service(classic)).await;
+    for (authorization, expected) in [
+        ("Bearer ALICEKEY", (200, "alice true")),
+        ("bearer ALICEKEY", (200, "alice true")),
+        ("Bearer BOBKEY", (200, "bob true")),
+        ("Bearer BOBOLD", (200, "bob false")),
+    ] {
+        let (status, body) = answer(&app, "/whoami?x=1", Some(authorization)).await;
+        assert_eq!((status, body.as_str()), expected, "{authorization}");
+    }
+    let bob_digest = format!("Bearer {}", digest_of("BOBKEY"));
+    for refused in ["Bearer alicekey", "Bearer BOBKEY ", "ALICEKEY", &bob_digest] {
+        assert_eq!(
+            answer(&app, "/whoami", Some(refused)).await.0,
+            401,
+            "{refused}"
+        );
+    }
+    assert_eq!(answer(&app, "/whoami", None).await.0, 401);
+
+    // A bearer of one secret and its alternate names them `primary` and `alternate`, the
+    // alternate being the older key of a rotation.
+    let primary = answer(&app, "/classic", Some(support::PRIMARY)).await;
+    assert_eq!(primary, (200, "primary true".to_owned()));
+    let alternate = answer(&app, "/classic", Some(support::ALTERNATE)).await;
+    assert_eq!(alternate, (200, "alternate false".to_owned()));
+}
+
+async fn whoami_behind_middleware(caller: Caller) -> HttpResponse {
+    who(&caller)
+}
+
+async fn whoami_by_extractor(auth: Authenticated<Caller>) -> HttpResponse {
+    who(&auth.into_inner())
+}
+
+#[actix_web::test]
+async fn the_middleware_and_the_extractor_name_the_caller_too() {
+    init_keys();
+    let bearer = || {
+        SecretBearer::builder()
+            .keys_env("SB_KEYS_SET")
+            .build()
+            .unwrap()
+    };
+    let app = test::init_service(
+        App::new()
+            .app_data(bearer())
+            .route("/extractor", web::get().to(whoami_by_extractor))
+            .service(
+                web::scope("/middleware")
+                    .wrap(bearer())
+                    .route("", web::get().to(whoami_behind_middleware)),
+            ),
+    )
+    .await;
+    for uri in ["/extractor", "/middleware"] {
+        assert_eq!(
+            answer(&app, uri, Some("BOBOLD")).await,
+            (200, "bob false".to_owned())
+        );
+        assert_eq!(answer(&app, uri, Some("CAROLKEY")).await.0, 401);
+    }
+}
+
+async fn unprotected(caller: Caller) -> HttpResponse {
+    who(&caller)
+}
+
+#[actix_web::test]
+async fn asking_for_the_caller_where_nothing_checks_is_a_500_that_says_why() {
+    let logs = CapturedLogs::start();
+    let app = test::init_service(App::new().route("/", web::get().to(unprotected))).await;
+    let (status, body) = answer(&app, "/", Some("ALICEKEY")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (500, secret_bearer::MISCONFIGURED_BODY)
+    );
+    let text = logs.text();
+    assert!(
+        text.contains("ERROR")
+            && text.contains("asked for the `Caller`, but no `secret_bearer` check protects it"),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn every_broken_rule_fails_closed_and_names_the_source_and_the_caller() {
+    let alice = digest_of("ALICEKEY");
+    let cases: [(&str, &str, Option<&str>, &str); 10] = [
+        ("SB_KEYS_BAD_JSON", "ALICEKEY", None, "it is not JSON"),
+        (
+            "SB_KEYS_BAD_ARRAY",
+            r#"["ALICEKEY"]"#,
+            None,
+            "not a JSON object",
+        ),
+        ("SB_KEYS_BAD_EMPTY", "{}", None, "names no caller"),
+        (
+            "SB_KEYS_BAD_NAME",
+            r#"{" ": "ALICEKEY"}"#,
+            Some(r#"caller " ""#),
+            "empty or whitespace",
+        ),
+        (
+            "SB_KEYS_BAD_DIGEST",
+            r#"{"alice": "sha256:abc"}"#,
+            Some(r#"caller "alice""#),
+            "64 hexadecimal",
+        ),
+        (
+            "SB_KEYS_BAD_HEADER",
+            r#"{"alice": "ALICE\nKEY"}"#,
+            Some(r#"caller "alice""#),
+            "control character",
+        ),
+        (
+            "SB_KEYS_BAD_SPACE",
+            r#"{"alice": "ALICEKEY "}"#,
+            Some(r#"caller "alice""#),
+            "whitespace",
+        ),
+        (
+            "SB_KEYS_BAD_VALUE",
+            r#"{"alice": {"key": "ALICEKEY"}}"#,
+            Some(r#"caller "alice""#),
+            "non-empty list",
+        ),
+        (
+            "SB_KEYS_BAD_LIST",
+            r#"{"alice": []}"#,
+            Some(r#"caller "alice""#),
+            "non-empty list",
+        ),
+        (
+            "SB_KEYS_BAD_SHARED",
+            &format!(r#"{{"alice": "ALICEKEY", "bob": ["BOBKEY", "{alice}"]}}"#),
+            Some(r#"caller "bob""#),
+            "caller \"alice\" has too",
+        ),
+    ];
+    for (variable, value, caller, reason) in cases {
+        // SAFETY: each variable is this loop's own, set before its bearer reads it.
+        unsafe { std::env::set_var(variable, value) };
+        let bearer = SecretBearer::builder().keys_env(variable).build().unwrap();
+        let error = bearer.resolve().unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("`{variable}` cannot be used as a key set")),
+            "{error}"
+        );
+        assert!(error.contains(reason), "{error}");
+        if let Some(caller) = caller {
+            assert!(error.contains(caller), "{error}");
+        }
+        assert!(
+            !error.contains("ALICEKEY") && !error.contains("BOBKEY"),
+            "{error}"
+        );
+
+        let logs = CapturedLogs::start();
+        let app = test::init_service(
+            App::new()
+                .app_data(bearer)
+                .route("/", web::get().to(whoami_by_extractor)),
+        )
+        .await;
+        for authorization in [Some("ALICEKEY"), None] {
+            let (status, body) = answer(&app, "/", authorization).await;
+            assert_eq!(
+                (status, body.as_str()),
+                (500, secret_bearer::MISCONFIGURED_BODY)
+            );
+        }
+        let text = logs.text();
+        assert!(text.contains(variable) && text.contains(reason), "{text}");
+        assert!(
+            !text.contains("ALICEKEY") && !text.contains("BOBKEY"),
+            "{text}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn start_up_refuses_a_broken_key_set() {
+    init_keys();
+    let _ = (whoami, classic, broken);
+    // SAFETY: set before the handler below reads it.
+    unsafe { std::env::set_var("SB_KEYS_BROKEN", r#"{"alice": "K", "bob": "K"}"#) };
+    let unresolved = secret_bearer::resolve_all!(None).await.unwrap_err();
+    let shown = unresolved.to_string();
+    assert_eq!(unresolved.errors().len(), 1, "{shown}");
+    assert!(
+        shown.contains(
+            "environment variable `SB_KEYS_BROKEN` cannot be used as a key set: caller \"bob\""
+        ),
+        "{shown}"
+    );
+}
+
+#[secret_bearer(keys_env = "SB_KEYS_BROKEN")]
+async fn broken(caller: Caller) -> HttpResponse {
+    who(&caller)
+}
+
+#[actix_web::test]
+async fn a_caller_revoked_in_the_store_is_refused_after_the_time_to_live() {
+    tokio::time::pause();
+    let directory = std::env::temp_dir().join(format!("sb_keys_{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("api-keys");
+    std::fs::write(&file, r#"{"alice": "ALICEKEY", "bob": "BOBKEY"}"#).unwrap();
+    let policy = CachePolicy::default().ttl(Duration::from_secs(60));
+    let store = SecretStore::with_policy(FileManager::new(&directory), policy);
+    let bearer = SecretBearer::builder()
+        .keys_secret("api-keys")
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(store)
+            .app_data(bearer)
+            .route("/", web::get().to(whoami_by_extractor)),
+    )
+    .await;
+    assert_eq!(answer(&app, "/", Some("BOBKEY")).await.0, 200);
+
+    // Bob is revoked, and Carol added, in the store: no restart.
+    std::fs::write(&file, r#"{"alice": "ALICEKEY", "carol": "CAROLKEY"}"#).unwrap();
+    tokio::time::advance(Duration::from_secs(59)).await;
+    assert_eq!(
+        answer(&app, "/", Some("BOBKEY")).await.0,
+        200,
+        "within the TTL"
+    );
+    tokio::time::advance(Duration::from_secs(1)).await;
+    // Past the TTL, the cached set serves once more while the refresh runs.
+    assert_eq!(answer(&app, "/", Some("ALICEKEY")).await.0, 200);
+    tokio::task::yield_now().await;
+    assert_eq!(answer(&app, "/", Some("BOBKEY")).await.0, 401, "revoked");
+    assert_eq!(
+        answer(&app, "/", Some("CAROLKEY")).await,
+        (200, "carol true".to_owned())
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[actix_web::test]
+async fn older_keys_in_use_are_reported_at_most_once_a_minute() {
+    init_keys();
+    tokio::time::pause();
+    let logs = CapturedLogs::start();
+    let bearer = SecretBearer::builder()
+        .keys_env("SB_KEYS_SET")
+        .build()
+        .unwrap();
+    let reports = || logs.text().matches("older keys are still in use").count();
+    assert_eq!(bearer.check([&b"ALICEKEY"[..]]).unwrap().name(), "alice");
+    assert_eq!(reports(), 0, "a newest key is not reported");
+    assert!(
+        logs.text().contains("caller=alice key=\"newest\""),
+        "{}",
+        logs.text()
+    );
+
+    assert!(!bearer.check([&b"BOBOLD"[..]]).unwrap().is_newest_key());
+    assert_eq!(reports(), 1);
+    assert!(logs.text().contains("older_keys=bob: 1"), "{}", logs.text());
+    for _ in 0..4 {
+        bearer.check([&b"BOBOLD"[..]]).unwrap();
+    }
+    assert_eq!(reports(), 1, "not again within the minute");
+    tokio::time::advance(Duration::from_secs(60)).await;
+    bearer.check([&b"BOBOLD"[..]]).unwrap();
+    assert_eq!(reports(), 2);
+    assert!(logs.text().contains("older_keys=bob: 5"), "{}", logs.text());
+}
+
+/// Counts `secret_bearer_requests_total` by its labels.
+#[derive(Default)]
+struct Counts(Mutex<BTreeMap<String, u64>>);
+
+struct Handle(Arc<Counts>, String);
+
+impl metrics::CounterFn for Handle {
+    fn increment(&self, value: u64) {
+        *self.0.0.lock().unwrap().entry(self.1.clone()).or_default() += value;
+    }
+    fn absolute(&self, _: u64) {}
+}
+
+struct Recorder(Arc<Counts>);
+
+impl metrics::Recorder for Recorder {
+    fn describe_counter(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_gauge(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_histogram(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn register_counter(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        let labels: Vec<String> = key
+            .labels()
+            .map(|label| format!("{}={}", label.key(), label.value()))
+            .collect();
+        let name = format!("{}{{{}}}", key.name(), labels.join(","));
+        metrics::Counter::from_arc(Arc::new(Handle(Arc::clone(&self.0), name)))
+    }
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::noop()
+    }
+    fn register_histogram(
+        &self,
+        _: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
+        metrics::Histogram::noop()
+    }
+}
+
+#[actix_web::test]
+async fn every_answer_is_counted_by_outcome_and_caller() {
+    init_keys();
+    let counts = Arc::new(Counts::default());
+    let recorder = Recorder(Arc::clone(&counts));
+    let bearer = SecretBearer::builder()
+        .keys_env("SB_KEYS_SET")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    let missing = SecretBearer::builder()
+        .keys_env("SB_TEST_UNSET_KEYS")
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        for header in [
+            "Bearer ALICEKEY",
+            "Bearer ALICEKEY",
+            "Bearer BOBOLD",
+            "Bearer WRONG",
+            "Basic x",
+        ] {
+            let _ = bearer.check([header.as_bytes()]);
+        }
+        let _ = bearer.check([]);
+        let _ = bearer.check([&b"Bearer A"[..], b"Bearer B"]);
+        let _ = missing.check([&b"Bearer ALICEKEY"[..]]);
+    });
+    let counts = counts.0.lock().unwrap().clone();
+    let name = "secret_bearer_requests_total";
+    let expected: BTreeMap<String, u64> = [
+        (format!("{name}{{outcome=accepted,caller=alice}}"), 2),
+        (format!("{name}{{outcome=accepted,caller=bob}}"), 1),
+        (format!("{name}{{outcome=refused,caller=}}"), 1),
+        (format!("{name}{{outcome=malformed,caller=}}"), 2),
+        (format!("{name}{{outcome=missing,caller=}}"), 1),
+        (format!("{name}{{outcome=misconfigured,caller=}}"), 1),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(counts, expected);
+}
