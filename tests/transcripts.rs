@@ -1,6 +1,7 @@
 //! The reference document's curl transcripts, replayed with curl against the real example
 //! binaries (`examples/hello.rs`, `rotation.rs`, `prefix.rs`, `secret_manager.rs`): same
-//! commands, same status, same body, byte for byte.
+//! commands, same status, same body, byte for byte. And the named-keys example's own
+//! (`examples/keys.rs`), in clearskies' envelope.
 
 mod support;
 
@@ -219,5 +220,73 @@ fn secret_manager() {
             401,
             NOT_AUTHENTICATED,
         )],
+    );
+}
+
+/// `examples/keys.rs`'s answer to `caller`, in clearskies' envelope.
+fn whoami(caller: &str) -> String {
+    format!(
+        r#"{{"status":"success","error":"","data":{{"caller":"{caller}"}},"pagination":{{}},"input_errors":{{}}}}"#
+    )
+}
+
+#[test]
+#[ignore = "needs curl; .ci/run installs it"]
+fn keys_names_each_seeded_caller() {
+    let example = Example::start("keys", &[]);
+    let url = "http://localhost:8080/whoami";
+    for (key, caller) in [("ALICEKEY", "alice"), ("BOBKEY", "bob")] {
+        let authorization = format!("Authorization: {key}");
+        assert_eq!(
+            example.curl(&[url, "-H", &authorization]),
+            (200, whoami(caller))
+        );
+    }
+    // Bob's key is seeded as its digest: the digest itself is not a key.
+    let bob_digest = "sha256:1754b3c4fae30f87f7f5b8802b9e821dcb70bfa81a7882f28504d13d5bb1e07a";
+    for refused in [
+        "Authorization: alicekey",
+        &format!("Authorization: {bob_digest}"),
+    ] {
+        assert_eq!(
+            example.curl(&[url, "-H", refused]),
+            (401, NOT_AUTHENTICATED.to_owned())
+        );
+    }
+    assert_eq!(example.curl(&[url]), (401, NOT_AUTHENTICATED.to_owned()));
+}
+
+#[test]
+#[ignore = "needs curl; .ci/run installs it"]
+fn keys_reads_the_key_set_from_api_keys_when_set() {
+    let example = Example::start("keys", &[("API_KEYS", r#"{"carol": ["NEW", "OLD"]}"#)]);
+    let url = "http://localhost:8080/whoami";
+    for key in ["Authorization: NEW", "Authorization: OLD"] {
+        assert_eq!(example.curl(&[url, "-H", key]), (200, whoami("carol")));
+    }
+    let alice = example.curl(&[url, "-H", "Authorization: ALICEKEY"]);
+    assert_eq!(alice, (401, NOT_AUTHENTICATED.to_owned()));
+}
+
+#[test]
+fn keys_prints_the_seeded_callers_curl_lines() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(support::servers::example_binary("keys"))
+        .env_remove("API_KEYS")
+        .env("PORT", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let printed: Vec<String> = (0..2).map(|_| lines.next().unwrap().unwrap()).collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        printed,
+        [
+            "curl 'http://localhost:0/whoami' -H 'Authorization: ALICEKEY'",
+            "curl 'http://localhost:0/whoami' -H 'Authorization: BOBKEY'",
+        ]
     );
 }

@@ -108,8 +108,9 @@ impl Drop for Server {
 }
 
 /// The variables the examples read: unset unless a test sets them.
-const EXAMPLE_VARIABLES: [&str; 5] = [
+const EXAMPLE_VARIABLES: [&str; 6] = [
     "MY_AUTH_SECRET",
+    "API_KEYS",
     "MY_ALT_SECRET",
     "MY_SECRET",
     "BASE_URL",

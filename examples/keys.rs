@@ -1,0 +1,40 @@
+//! Named keys: `GET /whoami` accepts each caller's own key and answers with the caller's name.
+//!
+//! ```text
+//! cargo run --example keys
+//! curl 'http://localhost:8080/whoami' -H 'Authorization: ALICEKEY'
+//! curl 'http://localhost:8080/whoami' -H 'Authorization: BOBKEY'
+//! ```
+//!
+//! `API_KEYS` holds the key set, a JSON object from each caller's name to its key (or its
+//! keys, newest first), each key plain or `sha256:<hex>`. Unset, it is seeded with `alice`,
+//! whose key is `ALICEKEY`, and `bob`, whose key `BOBKEY` is given as its digest.
+
+use actix_web::{HttpResponse, get};
+use secret_bearer::{Caller, secret_bearer};
+use secret_bearer_workspace::{serve, success};
+
+/// `printf %s BOBKEY | sha256sum`
+const BOBKEY_DIGEST: &str =
+    "sha256:1754b3c4fae30f87f7f5b8802b9e821dcb70bfa81a7882f28504d13d5bb1e07a";
+
+#[get("/whoami")]
+#[secret_bearer(keys_env = "API_KEYS")]
+async fn whoami(caller: Caller) -> HttpResponse {
+    success(serde_json::json!({ "caller": caller.name() }))
+}
+
+fn main() -> std::io::Result<()> {
+    if std::env::var_os("API_KEYS").is_none() {
+        let keys = format!(r#"{{"alice": "ALICEKEY", "bob": "{BOBKEY_DIGEST}"}}"#);
+        // SAFETY: first thing in `main`, before any other thread exists.
+        unsafe { std::env::set_var("API_KEYS", keys) };
+        let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
+        for key in ["ALICEKEY", "BOBKEY"] {
+            println!("curl 'http://localhost:{port}/whoami' -H 'Authorization: {key}'");
+        }
+    }
+    serve(secret_bearer::resolve_all!(None), |routes| {
+        routes.service(whoami);
+    })
+}
