@@ -65,7 +65,46 @@ fn check(c: &mut Criterion) {
     // The first check fetches (within no runtime, in place); the benchmark reads the cache.
     assert!(authenticate());
     group.bench_function("cached manager secret", |b| b.iter(authenticate));
+
+    // A key set of 1,000 callers, each with two keys (its own rotation), half given as digests.
+    let callers: serde_json::Map<String, serde_json::Value> = (0..1000)
+        .map(|n| {
+            let new = format!("key-of-caller-{n}-{KEY}");
+            let new = if n % 2 == 0 { new } else { as_digest(&new) };
+            let old = format!("old-key-of-caller-{n}-{KEY}");
+            (format!("caller-{n}"), serde_json::json!([new, old]))
+        })
+        .collect();
+    // SAFETY: as above, before the bearer reads it.
+    unsafe { std::env::set_var("SB_BENCH_KEYS", serde_json::to_string(&callers).unwrap()) };
+    let keys = SecretBearer::builder()
+        .keys_env("SB_BENCH_KEYS")
+        .build()
+        .unwrap();
+    let known = format!("key-of-caller-777-{KEY}");
+    let older = format!("old-key-of-caller-778-{KEY}");
+    for (name, header) in [
+        ("1,000 callers, right", known.as_str()),
+        ("1,000 callers, older key", older.as_str()),
+        ("1,000 callers, wrong", "key-of-caller-1000"),
+    ] {
+        assert_eq!(
+            keys.check([header.as_bytes()]).is_ok(),
+            !name.ends_with("wrong")
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| keys.check(black_box([header.as_bytes()])).is_ok())
+        });
+    }
     group.finish();
+}
+
+/// `sha256:<hex>` of `key`.
+fn as_digest(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 criterion_group!(benches, check);

@@ -133,12 +133,14 @@ impl KeyTable {
             }
             names.push(Arc::from(name.as_str()));
         }
-        if let Some((first, second)) = shared_key(&keys) {
+        if let Some((first, second)) = repeated_key(&keys) {
             let (first, second) = (&names[first as usize], &names[second as usize]);
-            return Err(error(
-                Some(second),
-                &format!("it has a key that caller {first:?} has too; give each caller its own"),
-            ));
+            let reason = if first == second {
+                "it lists the same key twice".to_owned()
+            } else {
+                format!("it has a key that caller {first:?} has too; give each caller its own")
+            };
+            return Err(error(Some(second), &reason));
         }
         Ok(Self::build(keys, names))
     }
@@ -222,15 +224,15 @@ fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Two callers that hold the same key, if any (by index): sorted by digest, equal digests are
-/// neighbours. Configuration, read once: not compared in constant time.
-fn shared_key(keys: &[(Digest, u32, u32)]) -> Option<(u32, u32)> {
+/// The callers (by index, perhaps one twice) of a key listed twice, if any: so that a key
+/// names one caller and one place in its list. Sorted by digest, equal digests are neighbours.
+/// Configuration, read once: not compared in constant time.
+fn repeated_key(keys: &[(Digest, u32, u32)]) -> Option<(u32, u32)> {
     let mut order: Vec<&(Digest, u32, u32)> = keys.iter().collect();
     order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     order.windows(2).find_map(|pair| {
         let ((a, first, _), (b, second, _)) = (pair[0], pair[1]);
-        (a.as_bytes() == b.as_bytes() && first != second)
-            .then_some((*first.min(second), *first.max(second)))
+        (a.as_bytes() == b.as_bytes()).then_some((*first.min(second), *first.max(second)))
     })
 }
 
@@ -310,6 +312,11 @@ mod tests {
                 &format!(r#"{{"alice": "SHARED", "bob": ["NEW", "{hashed}"]}}"#),
                 Some("bob"),
                 "caller \"alice\" has too",
+            ),
+            (
+                &format!(r#"{{"alice": ["SHARED", "{hashed}"]}}"#),
+                Some("alice"),
+                "the same key twice",
             ),
         ] {
             let Err(Error::UnusableKeySet {

@@ -219,3 +219,84 @@ proptest! {
         prop_assert_eq!(accepted, expected, "{:?}", headers);
     }
 }
+
+/// A key set: up to 40 callers, each with one to three keys (newest first), plain or hashed,
+/// no key listed twice.
+fn key_set() -> impl Strategy<Value = Vec<(String, Vec<(String, bool)>)>> {
+    let keys = proptest::collection::vec((key(), any::<bool>()), 1..=3);
+    proptest::collection::btree_map("[a-z][a-z0-9 _-]{0,8}", keys, 1..40)
+        .prop_map(|set| set.into_iter().collect::<Vec<_>>())
+        .prop_filter("no key listed twice", |set| {
+            let mut seen = std::collections::HashSet::new();
+            set.iter()
+                .flat_map(|(_, keys)| keys)
+                .all(|(key, _)| seen.insert(key.clone()))
+        })
+}
+
+/// Credentials to present: every key held, near misses of them, and arbitrary keys.
+fn presented(set: &[(String, Vec<(String, bool)>)]) -> Vec<String> {
+    let held = set
+        .iter()
+        .flat_map(|(_, keys)| keys.iter().map(|(key, _)| key.clone()));
+    held.flat_map(|key| {
+        let cut = key[..key.len() - 1].to_owned();
+        [format!("{key}x"), cut, key.to_uppercase(), key]
+    })
+    .chain(["x".to_owned(), "not-a-key-of-anyone".to_owned()])
+    .filter(|credential| !credential.is_empty())
+    .collect()
+}
+
+/// What the model answers: the key's caller, and whether it is that caller's newest key.
+fn owner(set: &[(String, Vec<(String, bool)>)], credential: &str) -> Option<(String, bool)> {
+    set.iter().find_map(|(name, keys)| {
+        let index = keys.iter().position(|(key, _)| key == credential)?;
+        Some((name.clone(), index == 0))
+    })
+}
+
+/// A manager that holds one document.
+struct Document(String);
+
+impl SecretManager for Document {
+    async fn get(&self, _: &str) -> Result<String, ManagerError> {
+        Ok(self.0.clone())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn a_key_set_accepts_exactly_the_keys_it_holds(set in key_set()) {
+        let document: serde_json::Map<String, serde_json::Value> = set
+            .iter()
+            .map(|(name, keys)| {
+                let keys: Vec<String> =
+                    keys.iter().map(|(key, hashed)| stored(key, *hashed)).collect();
+                (name.clone(), keys.into())
+            })
+            .collect();
+        let document = serde_json::to_string(&document).unwrap();
+        let name = format!("SB_MODEL_{}", VARIABLES.fetch_add(1, Ordering::Relaxed));
+        // SAFETY: the variable is unique, and set before anything reads it.
+        unsafe { std::env::set_var(&name, &document) };
+        let from_env = SecretBearer::builder().keys_env(name).build().unwrap();
+        let store = SecretStore::new(Document(document));
+        let from_store = SecretBearer::builder().keys_secret("/keys").build().unwrap();
+        for credential in presented(&set) {
+            let expected = owner(&set, &credential);
+            let answer = |caller: Result<secret_bearer::Caller, _>| {
+                caller.ok().map(|caller| (caller.name().to_owned(), caller.is_newest_key()))
+            };
+            let checked = answer(from_env.check([credential.as_bytes()]));
+            let authenticated = answer(
+                actix_web::rt::System::new()
+                    .block_on(from_store.authenticate(Some(&store), [credential.as_bytes()])),
+            );
+            prop_assert_eq!(&checked, &expected, "{:?}", credential);
+            prop_assert_eq!(&authenticated, &expected, "{:?}", credential);
+        }
+    }
+}
