@@ -1,18 +1,9 @@
 //! The keys a check compares with, as a table of digests each owned by a caller: one key of a
 //! primary or alternate secret, or every key of a key set. Looked up in constant time.
 //!
-//! # Why a lookup tells nothing of the keys
-//!
-//! A credential is hashed once; its digest picks one bucket of the table (by its first bits,
-//! which its sender can compute), and the digest is compared with every slot of that bucket.
-//! Every bucket has the same number of slots (short ones are padded with empty slots), every
-//! comparison reads the whole digest, and which slot matched, if any, is kept with `subtle`'s
-//! constant-time selection: no branch, and no memory access, depends on a stored digest or on
-//! whether or where one matched. What the time of a lookup can depend on is the credential's
-//! own digest (which bucket), which its sender knows already. (A bucket that other requests
-//! read often may be in the processor's cache: at most, that says a few bits of some accepted
-//! credential's digest, not of a key, and only to a local observer; random keys of 128 bits or
-//! more, as the README's `keygen` makes, leave nothing to search for.)
+//! Why a lookup tells nothing of the keys is argued in the crate docs, "Named keys": the
+//! credential's digest picks a bucket, every bucket has the same number of slots, every slot is
+//! compared, and which matched is selected in constant time.
 //!
 //! The table is built when the secret is read; building it depends on the digests, and is done
 //! once per read, not per request.

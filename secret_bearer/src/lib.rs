@@ -48,6 +48,60 @@
 //! variable stays in the process's environment); a client, which must send the key, refuses a
 //! digest with an error saying it needs the key itself.
 //!
+//! # Named keys
+//!
+//! A key set gives each caller a key of its own, revocable alone, and tells the handler who
+//! called: `#[secret_bearer(keys_env = "API_KEYS")]` or `keys_secret = "prod/api-keys"`
+//! ([`SecretBearerBuilder::keys_env`], [`SecretBearerBuilder::keys_secret`]), in place of the
+//! primary and alternate secrets. The value is a JSON object from each caller's name to its key,
+//! or to its keys, newest first, while that caller rotates; each key plain or `sha256:<hex>`:
+//!
+//! ```json
+//! {"billing": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+//!  "reports": ["sha256:…new", "sha256:…old"]}
+//! ```
+//!
+//! - **Who called.** The [`Caller`] extractor gives the caller's name, and whether its newest key
+//!   was presented, in any handler a check protects. For a bearer of one secret and its
+//!   alternate, the callers are `primary` and `alternate` (the alternate counts as an older key).
+//!   Asked for where no check ran, it answers 500 and logs why.
+//! - **Fail closed.** A value that is not JSON, not an object, empty, with a blank name or one
+//!   holding control characters, a caller's value that is not a key or a non-empty list of
+//!   keys, a malformed digest, a key no header could carry, or a key listed twice (under two
+//!   names, or twice under one) is a configuration error ([`Error::UnusableKeySet`]): it names
+//!   the source and the caller, never a key, and every request is answered 500.
+//! - **Through a store,** the set is cached, refreshed and rotated as any secret in a manager
+//!   (see [`SecretStore`]): a caller added to the set is accepted, and a caller revoked is
+//!   refused, within the [`CachePolicy`]'s time-to-live (5 minutes by default), with no
+//!   restart. An added caller is accepted sooner: a credential that matches no key refreshes a
+//!   set older than the mismatch minimum age. A revocation waits for the time-to-live: shorten
+//!   it if revocations must act faster. `rotating` does not apply (each caller rotates in the
+//!   set), and a JSON key (`path#field`) picks the set out of a larger document.
+//! - **Which keys are in use.** Every accepted request logs a `debug` event with its caller and
+//!   whether the key was the newest. An older key (or the `alternate`) still in use is logged at
+//!   `info`, at most once a minute per bearer, with the number of requests per caller since the
+//!   last report, so an operator knows when to retire it. With the `metrics` feature, every
+//!   answer counts in `secret_bearer_requests_total{outcome, caller}` (through the [`metrics`
+//!   facade](https://docs.rs/metrics), so any exporter publishes it), `outcome` being one of
+//!   `accepted`, `missing`, `malformed` (several headers, a wrong prefix, an empty or
+//!   over-long credential), `refused` and `misconfigured`; `caller` is empty unless accepted.
+//!
+//! **Why timing tells nothing of the keys.** The credential is hashed once with SHA-256. The
+//! server holds every key as its digest, in a table of buckets that all have the same number
+//! of slots (short buckets are padded with empty ones); the credential's digest picks one
+//! bucket by its first bits, and is compared with every slot of it, whole digest against whole
+//! digest, with no early exit. Whether a slot matched, and which, is kept with `subtle`'s
+//! constant-time selection, and only the final yes or no is branched on; the caller's name is
+//! looked up only once the request is accepted. So no branch and no memory access depends on a
+//! stored digest, or on whether or where one matched: what the time taken may depend on is the
+//! credential's own digest (which bucket), which its sender can compute anyway. The memcheck
+//! probe (`secret_bearer/tests/constant_time.rs`) checks this for key sets as for single
+//! secrets. One residue: a bucket that other requests read often may sit in the processor's
+//! cache, which a local observer could time; that says at most a few leading bits of some
+//! accepted credential's digest, never a key, and nothing at all about keys of 128 random bits
+//! or more (the README's snippet makes over 200). The work per request is bounded: a set of 1,000
+//! callers compares a few digests, not a thousand.
+//!
 //! A refused request gets a 401 with clearskies' body,
 //! `{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}`,
 //! and a `WWW-Authenticate` challenge naming the prefix's scheme (`ApiKey` without a prefix).
