@@ -10,10 +10,11 @@ use subtle::ConditionallySelectable;
 use crate::bearer::SecretBearer;
 use crate::bearer::Source;
 use crate::caller::Caller;
+use crate::digest::{Digest, MAX_SECRET_LEN};
 use crate::error::Error;
 use crate::keys::Found;
 use crate::rejection::{AuthError, AuthErrorKind};
-use crate::secret::{Digest, MAX_SECRET_LEN, Secret, Use};
+use crate::secret::{Secret, Use};
 use crate::source::SecretSource;
 use crate::store::SecretStore;
 

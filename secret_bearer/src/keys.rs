@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use subtle::{Choice, ConditionallySelectable};
 
+use crate::digest::{Digest, key_digest};
 use crate::error::Error;
-use crate::secret::{Digest, key_digest};
 use crate::source::{SecretSource, node_at, wipe};
 
 /// The average number of keys per bucket: small enough that a lookup in a set of thousands of

@@ -208,6 +208,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The secrets: where they come from, what they are, and the cache in front of managers.
+mod digest;
 mod error;
 mod keys;
 mod manager;
@@ -238,6 +239,7 @@ pub mod __private;
 pub use actix::Authenticated;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
+pub use digest::MAX_SECRET_LEN;
 pub use error::Error;
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
@@ -249,7 +251,6 @@ pub use managers::FileManager;
 pub use managers::VaultManager;
 pub use rejection::{AuthError, AuthErrorKind};
 pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
-pub use secret::MAX_SECRET_LEN;
 pub use source::{SecretSource, SecretVersion};
 pub use startup::Unresolved;
 pub use store::{CachePolicy, SecretStore};

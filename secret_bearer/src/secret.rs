@@ -1,78 +1,15 @@
-//! A secret as this crate holds it: its SHA-256 digest, which checks compare with in constant
+//! A secret as this crate holds it: the digests of its keys, which checks look up in constant
 //! time, and for clients, which must send it, the key itself in a `secrecy` box.
 
 use std::fmt;
 
-use secrecy::zeroize::{Zeroize, Zeroizing};
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox};
-use sha2::{Digest as _, Sha256};
-use subtle::{Choice, ConstantTimeEq};
 
+use crate::digest::{HASHED, key_digest};
 use crate::error::Error;
 use crate::keys::KeyTable;
 use crate::source::SecretSource;
-
-/// The longest credential, and the longest secret, accepted, in bytes.
-///
-/// A longer `Authorization` credential is refused before it is hashed, so the work one request
-/// can cause is bounded; a longer secret is a configuration error.
-pub const MAX_SECRET_LEN: usize = 4096;
-
-/// How a secret's value says it is a digest, not the key: `sha256:` and 64 hex digits.
-const HASHED: &str = "sha256:";
-
-/// A SHA-256 digest. Comparing two is constant-time: its width is fixed whatever the key's
-/// length, and every word is read whatever matched. Wiped when dropped: for a key of low
-/// entropy, its digest is as good as the key to whoever can search for it (and a matching
-/// credential's digest is the secret's).
-pub(crate) struct Digest([u8; 32]);
-
-impl Drop for Digest {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl Digest {
-    /// The digest of a credential or a key.
-    pub(crate) fn of(bytes: &[u8]) -> Self {
-        Self(Sha256::digest(bytes).into())
-    }
-
-    /// Whether the two are equal, as a [`Choice`] to combine without branching: the words'
-    /// differences are ORed together, and the one result compared with zero by `subtle`
-    /// (a byte-by-byte `ct_eq` would cost as much again as the rest of a request's check).
-    pub(crate) fn matches(&self, other: &Self) -> Choice {
-        let (ours, _) = self.0.as_chunks::<8>();
-        let (theirs, _) = other.0.as_chunks::<8>();
-        let difference = ours.iter().zip(theirs).fold(0, |difference, (a, b)| {
-            difference | (u64::from_ne_bytes(*a) ^ u64::from_ne_bytes(*b))
-        });
-        difference.ct_eq(&0)
-    }
-
-    /// The digest's bytes: for the memcheck probe to mark secret, and to sort a key set by.
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    /// No key's digest: what a key table pads its buckets with (marked empty).
-    pub(crate) fn zero() -> Self {
-        Self([0; 32])
-    }
-
-    /// The digest's first eight bytes, which pick a key table's bucket.
-    pub(crate) fn leading_u64(&self) -> u64 {
-        let (first, _) = self.0.as_chunks::<8>();
-        u64::from_le_bytes(first[0])
-    }
-}
-
-impl fmt::Debug for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Digest([REDACTED])")
-    }
-}
 
 /// One secret: the keys checks compare with, and, where a client asked for it, what it sends.
 pub(crate) struct Secret {
@@ -138,85 +75,19 @@ impl Secret {
     }
 }
 
-/// The digest of a key as a secret's value gives it: `sha256:<64 hex digits>`, or the key
-/// itself, which must be something a request can carry.
-pub(crate) fn key_digest(value: &[u8]) -> Result<Digest, &'static str> {
-    match value.strip_prefix(HASHED.as_bytes()) {
-        Some(hex) => {
-            parse_hex(hex).ok_or("after `sha256:` a digest is exactly 64 hexadecimal digits")
-        }
-        None => check_value(value).map(|()| Digest::of(value)),
-    }
-}
-
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret([REDACTED])")
     }
 }
 
-/// 64 hex digits, either case. The digits are configuration, read once; not compared.
-fn parse_hex(hex: &[u8]) -> Option<Digest> {
-    let (pairs, []) = hex.as_chunks::<2>() else {
-        return None;
-    };
-    if pairs.len() != 32 {
-        return None;
-    }
-    let mut digest = [0u8; 32];
-    for (byte, pair) in digest.iter_mut().zip(pairs) {
-        let digit = |d: u8| (d as char).to_digit(16);
-        *byte = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
-    }
-    Some(Digest(digest))
-}
-
-/// A secret must be something a request can present in an `Authorization` header, or every
-/// request would be refused with nothing in the logs to say why.
-fn check_value(value: &[u8]) -> Result<(), &'static str> {
-    const _: () = assert!(MAX_SECRET_LEN == 4096, "update the message below");
-    let is_space = |byte: &u8| matches!(byte, b' ' | b'\t');
-    if value.is_empty() {
-        return Err("it is empty");
-    }
-    if value.iter().all(is_space) {
-        return Err("it is only whitespace");
-    }
-    if value.first().is_some_and(is_space) || value.last().is_some_and(is_space) {
-        return Err("it starts or ends with whitespace, which HTTP strips from header values");
-    }
-    if value
-        .iter()
-        .any(|&byte| (byte < b' ' && byte != b'\t') || byte == 0x7f)
-    {
-        return Err("it holds a control character, which an HTTP header cannot carry");
-    }
-    if value.len() > MAX_SECRET_LEN {
-        return Err("it is longer than 4096 bytes");
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::Digest;
 
     fn source() -> SecretSource {
         SecretSource::Env("X".into())
-    }
-
-    #[test]
-    fn values_a_header_cannot_carry_are_refused() {
-        assert_eq!(check_value(b"SUPERSECRET"), Ok(()));
-        assert_eq!(check_value(b"with inner\tspace"), Ok(()));
-        assert_eq!(check_value(b""), Err("it is empty"));
-        assert_eq!(check_value(b" \t "), Err("it is only whitespace"));
-        assert!(check_value(b" lead").is_err());
-        assert!(check_value(b"trail\t").is_err());
-        assert!(check_value(b"line\nbreak").is_err());
-        assert!(check_value(b"del\x7f").is_err());
-        assert!(check_value(&[b'a'; MAX_SECRET_LEN]).is_ok());
-        assert!(check_value(&[b'a'; MAX_SECRET_LEN + 1]).is_err());
     }
 
     #[test]
@@ -285,6 +156,10 @@ mod tests {
     }
 
     fn hex(digest: &Digest) -> String {
-        digest.0.iter().map(|byte| format!("{byte:02x}")).collect()
+        digest
+            .as_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
 }

@@ -17,8 +17,8 @@ use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 ///
 /// Files are read synchronously: mounted secrets live in memory (`tmpfs`), and the store reads
 /// each only when its cache asks (first use, time-to-live, retry, refresh on mismatch). Only
-/// regular files of at most [`MAX_SECRET_LEN`](crate::MAX_SECRET_LEN) bytes (plus a line
-/// break) are read.
+/// regular files of at most 1 MiB are read: room for a JSON document of secrets, or a key set
+/// of thousands of callers.
 #[derive(Clone, Debug)]
 pub struct FileManager {
     root: PathBuf,
@@ -92,11 +92,11 @@ impl FileManager {
     }
 }
 
-/// Reads a regular file of at most a secret's size (plus a line break): a FIFO or a device
-/// would block the worker, and a huge file is no secret.
+/// Reads a regular file of at most 1 MiB: a FIFO or a device would block the worker, and a
+/// huge file is no secret.
 fn read_bounded(file: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
-    const LIMIT: u64 = crate::secret::MAX_SECRET_LEN as u64 + 2;
+    const LIMIT: u64 = 1 << 20;
     let metadata = std::fs::metadata(file)?;
     if !metadata.is_file() {
         return Err(io::Error::new(
@@ -154,5 +154,23 @@ mod tests {
             let error = manager.locate(escape).unwrap_err();
             assert_eq!(error.kind(), ManagerErrorKind::Denied, "{escape:?}");
         }
+    }
+
+    #[test]
+    fn a_key_set_of_thousands_of_callers_is_read_and_a_huge_file_is_not() {
+        let root = std::env::temp_dir().join(format!("sb_file_limit_{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let set: String = (0..5000)
+            .map(|n| format!(r#""caller-{n}": "key-of-caller-{n}-0123456789abcdef0123456789","#))
+            .collect();
+        let set = format!("{{{}}}", set.trim_end_matches(','));
+        assert!(set.len() > 300_000);
+        std::fs::write(root.join("keys"), &set).unwrap();
+        std::fs::write(root.join("huge"), vec![b'a'; (1 << 20) + 1]).unwrap();
+        let manager = FileManager::new(&root);
+        assert_eq!(manager.read("keys").unwrap(), set);
+        let error = manager.read("huge").unwrap_err();
+        assert!(error.to_string().contains("larger than"), "{error}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
