@@ -442,3 +442,25 @@ async fn every_answer_is_counted_by_outcome_and_caller() {
     .collect();
     assert_eq!(counts, expected);
 }
+
+#[actix_web::test]
+async fn a_client_cannot_send_a_key_set() {
+    init_keys();
+    let bearer = SecretBearer::builder()
+        .keys_env("SB_KEYS_SET")
+        .build()
+        .unwrap();
+    let error = bearer.authorization().unwrap_err().to_string();
+    assert!(error.contains("a client sends one key"), "{error}");
+    assert!(!error.contains("ALICEKEY"), "{error}");
+    let store = SecretStore::new(FileManager::new(std::env::temp_dir()));
+    let managed = SecretBearer::builder()
+        .keys_secret("api-keys")
+        .build()
+        .unwrap();
+    let error = managed.authorization_with(Some(&store)).await.unwrap_err();
+    assert!(
+        matches!(error, secret_bearer::Error::UnusableKeySet { .. }),
+        "{error}"
+    );
+}

@@ -110,6 +110,11 @@ impl SecretBearer {
         self.sources().any(|source| source.source.is_managed())
     }
 
+    /// Whether the accepted keys are a key set (see [`SecretBearerBuilder::keys_env`]).
+    pub(crate) fn is_key_set(&self) -> bool {
+        self.inner.primary.used == Use::KeySet
+    }
+
     /// The primary secret, then the alternate if any.
     pub(crate) fn sources(&self) -> impl Iterator<Item = &Source> {
         std::iter::once(&self.inner.primary).chain(&self.inner.alternate)

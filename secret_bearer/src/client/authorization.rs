@@ -7,6 +7,7 @@ use secrecy::zeroize::Zeroizing;
 use crate::bearer::SecretBearer;
 use crate::error::Error;
 use crate::secret::{Secret, Use};
+use crate::source::SecretSource;
 use crate::store::SecretStore;
 
 /// An `Authorization` header value: the bearer's prefix and its primary secret.
@@ -78,9 +79,10 @@ impl SecretBearer {
     ///
     /// A secret that lives in a secret manager answers [`Error::NoSecretStore`] here: use
     /// [`SecretBearer::authorization_with`]. A secret given as its `sha256:` digest cannot be
-    /// sent: that is [`Error::UnusableSecret`].
+    /// sent: that is [`Error::UnusableSecret`]; nor can a key set, whose keys are the callers'
+    /// ([`Error::UnusableKeySet`]).
     pub fn authorization(&self) -> Result<Authorization, Error> {
-        self.authorization_from(&Secret::from_env(self.primary_source(), Use::Send)?)
+        self.authorization_from(&Secret::from_env(self.sent_source()?, Use::Send)?)
     }
 
     /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
@@ -101,7 +103,7 @@ impl SecretBearer {
         store: Option<&SecretStore>,
         reread: bool,
     ) -> Result<Authorization, Error> {
-        let source = self.primary_source();
+        let source = self.sent_source()?;
         let Some(store) = store.filter(|_| source.is_managed()) else {
             return self.authorization();
         };
@@ -109,6 +111,21 @@ impl SecretBearer {
             store.refresh_after_mismatch(source).await;
         }
         self.authorization_from(&*store.secret(source, Use::Send).await?)
+    }
+
+    /// The primary secret's source: what a client sends. A key set holds other callers' keys,
+    /// not one to send.
+    fn sent_source(&self) -> Result<&SecretSource, Error> {
+        if self.is_key_set() {
+            return Err(Error::UnusableKeySet {
+                source: self.primary_source().clone(),
+                caller: None,
+                reason: "a client sends one key, and a key set holds its callers' keys: give \
+                         the client `env` or `secret`"
+                    .to_owned(),
+            });
+        }
+        Ok(self.primary_source())
     }
 
     fn authorization_from(&self, secret: &Secret) -> Result<Authorization, Error> {
