@@ -94,6 +94,19 @@ async fn a_key_set_names_each_caller_to_its_handler() {
     assert_eq!(alternate, (200, "alternate false".to_owned()));
 }
 
+#[actix_web::test]
+async fn an_alternate_equal_to_the_primary_names_the_primary() {
+    // As a `rotating` secret is before its first rotation: its previous version is its current.
+    init_env();
+    let bearer = SecretBearer::builder()
+        .env("SB_TEST_PRIMARY")
+        .alt_env("SB_TEST_PRIMARY")
+        .build()
+        .unwrap();
+    let caller = bearer.check([support::PRIMARY.as_bytes()]).unwrap();
+    assert_eq!((caller.name(), caller.is_newest_key()), ("primary", true));
+}
+
 async fn whoami_behind_middleware(caller: Caller) -> HttpResponse {
     who(&caller)
 }
@@ -265,6 +278,15 @@ async fn start_up_refuses_a_broken_key_set() {
     );
 }
 
+/// A directory of this test's own, for a `FileManager`, holding `set` as `api-keys`.
+fn key_file(test: &str, set: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let directory = std::env::temp_dir().join(format!("sb_keys_{test}_{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("api-keys");
+    std::fs::write(&file, set).unwrap();
+    (directory, file)
+}
+
 #[secret_bearer(keys_env = "SB_KEYS_BROKEN")]
 async fn broken(caller: Caller) -> HttpResponse {
     who(&caller)
@@ -273,10 +295,7 @@ async fn broken(caller: Caller) -> HttpResponse {
 #[actix_web::test]
 async fn a_caller_revoked_in_the_store_is_refused_after_the_time_to_live() {
     tokio::time::pause();
-    let directory = std::env::temp_dir().join(format!("sb_keys_{}", std::process::id()));
-    std::fs::create_dir_all(&directory).unwrap();
-    let file = directory.join("api-keys");
-    std::fs::write(&file, r#"{"alice": "ALICEKEY", "bob": "BOBKEY"}"#).unwrap();
+    let (directory, file) = key_file("revoked", r#"{"alice": "ALICEKEY", "bob": "BOBKEY"}"#);
     let policy = CachePolicy::default().ttl(Duration::from_secs(60));
     let store = SecretStore::with_policy(FileManager::new(&directory), policy);
     let bearer = SecretBearer::builder()
@@ -325,14 +344,18 @@ async fn older_keys_in_use_are_reported_at_most_once_a_minute() {
     assert_eq!(bearer.check([&b"ALICEKEY"[..]]).unwrap().name(), "alice");
     assert_eq!(reports(), 0, "a newest key is not reported");
     assert!(
-        logs.text().contains("caller=alice key=\"newest\""),
+        logs.text().contains("caller=\"alice\" key=\"newest\""),
         "{}",
         logs.text()
     );
 
     assert!(!bearer.check([&b"BOBOLD"[..]]).unwrap().is_newest_key());
     assert_eq!(reports(), 1);
-    assert!(logs.text().contains("older_keys=bob: 1"), "{}", logs.text());
+    assert!(
+        logs.text().contains("older_keys=\"bob\": 1"),
+        "{}",
+        logs.text()
+    );
     for _ in 0..4 {
         bearer.check([&b"BOBOLD"[..]]).unwrap();
     }
@@ -340,7 +363,11 @@ async fn older_keys_in_use_are_reported_at_most_once_a_minute() {
     tokio::time::advance(Duration::from_secs(60)).await;
     bearer.check([&b"BOBOLD"[..]]).unwrap();
     assert_eq!(reports(), 2);
-    assert!(logs.text().contains("older_keys=bob: 5"), "{}", logs.text());
+    assert!(
+        logs.text().contains("older_keys=\"bob\": 5"),
+        "{}",
+        logs.text()
+    );
 }
 
 /// Counts `secret_bearer_requests_total` by its labels.
@@ -463,4 +490,60 @@ async fn a_client_cannot_send_a_key_set() {
         matches!(error, secret_bearer::Error::UnusableKeySet { .. }),
         "{error}"
     );
+}
+
+/// One JSON document, holding a key set among other secrets.
+struct Document(&'static str);
+
+impl secret_bearer::SecretManager for Document {
+    async fn get(&self, _: &str) -> Result<String, secret_bearer::ManagerError> {
+        Ok(self.0.to_owned())
+    }
+}
+
+#[actix_web::test]
+async fn a_json_key_picks_the_set_out_of_a_larger_document() {
+    let store = SecretStore::new(Document(
+        r#"{"database": "PASSWORD", "api": {"callers": {"alice": "ALICEKEY"}}}"#,
+    ));
+    let bearer = SecretBearer::builder()
+        .keys_secret("prod/service#api.callers")
+        .build()
+        .unwrap();
+    let caller = bearer
+        .authenticate(Some(&store), [&b"ALICEKEY"[..]])
+        .await
+        .unwrap();
+    assert_eq!(caller.name(), "alice");
+    let refused = bearer.authenticate(Some(&store), [&b"PASSWORD"[..]]).await;
+    assert!(refused.is_err());
+
+    let elsewhere = SecretBearer::builder()
+        .keys_secret("prod/service#database")
+        .build()
+        .unwrap();
+    let error = elsewhere.resolve_with(Some(&store)).await.unwrap_err();
+    assert!(error.to_string().contains("not a JSON object"), "{error}");
+    assert!(!error.to_string().contains("PASSWORD"), "{error}");
+}
+
+#[actix_web::test]
+async fn a_caller_added_in_the_store_is_accepted_at_its_first_request() {
+    tokio::time::pause();
+    let (directory, file) = key_file("added", r#"{"alice": "ALICEKEY"}"#);
+    let store = SecretStore::new(FileManager::new(&directory));
+    let bearer = SecretBearer::builder()
+        .keys_secret("api-keys")
+        .build()
+        .unwrap();
+    let accepts = async |key: &str| bearer.authenticate(Some(&store), [key.as_bytes()]).await;
+    assert!(accepts("ALICEKEY").await.is_ok());
+
+    std::fs::write(&file, r#"{"alice": "ALICEKEY", "carol": "CAROLKEY"}"#).unwrap();
+    // Before the set is old enough, a key it does not hold is refused without a fetch.
+    assert!(accepts("CAROLKEY").await.is_err());
+    // Once it is (30 s by default), the unknown key makes the store fetch the set again.
+    tokio::time::advance(Duration::from_secs(30)).await;
+    assert_eq!(accepts("CAROLKEY").await.unwrap().name(), "carol");
+    std::fs::remove_dir_all(&directory).unwrap();
 }

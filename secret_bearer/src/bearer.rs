@@ -299,6 +299,12 @@ impl SecretBearerBuilder {
             (true, true) => "keys_secret",
         };
         primary.validate().map_err(invalid(setting))?;
+        if self.key_set && matches!(&primary, SecretSource::Env(name) if name.contains('#')) {
+            return Err(invalid(setting)(
+                "a variable's whole value is the key set; a JSON key (`#field`) picks a set out \
+                 of a secret manager's document, with `keys_secret`",
+            ));
+        }
         if let Some(alternate) = &alternate {
             let setting = if alternate.is_managed() {
                 "alt_secret"
@@ -381,6 +387,7 @@ mod tests {
             (SecretBearer::builder().env("A").doc("Api Key"), "doc"),
             (SecretBearer::builder().env("A").rotating(), "rotating"),
             (SecretBearer::builder().keys_env("K=V"), "keys_env"),
+            (SecretBearer::builder().keys_env("KEYS#callers"), "keys_env"),
             (SecretBearer::builder().keys_secret("p#"), "keys_secret"),
             (
                 SecretBearer::builder().keys_secret("p").rotating(),

@@ -90,7 +90,8 @@ impl Usage {
         }
         let Ok(caller) = verdict else { return };
         let key = if caller.newest { "newest" } else { "older" };
-        tracing::debug!(caller = %caller.name, key, "secret_bearer: request authenticated");
+        // Names are written quoted and escaped (`?`): a name cannot pass for another field.
+        tracing::debug!(caller = ?caller.name, key, "secret_bearer: request authenticated");
         if !caller.newest {
             self.older_key_used(caller);
         }
@@ -134,14 +135,14 @@ fn outcome(kind: &AuthErrorKind) -> &'static str {
     }
 }
 
-/// `alternate: 3, reports: 12`.
+/// `"alternate": 3, "reports": 12`.
 struct Counts<'a>(&'a BTreeMap<Arc<str>, u64>);
 
 impl fmt::Display for Counts<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (index, (name, count)) in self.0.iter().enumerate() {
             let separator = if index == 0 { "" } else { ", " };
-            write!(f, "{separator}{name}: {count}")?;
+            write!(f, "{separator}{name:?}: {count}")?;
         }
         Ok(())
     }

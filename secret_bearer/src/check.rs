@@ -165,14 +165,17 @@ async fn read(source: &Source, store: Option<&SecretStore>) -> Result<Arc<Secret
 /// Which secret, and which of its keys, `presented` is the digest of: every configured secret's
 /// table is searched, and the answers combined without short circuit, so the time taken says
 /// nothing of whether or which matched. (Whether an alternate is configured is not secret.)
+/// The first match wins: an alternate equal to the primary (a `rotating` secret before its
+/// first rotation) names the `primary`.
 fn accepts(secrets: &Secrets, presented: &Digest) -> (Found, u32) {
     let mut found = Found::none();
     let mut which = 0;
     for (index, secret) in (0..).zip(secrets) {
         if let Some(secret) = secret {
             let this = secret.keys.find(presented);
-            which.conditional_assign(&index, this.matched);
-            found.conditional_assign(&this, this.matched);
+            let first = this.matched & !found.matched;
+            which.conditional_assign(&index, first);
+            found.conditional_assign(&this, first);
         }
     }
     (found, which)

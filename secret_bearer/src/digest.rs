@@ -76,8 +76,20 @@ pub(crate) fn key_digest(value: &[u8]) -> Result<Digest, &'static str> {
         Some(hex) => {
             parse_hex(hex).ok_or("after `sha256:` a digest is exactly 64 hexadecimal digits")
         }
+        // Taken as a key, a digest mistyped `SHA256:…` would let anyone who reads it in.
+        None if looks_hashed(value) => Err("a digest is written `sha256:` (lower case, no dash) \
+                                            and 64 hexadecimal digits"),
         None => check_value(value).map(|()| Digest::of(value)),
     }
+}
+
+/// Whether a value starts like a digest, in any case: `sha256:` or `sha-256:`.
+fn looks_hashed(value: &[u8]) -> bool {
+    ["sha256:", "sha-256:"].iter().any(|form| {
+        value
+            .get(..form.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(form.as_bytes()))
+    })
 }
 
 /// 64 hex digits, either case. The digits are configuration, read once; not compared.
@@ -169,6 +181,16 @@ mod tests {
             let reason = key_digest(value.as_bytes()).unwrap_err();
             assert!(reason.contains("64 hexadecimal digits"), "{reason}");
         }
+        // Written in another case, or with a dash, a digest is refused, not taken as a key.
+        let hex = "3f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d";
+        for prefix in ["SHA256:", "Sha256:", "sha-256:", "SHA-256:"] {
+            let reason = key_digest(format!("{prefix}{hex}").as_bytes()).unwrap_err();
+            assert!(reason.contains("lower case"), "{prefix}: {reason}");
+        }
+        assert!(
+            key_digest(b"sha256").is_ok(),
+            "a short key that is no digest"
+        );
     }
 
     fn hex_of(digest: &Digest) -> String {

@@ -8,13 +8,89 @@
 //! The table is built when the secret is read; building it depends on the digests, and is done
 //! once per read, not per request.
 
+use std::fmt;
 use std::sync::Arc;
 
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use subtle::{Choice, ConditionallySelectable};
 
 use crate::digest::{Digest, key_digest};
 use crate::error::Error;
 use crate::source::{SecretSource, node_at, wipe};
+
+/// A JSON document, as `serde_json::Value` reads it, except that an object naming a key twice
+/// is refused: `serde_json` keeps the last silently, and a caller written twice in a key set
+/// (an old entry left below a new one) would lose an entry without a word.
+struct Strict(serde_json::Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::new();
+        while let Some(Strict(item)) = items.next_element()? {
+            list.push(item);
+        }
+        Ok(list.into())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(name) = entries.next_key::<String>()? {
+            let Strict(mut value) = entries.next_value()?;
+            if object.contains_key(&name) {
+                let mut object = serde_json::Value::Object(object);
+                wipe(&mut object);
+                wipe(&mut value);
+                return Err(A::Error::custom(format_args!(
+                    "the name {name:?} is written twice in it"
+                )));
+            }
+            object.insert(name, value);
+        }
+        Ok(object.into())
+    }
+}
 
 /// The average number of keys per bucket: small enough that a lookup in a set of thousands of
 /// keys compares a handful of digests, large enough that small sets are one bucket.
@@ -80,8 +156,16 @@ impl KeyTable {
             caller: None,
             reason: reason.to_owned(),
         };
-        let mut document: serde_json::Value = serde_json::from_slice(value)
-            .map_err(|_| whole("it is not JSON; a key set is a JSON object of callers' keys"))?;
+        let mut document = match serde_json::from_slice::<Strict>(value) {
+            Ok(Strict(document)) => document,
+            // Ours, the one error about the data a `Strict` parse can raise: a name twice.
+            Err(error) if error.is_data() => return Err(whole(&error.to_string())),
+            Err(_) => {
+                return Err(whole(
+                    "it is not JSON; a key set is a JSON object of callers' keys",
+                ));
+            }
+        };
         let table = match source.json_key() {
             Some(key) => node_at(&mut document, key).map_err(whole),
             None => Ok(&mut document),
@@ -204,13 +288,29 @@ fn bucket(digest: &Digest, mask: u64) -> usize {
     (digest.leading_u64() & mask) as usize
 }
 
-/// A caller's name appears in logs and metrics labels: it must be printable, and not blank.
+/// A caller's name appears in logs and metrics labels: it must be printable, not blank, and
+/// look like itself (no edge whitespace, nothing invisible that makes two names look alike).
 fn check_name(name: &str) -> Result<(), &'static str> {
+    const INVISIBLE: [std::ops::RangeInclusive<char>; 6] = [
+        '\u{00ad}'..='\u{00ad}',
+        '\u{200b}'..='\u{200f}',
+        '\u{2028}'..='\u{202e}',
+        '\u{2060}'..='\u{2064}',
+        '\u{2066}'..='\u{2069}',
+        '\u{feff}'..='\u{feff}',
+    ];
     if name.trim().is_empty() {
         return Err("a caller's name cannot be empty or whitespace");
     }
-    if name.chars().any(char::is_control) {
-        return Err("a caller's name cannot hold control characters");
+    if name.trim() != name {
+        return Err("a caller's name cannot start or end with whitespace");
+    }
+    if name.len() > 256 {
+        return Err("a caller's name is at most 256 bytes");
+    }
+    let invisible = |c: char| c.is_control() || INVISIBLE.iter().any(|range| range.contains(&c));
+    if name.chars().any(invisible) {
+        return Err("a caller's name cannot hold control or invisible characters");
     }
     Ok(())
 }
@@ -286,8 +386,19 @@ mod tests {
             (r#"{"": "ALICEKEY"}"#, Some(""), "empty or whitespace"),
             (r#"{" ": "ALICEKEY"}"#, Some(" "), "empty or whitespace"),
             (r#"{"a\nb": "ALICEKEY"}"#, Some("a\nb"), "control"),
+            (r#"{"alice ": "ALICEKEY"}"#, Some("alice "), "start or end"),
+            (
+                r#"{"al\u200bice": "ALICEKEY"}"#,
+                Some("al\u{200b}ice"),
+                "invisible",
+            ),
             (r#"{"alice": 5}"#, Some("alice"), "non-empty list"),
             (r#"{"alice": []}"#, Some("alice"), "non-empty list"),
+            (
+                r#"{"alice": "ALICEKEY", "alice": ["NEW", "ALICEKEY"]}"#,
+                None,
+                "the name \"alice\" is written twice in it",
+            ),
             (
                 r#"{"alice": ["ALICEKEY", 5]}"#,
                 Some("alice"),

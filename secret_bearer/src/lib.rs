@@ -65,36 +65,49 @@
 //!   was presented, in any handler a check protects. For a bearer of one secret and its
 //!   alternate, the callers are `primary` and `alternate` (the alternate counts as an older key).
 //!   Asked for where no check ran, it answers 500 and logs why.
-//! - **Fail closed.** A value that is not JSON, not an object, empty, with a blank name or one
-//!   holding control characters, a caller's value that is not a key or a non-empty list of
-//!   keys, a malformed digest, a key no header could carry, or a key listed twice (under two
-//!   names, or twice under one) is a configuration error ([`Error::UnusableKeySet`]): it names
-//!   the source and the caller, never a key, and every request is answered 500.
+//! - **Fail closed.** A value that is not JSON, not an object, or empty; a caller's name that
+//!   is blank, has edge whitespace, control or invisible characters, or is written twice; a
+//!   caller's value that is not a key or a non-empty list of keys; a malformed digest (or one
+//!   whose `sha256:` is mistyped); a key no header could carry; or a key listed twice (under two
+//!   names, or twice under one): each is a configuration error ([`Error::UnusableKeySet`]) that
+//!   names the source and the caller, never a key. Every request is answered 500, and
+//!   [`resolve_all!`] refuses to start.
 //! - **Through a store,** the set is cached, refreshed and rotated as any secret in a manager
-//!   (see [`SecretStore`]): a caller added to the set is accepted, and a caller revoked is
-//!   refused, within the [`CachePolicy`]'s time-to-live (5 minutes by default), with no
-//!   restart. An added caller is accepted sooner: a credential that matches no key refreshes a
-//!   set older than the mismatch minimum age. A revocation waits for the time-to-live: shorten
-//!   it if revocations must act faster. `rotating` does not apply (each caller rotates in the
-//!   set), and a JSON key (`path#field`) picks the set out of a larger document.
+//!   (see [`SecretStore`]), with no restart. A caller revoked in the store is refused from the
+//!   first fetch after the [`CachePolicy`]'s time-to-live (5 minutes by default): the request
+//!   that finds the set past its time is still answered from it while the set is fetched again
+//!   in the background, so the bound is the time-to-live plus one fetch; shorten the
+//!   time-to-live if revocations must act faster. As for any secret, while the store cannot be
+//!   read, or when the set fetched breaks a rule above, the last good set stays in use, with a
+//!   warning naming the source (and the caller) at each attempt: correct the set, and the
+//!   revocation takes effect at the next fetch. A caller added to the set is accepted sooner: a
+//!   credential that matches no key makes the store fetch a set older than the mismatch
+//!   minimum age (30 seconds by default) again. `rotating` does not apply (each caller rotates
+//!   in the set), and a JSON key (`path#field`) picks the set out of a larger document.
 //! - **Which keys are in use.** Every accepted request logs a `debug` event with its caller and
 //!   whether the key was the newest. An older key (or the `alternate`) still in use is logged at
 //!   `info`, at most once a minute per bearer, with the number of requests per caller since the
-//!   last report, so an operator knows when to retire it. With the `metrics` feature, every
-//!   answer counts in `secret_bearer_requests_total{outcome, caller}` (through the [`metrics`
-//!   facade](https://docs.rs/metrics), so any exporter publishes it), `outcome` being one of
-//!   `accepted`, `missing`, `malformed` (several headers, a wrong prefix, an empty or
-//!   over-long credential), `refused` and `misconfigured`; `caller` is empty unless accepted.
+//!   last report, so an operator knows when to retire it.
+//! - **Metrics.** With the `metrics` feature, every answer of the check counts in
+//!   `secret_bearer_requests_total{outcome, caller}`, through the [`metrics`
+//!   facade](https://docs.rs/metrics), so any exporter publishes it. `outcome` is one of
+//!   `accepted`, `missing`, `malformed` (several headers, a wrong prefix, an empty or over-long
+//!   credential), `refused` and `misconfigured`; `caller` is empty unless accepted. A request
+//!   that passes two checks (a middleware and an attribute) counts twice; one refused before
+//!   any check runs (no bearer in the app data, or a `Caller` asked for where no check ran)
+//!   does not count.
 //!
 //! **Why timing tells nothing of the keys.** The credential is hashed once with SHA-256. The
 //! server holds every key as its digest, in a table of buckets that all have the same number
 //! of slots (short buckets are padded with empty ones); the credential's digest picks one
 //! bucket by its first bits, and is compared with every slot of it, whole digest against whole
 //! digest, with no early exit. Whether a slot matched, and which, is kept with `subtle`'s
-//! constant-time selection, and only the final yes or no is branched on; the caller's name is
-//! looked up only once the request is accepted. So no branch and no memory access depends on a
-//! stored digest, or on whether or where one matched: what the time taken may depend on is the
-//! credential's own digest (which bucket), which its sender can compute anyway. The memcheck
+//! constant-time selection, and only the final yes or no is branched on. So, up to that verdict,
+//! no branch and no memory access depends on a stored digest, or on whether or where one
+//! matched: what the time taken may depend on is the credential's own digest (which bucket),
+//! which its sender can compute anyway. After an acceptance, the work does depend on the caller
+//! (its name is looked up, an older key is counted): that tells the sender only whose key it
+//! presented, which it knows. The memcheck
 //! probe (`secret_bearer/tests/constant_time.rs`) checks this for key sets as for single
 //! secrets. One residue: a bucket that other requests read often may sit in the processor's
 //! cache, which a local observer could time; that says at most a few leading bits of some

@@ -224,7 +224,7 @@ proptest! {
 /// no key listed twice.
 fn key_set() -> impl Strategy<Value = Vec<(String, Vec<(String, bool)>)>> {
     let keys = proptest::collection::vec((key(), any::<bool>()), 1..=3);
-    proptest::collection::btree_map("[a-z][a-z0-9 _-]{0,8}", keys, 1..40)
+    proptest::collection::btree_map("[a-z]([a-z0-9 _-]{0,7}[a-z0-9_-])?", keys, 1..40)
         .prop_map(|set| set.into_iter().collect::<Vec<_>>())
         .prop_filter("no key listed twice", |set| {
             let mut seen = std::collections::HashSet::new();

@@ -170,6 +170,11 @@ fn check_value(setting: &Setting) -> syn::Result<()> {
         key => key,
     };
     let problem = match key {
+        // A JSON key picks from a manager's document; a variable's whole value is the set.
+        Key::Env if setting.key == Key::KeysEnv && value.contains('#') => Some(
+            "`keys_env` names an environment variable, whose whole value is the key set; a JSON \
+             key (`#field`) picks a set out of a secret manager's document, with `keys_secret`",
+        ),
         Key::Env | Key::AltEnv if value.is_empty() => {
             Some("the value is empty; name the environment variable that holds the secret")
         }
@@ -345,6 +350,8 @@ mod tests {
         assert!(error(quote!(keys_secret = "#keys")).contains("path is empty"));
         assert!(error(quote!(keys_secret = "/k#a..b")).contains("JSON secret"));
         assert!(error(quote!(keys_secret = "/k#")).contains("JSON secret"));
+        assert!(error(quote!(keys_env = "KEYS#callers")).contains("whole value is the key set"));
+        assert!(check(quote!(keys_secret = "/k#callers")).is_ok());
     }
 
     #[test]
