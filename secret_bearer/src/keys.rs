@@ -202,8 +202,12 @@ impl KeyTable {
                 _ => return Err(error(Some(name), NOT_KEYS)),
             };
             for (key, value) in (0..).zip(listed) {
-                let digest = key_digest(value.as_bytes())
-                    .map_err(|reason| error(Some(name), &format!("a key of it: {reason}")))?;
+                let digest = key_digest(value.as_bytes()).map_err(|reason| {
+                    error(
+                        Some(name),
+                        &format!("one of its keys cannot be used: {reason}"),
+                    )
+                })?;
                 keys.push((digest, caller, key));
             }
             names.push(Arc::from(name.as_str()));
