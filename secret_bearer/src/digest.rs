@@ -135,6 +135,15 @@ fn check_value(value: &[u8]) -> Result<(), &'static str> {
 }
 
 #[cfg(test)]
+impl Digest {
+    /// `sha256:<hex>`, the form a secret's value gives a digest in: for tests to store keys so.
+    pub(crate) fn stored_form(&self) -> String {
+        let hex: String = self.0.iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("{HASHED}{hex}")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -159,7 +168,7 @@ mod tests {
         let lower = key_digest(format!("sha256:{hex}").as_bytes()).unwrap();
         let upper = key_digest(format!("sha256:{}", hex.to_uppercase()).as_bytes()).unwrap();
         assert!(bool::from(lower.matches(&upper)));
-        let real = format!("sha256:{}", hex_of(&Digest::of(b"SUPERSECRET")));
+        let real = Digest::of(b"SUPERSECRET").stored_form();
         let hashed = key_digest(real.as_bytes()).unwrap();
         assert!(bool::from(
             hashed.matches(&key_digest(b"SUPERSECRET").unwrap())
@@ -191,9 +200,5 @@ mod tests {
             key_digest(b"sha256").is_ok(),
             "a short key that is no digest"
         );
-    }
-
-    fn hex_of(digest: &Digest) -> String {
-        digest.0.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 }

@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_key_set_finds_each_callers_keys_and_nothing_else() {
-        let hashed = format!("sha256:{}", hex(&Digest::of(b"BOBKEY")));
+        let hashed = Digest::of(b"BOBKEY").stored_form();
         let value = format!(r#"{{"alice": "ALICEKEY", "bob": ["{hashed}", "BOBOLD"]}}"#);
         let table = KeyTable::key_set(&source(), value.as_bytes()).unwrap();
         assert_eq!(lookup(&table, "ALICEKEY"), Some(("alice".into(), true)));
@@ -382,7 +382,7 @@ mod tests {
 
     #[test]
     fn every_broken_rule_names_the_caller_and_never_a_key() {
-        let hashed = format!("sha256:{}", hex(&Digest::of(b"SHARED")));
+        let hashed = Digest::of(b"SHARED").stored_form();
         for (value, caller, reason) in [
             ("not json", None, "not JSON"),
             (r#"["ALICEKEY"]"#, None, "not a JSON object"),
@@ -446,13 +446,5 @@ mod tests {
         let table = KeyTable::single(Digest::of(b"KEY"));
         assert_eq!(lookup(&table, "KEY"), Some((String::new(), true)));
         assert_eq!(lookup(&table, "KEY2"), None);
-    }
-
-    fn hex(digest: &Digest) -> String {
-        digest
-            .as_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
     }
 }

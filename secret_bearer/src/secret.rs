@@ -101,7 +101,7 @@ mod tests {
         let from_upper = Secret::from_value(&source(), &upper, Use::Check).unwrap();
         assert!(same_key(&from_digest, &from_upper));
 
-        let real = format!("sha256:{}", hex(&Digest::of(b"SUPERSECRET")));
+        let real = Digest::of(b"SUPERSECRET").stored_form();
         let hashed = Secret::from_value(&source(), real.as_bytes(), Use::Check).unwrap();
         let plain = Secret::from_value(&source(), b"SUPERSECRET", Use::Check).unwrap();
         assert!(same_key(&hashed, &plain));
@@ -110,23 +110,19 @@ mod tests {
 
     #[test]
     fn malformed_digests_are_configuration_errors_that_show_nothing() {
-        for value in [
-            "sha256:",
-            "sha256:abc",
-            "sha256:zz0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d",
-            "sha256:3f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d0",
-            "sha256:+f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d",
-        ] {
-            let error = Secret::from_value(&source(), value.as_bytes(), Use::Check).unwrap_err();
-            let shown = error.to_string();
-            assert!(shown.contains("64 hexadecimal digits"), "{shown}");
-            assert!(!shown.contains("3f0b6c"), "{shown}");
-        }
+        // Each malformation is `digest.rs`'s to test; here, that the error names the source
+        // and shows none of the value.
+        let value = "sha256:3f0b6c1b1d3c0e1d5c0e8b3b1b2c1b9f1c8e0a0c9e1f4b1a6d1e9c2f3a4b5c6d0";
+        let error = Secret::from_value(&source(), value.as_bytes(), Use::Check).unwrap_err();
+        let shown = error.to_string();
+        assert!(shown.starts_with("environment variable `X`"), "{shown}");
+        assert!(shown.contains("64 hexadecimal digits"), "{shown}");
+        assert!(!shown.contains("3f0b6c"), "{shown}");
     }
 
     #[test]
     fn a_client_needs_the_key_itself() {
-        let hashed = format!("sha256:{}", hex(&Digest::of(b"K")));
+        let hashed = Digest::of(b"K").stored_form();
         let error = Secret::from_value(&source(), hashed.as_bytes(), Use::Send).unwrap_err();
         assert!(
             error.to_string().contains("must send the key itself"),
@@ -153,13 +149,5 @@ mod tests {
     fn same_key(a: &Secret, b: &Secret) -> bool {
         let digest = a.keys.digests().next().unwrap();
         bool::from(b.keys.find(digest).matched)
-    }
-
-    fn hex(digest: &Digest) -> String {
-        digest
-            .as_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
     }
 }
