@@ -81,9 +81,13 @@ impl Usage {
     pub(crate) fn record(&self, verdict: &Result<Caller, AuthError>) {
         #[cfg(feature = "metrics")]
         {
+            // The name shared, not copied: no allocation per request.
             let (outcome, caller) = match verdict {
-                Ok(caller) => ("accepted", caller.name().to_owned()),
-                Err(refusal) => (outcome(refusal.kind()), String::new()),
+                Ok(caller) => ("accepted", Arc::clone(&caller.name).into()),
+                Err(refusal) => (
+                    outcome(refusal.kind()),
+                    metrics::SharedString::const_str(""),
+                ),
             };
             metrics::counter!("secret_bearer_requests_total", "outcome" => outcome, "caller" => caller)
                 .increment(1);

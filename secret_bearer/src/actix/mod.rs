@@ -18,9 +18,10 @@ use crate::rejection::AuthError;
 use crate::response::RejectionHandler;
 
 /// The check every actix entry point runs, with the store bound in the app data. An accepted
-/// request keeps its [`Caller`](crate::Caller) in its extensions, for the handler's extractor. A refusal is
-/// actix-web's error, which carries the response to send (the [`RejectionHandler`]'s, or the
-/// default one). Not generic: every handler's extractor shares this one copy.
+/// request keeps its [`Caller`](crate::Caller) in its extensions, for the handler's extractor.
+/// A refusal is actix-web's error, which carries the response to send (the
+/// [`RejectionHandler`]'s, or the default one). Not generic: every handler's extractor shares
+/// this one copy.
 async fn check_request(
     req: &HttpRequest,
     bearer: Result<&SecretBearer, Error>,
