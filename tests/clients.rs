@@ -259,7 +259,7 @@ async fn a_secret_that_cannot_be_read_is_the_functions_error_and_nothing_is_sent
     assert!(matches!(*error, Error::MissingSecret { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "environment variable `SB_CLIENT_UNSET` is not set"
+        "environment variable `SB_CLIENT_UNSET` is not set, or is empty"
     );
     let bearer = SecretBearer::builder()
         .secret("/in/a/manager")

@@ -279,11 +279,11 @@ async fn a_misconfigured_handler_fails_closed_and_logs_the_source_never_the_valu
     for (uri, logged) in [
         (
             "/missing",
-            "environment variable `SB_TEST_UNSET_MISSING` is not set",
+            "environment variable `SB_TEST_UNSET_MISSING` is not set, or is empty",
         ),
         (
             "/blank",
-            "environment variable `SB_TEST_BLANK` cannot be used as a secret: it is only whitespace",
+            "environment variable `SB_TEST_BLANK` is not set, or is empty",
         ),
         (
             "/padded",

@@ -78,7 +78,7 @@ async fn a_misconfigured_middleware_fails_closed() {
     assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
     assert!(
         logs.text()
-            .contains("environment variable `SB_TEST_UNSET_MIDDLEWARE` is not set")
+            .contains("environment variable `SB_TEST_UNSET_MIDDLEWARE` is not set, or is empty")
     );
 }
 

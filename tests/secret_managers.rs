@@ -226,27 +226,68 @@ async fn the_last_good_secret_is_served_while_the_store_fails() {
     assert!(!logged.contains("FIRST-KEY"), "{logged}");
 }
 
+/// How many whole seconds `call` takes on the paused clock (Tokio's timer rounds a timeout up
+/// to its next millisecond), and its status.
+async fn timed(call: impl Future<Output = actix_web::dev::ServiceResponse>) -> (u64, u16) {
+    let start = tokio::time::Instant::now();
+    let response = call.await;
+    (start.elapsed().as_secs(), response.status().as_u16())
+}
+
 #[actix_web::test]
-async fn a_hung_store_holds_up_no_request_once_a_secret_is_cached() {
+async fn a_hung_store_holds_up_requests_for_at_most_the_fetch_timeout() {
     // Time passes only when the test says so, and at once.
     tokio::time::pause();
     let manager = seeded();
-    let policy = CachePolicy::default().ttl(Duration::from_millis(100));
+    let policy = CachePolicy::default()
+        .refresh_after(Duration::from_secs(60))
+        .ttl(Duration::from_secs(100))
+        .fetch_timeout(Duration::from_secs(5))
+        .retry_after(Duration::from_secs(30));
     let app = app!(SecretStore::with_policy(manager.clone(), policy));
-    let response = test::call_service(&app, get_request("/single", Some("FIRST-KEY"))).await;
-    assert_eq!(response.status(), 200);
-    // The store now takes an hour to answer; the cached secret is past its time-to-live.
+    let request = || test::call_service(&app, get_request("/single", Some("FIRST-KEY")));
+    assert_eq!(timed(request()).await, (0, 200));
+    // The store now takes an hour to answer.
     let manager = manager.slow(Duration::from_secs(3600));
-    sleep(Duration::from_millis(150)).await;
+
+    // At 60 s, due for its refresh ahead: served at once; the refresh hangs in the background.
+    sleep(Duration::from_secs(60)).await;
     for _ in 0..3 {
-        let request = test::call_service(&app, get_request("/single", Some("FIRST-KEY")));
-        let response = actix_web::rt::time::timeout(Duration::from_secs(1), request)
-            .await
-            .expect("served from the stale secret, without waiting for the store");
-        assert_eq!(response.status(), 200);
+        assert_eq!(timed(request()).await, (0, 200));
     }
-    sleep(Duration::from_millis(20)).await;
+    sleep(Duration::from_secs(1)).await;
     assert_eq!(manager.fetches("/rotating"), 2, "one refresh in flight");
+    // Cut off at 65 s; until `retry_after` has passed, nothing asks the store.
+    sleep(Duration::from_secs(29)).await;
+    assert_eq!(timed(request()).await, (0, 200));
+    assert_eq!(manager.fetches("/rotating"), 2);
+    // At 95 s, retried in the background; cut off at 100 s.
+    sleep(Duration::from_secs(5)).await;
+    assert_eq!(timed(request()).await, (0, 200));
+    sleep(Duration::from_secs(1)).await;
+    assert_eq!(manager.fetches("/rotating"), 3);
+
+    // At 130 s, past the time-to-live with the store not known to be down: a request waits
+    // for the fetch, for the fetch timeout at most, and is then served the last good value,
+    // since the store could not be reached.
+    sleep(Duration::from_secs(34)).await;
+    assert_eq!(timed(request()).await, (5, 200));
+    assert_eq!(manager.fetches("/rotating"), 4);
+    // Known to be unreachable: served without waiting until `retry_after`.
+    assert_eq!(timed(request()).await, (0, 200));
+    assert_eq!(manager.fetches("/rotating"), 4);
+}
+
+#[actix_web::test]
+async fn a_store_that_never_answers_a_first_fetch_fails_closed_at_the_fetch_timeout() {
+    tokio::time::pause();
+    let manager = seeded().slow(Duration::from_secs(3600));
+    let policy = CachePolicy::default().fetch_timeout(Duration::from_secs(5));
+    let app = app!(SecretStore::with_policy(manager.clone(), policy));
+    let request = || test::call_service(&app, get_request("/single", Some("FIRST-KEY")));
+    assert_eq!(timed(request()).await, (5, 500));
+    assert_eq!(timed(request()).await, (0, 500), "until retry_after");
+    assert_eq!(manager.fetches("/rotating"), 1);
 }
 
 #[actix_web::test]
@@ -500,12 +541,16 @@ async fn json_keys_of_one_path_share_its_fetches_and_rotate_together() {
     assert_eq!(status("KEY-1").await, 401);
     assert_eq!(manager.fetches("/keys"), 2);
 
-    // A document that lost a key keeps that key's last good value, with a warning.
+    // A document that lost the alternate's key ends the rotation: the old key is refused.
     manager.set("/keys", r#"{"current": "KEY-4"}"#);
     sleep(Duration::from_millis(150)).await;
     assert_eq!(status("KEY-4").await, 200);
-    assert_eq!(status("KEY-2").await, 200);
+    assert_eq!(status("KEY-3").await, 401);
     let logged = logs.text();
+    assert!(
+        logged.contains("the alternate secret is gone from the secret manager"),
+        "{logged}"
+    );
     assert!(
         logged.contains("JSON key `previous` of secret `/keys`"),
         "{logged}"

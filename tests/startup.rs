@@ -16,7 +16,8 @@ async fn from_the_manager() -> &'static str {
     "manager"
 }
 
-/// Knows `/service/key`, and `/service/old-key` only when `complete`.
+/// Knows `/service/old-key`, and `/service/key` only when `complete`. (An alternate the store
+/// does not have is no problem: it is simply not accepted.)
 struct Store {
     complete: bool,
 }
@@ -24,8 +25,8 @@ struct Store {
 impl SecretManager for Store {
     async fn get(&self, path: &str) -> Result<String, ManagerError> {
         match path {
-            "/service/key" => Ok(PRIMARY.to_owned()),
-            "/service/old-key" if self.complete => Ok("OLD".to_owned()),
+            "/service/key" if self.complete => Ok(PRIMARY.to_owned()),
+            "/service/old-key" => Ok("OLD".to_owned()),
             _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
         }
     }
@@ -46,7 +47,7 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     let shown = unresolved.to_string();
     assert_eq!(unresolved.errors().len(), 1, "{shown}");
     assert!(
-        shown.contains("the secret manager could not read secret `/service/old-key`: not found"),
+        shown.contains("the secret manager could not read secret `/service/key`: not found"),
         "{shown}"
     );
     assert!(!shown.contains(PRIMARY), "{shown}");
@@ -72,6 +73,6 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
         .unwrap();
     assert_eq!(
         by_hand.resolve().unwrap_err().to_string(),
-        "environment variable `SB_TEST_UNSET_STARTUP` is not set"
+        "environment variable `SB_TEST_UNSET_STARTUP` is not set, or is empty"
     );
 }

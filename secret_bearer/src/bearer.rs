@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use crate::caller::Usage;
 use crate::error::Error;
 use crate::rejection::Challenges;
-use crate::secret::{Secret, Use};
+use crate::secret::{Held, Secret, Use, hold};
 use crate::source::SecretSource;
 
 /// The scheme name documentation uses when none is given.
@@ -50,11 +50,11 @@ struct Inner {
 /// process's environment does not change under it).
 pub(crate) struct Source {
     pub(crate) source: SecretSource,
-    /// How its value is read: one key, or a key set.
+    /// How its value is read: one key, the alternate key, or a key set.
     pub(crate) used: Use,
     /// The caller a single key's match is reported as: `primary` or `alternate`.
     pub(crate) name: Arc<str>,
-    env: OnceLock<Result<Arc<Secret>, Error>>,
+    env: OnceLock<Held>,
 }
 
 impl Source {
@@ -69,12 +69,20 @@ impl Source {
 
     /// The environment variable's secret, read on first use and kept as its digests; `None`
     /// for a secret in a manager.
-    pub(crate) fn env_secret(&self) -> Option<Result<Arc<Secret>, Error>> {
+    pub(crate) fn env_secret(&self) -> Option<&Held> {
         if self.source.is_managed() {
             return None;
         }
-        let read = || Secret::from_env(&self.source, self.used).map(Arc::new);
-        Some(self.env.get_or_init(read).clone())
+        Some(self.env.get_or_init(|| {
+            let held = hold(self.used, Secret::from_env(&self.source, self.used));
+            if let Ok(None) = held {
+                tracing::info!(
+                    source = %self.source,
+                    "secret_bearer: the alternate secret is not set; only the primary is accepted"
+                );
+            }
+            held
+        }))
     }
 }
 
@@ -353,7 +361,7 @@ impl SecretBearerBuilder {
                     },
                     "primary",
                 ),
-                alternate: alternate.map(|source| Source::new(source, Use::Check, "alternate")),
+                alternate: alternate.map(|source| Source::new(source, Use::Alternate, "alternate")),
                 usage: Usage::default(),
                 prefix: self.prefix,
                 doc_name,
@@ -417,7 +425,10 @@ mod tests {
         // A variable every test process has (unit tests set none: the crate forbids `unsafe`).
         let value = std::env::var("PATH").unwrap();
         let bearer = SecretBearer::builder().env("PATH").build().unwrap();
-        assert!(bearer.inner.primary.env_secret().unwrap().is_ok());
+        assert!(matches!(
+            bearer.inner.primary.env_secret(),
+            Some(Ok(Some(_)))
+        ));
         let shown = format!("{bearer:?}");
         assert!(shown.contains("\"PATH\""), "{shown}");
         assert!(!shown.contains(&value), "{shown}");

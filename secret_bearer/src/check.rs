@@ -14,7 +14,7 @@ use crate::digest::{Digest, MAX_SECRET_LEN};
 use crate::error::Error;
 use crate::keys::Found;
 use crate::rejection::{AuthError, AuthErrorKind};
-use crate::secret::{Secret, Use};
+use crate::secret::{Held, Secret, Use};
 use crate::source::SecretSource;
 use crate::store::SecretStore;
 
@@ -98,17 +98,37 @@ impl SecretBearer {
         self.secrets(store).await.map(drop)
     }
 
-    /// The primary secret, then the alternate, each as checks compare with it.
+    /// The primary secret, then the alternate (none while it is absent), each as checks
+    /// compare with it.
     async fn secrets(&self, store: Option<&SecretStore>) -> Result<Secrets, Error> {
-        if let Some(store) = store {
-            self.sources()
-                .for_each(|source| store.announce(&source.source, source.used));
-        }
         let mut secrets = Secrets::default();
         for (kept, source) in secrets.iter_mut().zip(self.sources()) {
-            *kept = Some(read(source, store).await?);
+            *kept = self.read(source, store).await?;
         }
         Ok(secrets)
+    }
+
+    /// One source's secret: an environment variable's as first read, a cached one as it is
+    /// (no lock held long, no allocation), anything else through the store's decisions.
+    async fn read(&self, source: &Source, store: Option<&SecretStore>) -> Held {
+        if let Some(env) = source.env_secret() {
+            return env.clone();
+        }
+        let Some(store) = store else {
+            return Err(Error::NoSecretStore {
+                source: source.source.clone(),
+            });
+        };
+        if let Some(cached) = store.cached(&source.source, source.used) {
+            return cached;
+        }
+        // Every source is announced first, so that one fetch of a path derives them all.
+        for source in self.sources() {
+            store.announce(&source.source, source.used);
+        }
+        // Boxed: the store's future (a fetch, a refresh) is large, and the checks that need
+        // it are rare; the others need not carry its room.
+        Box::pin(store.secret(&source.source, source.used)).await
     }
 
     /// Whether refreshing a secret in the store may change a mismatch's answer; refreshes it.
@@ -147,20 +167,6 @@ impl SecretBearer {
 
 /// The primary's secret and the alternate's, if any.
 type Secrets = [Option<Arc<Secret>>; 2];
-
-async fn read(source: &Source, store: Option<&SecretStore>) -> Result<Arc<Secret>, Error> {
-    if let Some(env) = source.env_secret() {
-        return env;
-    }
-    match store {
-        // Boxed: the store's future (a fetch, a refresh) is large, and an environment
-        // variable's check, the common one, need not carry its room on every request.
-        Some(store) => Box::pin(store.secret(&source.source, source.used)).await,
-        None => Err(Error::NoSecretStore {
-            source: source.source.clone(),
-        }),
-    }
-}
 
 /// Which secret, and which of its keys, `presented` is the digest of: every configured secret's
 /// table is searched, and the answers combined without short circuit, so the time taken says

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::manager::ManagerError;
+use crate::manager::{ManagerError, ManagerErrorKind};
 use crate::source::SecretSource;
 
 /// Why a [`SecretBearer`](crate::SecretBearer) cannot authenticate: a setting is invalid, or a
@@ -22,7 +22,11 @@ pub enum Error {
     },
     /// No primary secret source was configured.
     NoPrimarySource,
-    /// The source holds no value (for example, the environment variable is not set).
+    /// The source holds no value: an environment variable that is not set, a value that is
+    /// empty or only whitespace, or a JSON key the secret's document lacks. (A secret manager
+    /// that finds nothing at the path answers [`Error::Manager`], of kind
+    /// [`NotFound`](crate::ManagerErrorKind::NotFound).) For an alternate secret this is no
+    /// error: the alternate is simply not accepted.
     MissingSecret {
         /// Where the secret was looked for.
         source: SecretSource,
@@ -46,7 +50,9 @@ pub enum Error {
     },
     /// A handler asked for the [`Caller`](crate::Caller), but no check protects it.
     Unprotected,
-    /// The secret manager could not give the secret, and none was fetched before.
+    /// The secret manager could not give the secret: it has none at the path, its value cannot
+    /// be used, or it could not be reached and no value fetched before may still serve (see
+    /// [`CachePolicy`](crate::CachePolicy)).
     Manager {
         /// The secret asked for.
         source: SecretSource,
@@ -70,7 +76,7 @@ impl fmt::Display for Error {
             Self::NoPrimarySource => {
                 f.write_str("no primary secret source: set one, e.g. with `env(\"MY_SECRET\")`")
             }
-            Self::MissingSecret { source } => write!(f, "{source} is not set"),
+            Self::MissingSecret { source } => write!(f, "{source} is not set, or is empty"),
             Self::UnusableSecret { source, reason } => {
                 write!(f, "{source} cannot be used as a secret: {reason}")
             }
@@ -101,6 +107,17 @@ impl fmt::Display for Error {
             Self::NotRegistered => f.write_str(
                 "no `SecretBearer` in the app data: register one with `App::app_data(bearer)`",
             ),
+        }
+    }
+}
+
+impl Error {
+    /// Whether the source holds nothing, rather than something wrong.
+    pub(crate) fn is_absence(&self) -> bool {
+        match self {
+            Self::MissingSecret { .. } => true,
+            Self::Manager { error, .. } => error.kind() == ManagerErrorKind::NotFound,
+            _ => false,
         }
     }
 }

@@ -29,9 +29,13 @@ use crate::source::SecretVersion;
 /// ```
 ///
 /// The returned value is copied into a zeroized buffer and the `String` is wiped; the error's
-/// message is logged, so it must never hold a secret. Caching, single flight and rotation are
-/// the [`SecretStore`](crate::SecretStore)'s job: `get` should simply ask the store each time.
-/// A `get` that may hang should time out by itself: requests wait for it.
+/// message is logged, so it must never hold a secret. Caching, single flight, timeouts and
+/// rotation are the [`SecretStore`](crate::SecretStore)'s job: `get` should simply ask the
+/// store each time, and say by the error's [`ManagerErrorKind`] what it found. The kind
+/// matters: `NotFound` revokes at once, `Invalid` fails closed at once, and the others mean
+/// the store could not be reached, which leaves the last good value serving for a bounded
+/// time (see [`CachePolicy`](crate::CachePolicy)). A `get` that hangs is cut off after the
+/// policy's `fetch_timeout`; one that panics counts as unreachable.
 pub trait SecretManager: Send + Sync + 'static {
     /// The secret stored at `path`.
     fn get(&self, path: &str) -> impl Future<Output = Result<String, ManagerError>> + Send;
@@ -70,17 +74,20 @@ impl<M: SecretManager> DynSecretManager for M {
     }
 }
 
-/// What kind of failure a [`ManagerError`] is; it decides nothing but what the log says.
+/// What kind of failure a [`ManagerError`] is. It decides what the cache does (see
+/// [`CachePolicy`](crate::CachePolicy)): `NotFound` and `Invalid` are the store's answer, and
+/// take effect at once; the others mean the store could not be reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ManagerErrorKind {
-    /// The store has no secret at this path.
+    /// The store has no secret at this path: a primary secret or key set fails closed at once,
+    /// and an alternate is no longer accepted (how a rotation ends).
     NotFound,
     /// The store refused: missing permission, wrong token.
     Denied,
     /// The store could not be reached, or did not answer in time.
     Unavailable,
-    /// The store answered with something that is not a usable secret.
+    /// The store answered with something that is not a usable secret: fails closed at once.
     Invalid,
     /// Anything else.
     Other,

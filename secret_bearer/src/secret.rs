@@ -2,6 +2,7 @@
 //! time, and for clients, which must send it, the key itself in a `secrecy` box.
 
 use std::fmt;
+use std::sync::Arc;
 
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox};
@@ -9,7 +10,7 @@ use secrecy::{ExposeSecret, SecretBox};
 use crate::digest::{HASHED, key_digest};
 use crate::error::Error;
 use crate::keys::KeyTable;
-use crate::source::SecretSource;
+use crate::source::{NO_SUCH_KEY, SecretSource};
 
 /// One secret: the keys checks compare with, and, where a client asked for it, what it sends.
 pub(crate) struct Secret {
@@ -18,13 +19,29 @@ pub(crate) struct Secret {
     key: Option<SecretBox<[u8]>>,
 }
 
-/// How a secret's value is read: one key to check requests with (its digest is enough), one
-/// key to send, or a key set to check requests with.
+/// How a secret's value is read: one key to check requests with (its digest is enough), an
+/// alternate key to check with, one key to send, or a key set to check requests with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Use {
     Check,
+    /// Read as [`Use::Check`] is; its absence is no alternate, not an error.
+    Alternate,
     Send,
     KeySet,
+}
+
+/// A source's secret as checks and clients hold it; `None` for an alternate that is absent.
+pub(crate) type Held = Result<Option<Arc<Secret>>, Error>;
+
+/// What a read gives a source used so: an alternate that is absent (unset, empty, not found in
+/// its store, its JSON key gone) is no alternate, which is how a rotation ends; anything else
+/// absent or unusable is the error it is.
+pub(crate) fn hold(used: Use, read: Result<Secret, Error>) -> Held {
+    match read {
+        Ok(secret) => Ok(Some(Arc::new(secret))),
+        Err(error) if used == Use::Alternate && error.is_absence() => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 impl Secret {
@@ -43,12 +60,21 @@ impl Secret {
 
     /// The secret a source's value holds (for a source with a JSON key, the value is the
     /// document it is picked from): `sha256:<64 hex digits>` is the key's digest, anything
-    /// else the key itself, which must be something a request can carry; or a key set.
+    /// else the key itself, which must be something a request can carry; or a key set. A
+    /// value that is empty or only whitespace, or a JSON key the document lacks, holds none:
+    /// [`Error::MissingSecret`].
     pub(crate) fn from_value(
         source: &SecretSource,
         value: &[u8],
         used: Use,
     ) -> Result<Self, Error> {
+        let missing = || Error::MissingSecret {
+            source: source.clone(),
+        };
+        // Nothing stored is no secret, whatever would have been read from it.
+        if value.trim_ascii().is_empty() {
+            return Err(missing());
+        }
         if used == Use::KeySet {
             let keys = KeyTable::key_set(source, value)?;
             return Ok(Self { keys, key: None });
@@ -57,7 +83,13 @@ impl Secret {
             source: source.clone(),
             reason,
         };
-        let value = source.pick(value).map_err(unusable)?;
+        let value = source.pick(value).map_err(|reason| match reason {
+            NO_SUCH_KEY => missing(),
+            reason => unusable(reason),
+        })?;
+        if value.trim_ascii().is_empty() {
+            return Err(missing());
+        }
         if used == Use::Send && value.starts_with(HASHED.as_bytes()) {
             return Err(unusable(
                 "it is a `sha256:` digest, and a client must send the key itself",

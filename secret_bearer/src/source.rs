@@ -162,6 +162,9 @@ fn take_string_at(
     }
 }
 
+/// Why a JSON key picks nothing: the source holds no value, rather than an unusable one.
+pub(crate) const NO_SUCH_KEY: &str = "the JSON document has no such key";
+
 /// The value at a dotted key of a JSON document.
 pub(crate) fn node_at<'a>(
     document: &'a mut serde_json::Value,
@@ -173,7 +176,7 @@ pub(crate) fn node_at<'a>(
             .as_object_mut()
             .ok_or("a value on the JSON key's path is not an object")?
             .get_mut(name)
-            .ok_or("the JSON document has no such key")?;
+            .ok_or(NO_SUCH_KEY)?;
     }
     Ok(node)
 }

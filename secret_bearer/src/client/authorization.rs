@@ -110,7 +110,12 @@ impl SecretBearer {
         if reread {
             store.refresh_after_mismatch(source).await;
         }
-        self.authorization_from(&*store.secret(source, Use::Send).await?)
+        // A sent secret is never optional: only an alternate can be absent without an error.
+        let secret = store.secret(source, Use::Send).await?;
+        let secret = secret.ok_or_else(|| Error::MissingSecret {
+            source: source.clone(),
+        })?;
+        self.authorization_from(&secret)
     }
 
     /// The primary secret's source: what a client sends. A key set holds other callers' keys,
