@@ -1,5 +1,6 @@
-//! A secret past its time-to-live keeps serving while it is refreshed in the background, and
-//! the refresh replaces it: on the cache's own clock, which the test advances.
+//! A secret due for its refresh ahead keeps serving while it is refreshed in the background,
+//! and the refresh replaces it; past its time-to-live, the request fetches it first: on the
+//! cache's own clock, which the test advances.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,8 +28,8 @@ async fn protected(_: Authenticated) -> &'static str {
 }
 
 /// Answers `THE-KEY` to `bearer`'s checks through a store of `manager` with a 200 ms
-/// time-to-live, and shows that a check after it has passed is served at once and fetches the
-/// secret again.
+/// time-to-live (so refreshed ahead at 160 ms), and shows that a check at the refresh is served
+/// at once and refreshes the secret, and that one past the time-to-live fetches it first.
 async fn fetched_again_after_the_time_to_live(bearer: SecretBearer, manager: Counting) {
     let policy = CachePolicy::default().ttl(Duration::from_millis(200));
     let app = test::init_service(
@@ -49,17 +50,24 @@ async fn fetched_again_after_the_time_to_live(bearer: SecretBearer, manager: Cou
     }
     assert_eq!(manager.0.load(Ordering::SeqCst), 1);
 
-    tokio::time::advance(Duration::from_millis(199)).await;
+    tokio::time::advance(Duration::from_millis(159)).await;
     assert_eq!(test::call_service(&app, request()).await.status(), 200);
+    tokio::task::yield_now().await;
     assert_eq!(manager.0.load(Ordering::SeqCst), 1, "not yet due");
 
     tokio::time::advance(Duration::from_millis(1)).await;
-    // Served at once from the stale secret, which starts a refresh in the background.
+    // Served at once from the cached secret, which starts a refresh in the background.
     assert_eq!(test::call_service(&app, request()).await.status(), 200);
+    assert_eq!(manager.0.load(Ordering::SeqCst), 1, "not waited for");
     tokio::task::yield_now().await;
     assert_eq!(manager.0.load(Ordering::SeqCst), 2);
     assert_eq!(test::call_service(&app, request()).await.status(), 200);
     assert_eq!(manager.0.load(Ordering::SeqCst), 2, "fresh again");
+
+    // No traffic for a time-to-live: the next request fetches before it is answered.
+    tokio::time::advance(Duration::from_millis(200)).await;
+    assert_eq!(test::call_service(&app, request()).await.status(), 200);
+    assert_eq!(manager.0.load(Ordering::SeqCst), 3);
 }
 
 #[actix_web::test]

@@ -239,3 +239,73 @@ impl fmt::Debug for SecretStore {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use secrecy::zeroize::Zeroizing;
+
+    use super::entry::Fetched;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::manager::ManagerError;
+
+    struct Counting(Arc<AtomicUsize>);
+
+    impl SecretManager for Counting {
+        async fn get(&self, _: &str) -> Result<String, ManagerError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok("KEY".to_owned())
+        }
+    }
+
+    /// The race of finding 1, made deterministic: a request decides to refresh in the
+    /// background, another fetch ends before its refresh starts, and the refresh it started
+    /// finds nothing to do. Nothing stays claimed: the next refresh due runs.
+    #[test]
+    fn a_refresh_that_finds_another_ended_first_leaves_nothing_claimed() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let fetches = Arc::new(AtomicUsize::new(0));
+            let policy = CachePolicy::default().refresh_after(Duration::ZERO);
+            let store = SecretStore::with_policy(Counting(Arc::clone(&fetches)), policy);
+            let source = SecretSource::manager("/key");
+            let entry = store.entry(&source).unwrap();
+            let fetched = || Fetched::Value(Zeroizing::new(b"KEY".to_vec()));
+            entry.look(&source, Use::Check, Instant::now(), &policy);
+            entry.keep(fetched(), Instant::now(), Instant::now(), &policy);
+
+            let Look::ServeAndRefresh(_, seen) =
+                entry.look(&source, Use::Check, Instant::now(), &policy)
+            else {
+                panic!("due for a refresh ahead");
+            };
+            entry.keep(fetched(), Instant::now(), Instant::now(), &policy);
+            assert!(store.refresh_in_background(&entry, seen));
+            tokio::task::yield_now().await;
+            assert_eq!(
+                fetches.load(Ordering::SeqCst),
+                0,
+                "skipped: another fetch ended"
+            );
+            assert!(
+                entry.fetching.try_lock().is_ok(),
+                "and nothing is left claimed"
+            );
+
+            let Look::ServeAndRefresh(_, seen) =
+                entry.look(&source, Use::Check, Instant::now(), &policy)
+            else {
+                panic!("still due");
+            };
+            assert!(store.refresh_in_background(&entry, seen));
+            tokio::task::yield_now().await;
+            assert_eq!(fetches.load(Ordering::SeqCst), 1, "the next refresh runs");
+        });
+    }
+}
