@@ -182,7 +182,9 @@ impl SecretBearerBuilder {
     }
 
     /// An alternate secret, accepted beside the primary during a rotation and never sent by
-    /// clients, is the value of this environment variable (`alt_env` in the attribute).
+    /// clients, is the value of this environment variable (`alt_env` in the attribute). Unset,
+    /// empty or only whitespace, it is no alternate: only the primary is accepted, which is how
+    /// a rotation ends (one `info` event says so).
     pub fn alt_env(self, name: impl Into<Cow<'static, str>>) -> Self {
         self.alternate(SecretSource::Env(name.into()))
     }
@@ -194,7 +196,8 @@ impl SecretBearerBuilder {
     }
 
     /// An alternate secret is read from the bound secret manager at this path (`alt_secret` in
-    /// the attribute).
+    /// the attribute). One the store does not have (`NotFound`), holds empty, or whose JSON key
+    /// is gone, is no alternate: deleting it ends a rotation.
     pub fn alt_secret(self, path: impl Into<Cow<'static, str>>) -> Self {
         self.alternate(SecretSource::manager(path))
     }

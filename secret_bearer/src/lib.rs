@@ -28,11 +28,14 @@
 //! ([`SecretBearer::authenticate`]):
 //!
 //! 1. The secrets are resolved first: environment variables once, the first time they are
-//!    needed; secrets in a manager through the [`SecretStore`]'s cache (see its docs). A missing
-//!    variable, a secret the manager cannot give with nothing cached, or a value that no request
-//!    could present (empty, whitespace only, with leading or trailing whitespace or control
-//!    characters, over 4096 bytes, or a malformed `sha256:` digest), fails closed: every request is answered with a 500 and one `tracing` error
-//!    event that names the source, never its value. [`resolve_all!`] checks them at start-up.
+//!    needed; secrets in a manager through the [`SecretStore`]'s cache (see "Revocation"). A
+//!    missing primary variable, a primary the manager does not have or cannot give (with
+//!    nothing left to serve), or a value that no request could present (empty, whitespace
+//!    only, with leading or trailing whitespace or control characters, over 4096 bytes, or a
+//!    malformed `sha256:` digest), fails closed: every request is answered with a 500 and one
+//!    `tracing` error event that names the source, never its value. An alternate that is
+//!    absent (unset, empty, not found) is no alternate; one that is present must be usable.
+//!    [`resolve_all!`] checks them at start-up.
 //! 2. A request needs exactly one `Authorization` header, starting with the prefix (compared
 //!    ignoring ASCII case; no space is implied). The rest, verbatim, is the credential.
 //! 3. A non-empty credential of at most [`MAX_SECRET_LEN`] bytes is hashed once with SHA-256 and
@@ -73,17 +76,15 @@
 //!   names the source and the caller, never a key. Every request is answered 500, and
 //!   [`resolve_all!`] refuses to start.
 //! - **Through a store,** the set is cached, refreshed and rotated as any secret in a manager
-//!   (see [`SecretStore`]), with no restart. A caller revoked in the store is refused from the
-//!   first fetch after the [`CachePolicy`]'s time-to-live (5 minutes by default): the request
-//!   that finds the set past its time is still answered from it while the set is fetched again
-//!   in the background, so the bound is the time-to-live plus one fetch; shorten the
-//!   time-to-live if revocations must act faster. As for any secret, while the store cannot be
-//!   read, or when the set fetched breaks a rule above, the last good set stays in use, with a
-//!   warning naming the source (and the caller) at each attempt: correct the set, and the
-//!   revocation takes effect at the next fetch. A caller added to the set is accepted sooner: a
-//!   credential that matches no key makes the store fetch a set older than the mismatch
-//!   minimum age (30 seconds by default) again. `rotating` does not apply (each caller rotates
-//!   in the set), and a JSON key (`path#field`) picks the set out of a larger document.
+//!   (see [`SecretStore`] and "Revocation" below), with no restart. A caller revoked in the
+//!   store is refused by every request that starts more than the [`CachePolicy`]'s `ttl`
+//!   (5 minutes by default) after the change, plus one fetch; a set the store no longer has,
+//!   or one that breaks a rule above, fails closed at the fetch that finds it, so a bad edit
+//!   pages someone and never leaves a revoked caller working. A caller added to the set is
+//!   accepted sooner: a credential that matches no key makes the store fetch a set older than
+//!   the mismatch minimum age (30 seconds by default) again. `rotating` does not apply (each
+//!   caller rotates in the set), and a JSON key (`path#field`) picks the set out of a larger
+//!   document.
 //! - **Which keys are in use.** Every accepted request logs a `debug` event with its caller and
 //!   whether the key was the newest. An older key (or the `alternate`) still in use is logged at
 //!   `info`, at most once a minute per bearer, with the number of requests per caller since the
@@ -179,6 +180,32 @@
 //! Secrets Manager. Any store is a few lines of [`SecretManager`]. With `rotating`, the
 //! alternate secret is the primary's previous version in the store
 //! ([`SecretBearerBuilder::rotating`]), so a rotation done in the store needs no configuration.
+//!
+//! # Revocation
+//!
+//! What a [`SecretStore`] promises, under its [`CachePolicy`] (defaults: `refresh_after`
+//! 4 minutes, `ttl` 5 minutes, `stale_if_error` 1 hour, `fetch_timeout` 10 seconds):
+//!
+//! - A request that starts more than `ttl` after the store changed is checked against the new
+//!   value (plus one fetch, at most `fetch_timeout`), with or without traffic in between.
+//!   Steady traffic never waits for the store: a value `refresh_after` old is refreshed in the
+//!   background while it serves.
+//! - While the store is unreachable (an error other than `NotFound` or `Invalid`, a fetch
+//!   longer than `fetch_timeout`, a manager that panics), the last good value serves for at
+//!   most `ttl + stale_if_error` after it was fetched, with a warning per failed fetch; then
+//!   the source fails closed. The store is asked again every `retry_after`.
+//! - The store's answer is authoritative: a secret it no longer has (`NotFound`, an empty
+//!   value, a JSON key gone), or a value that cannot be used, fails closed at the fetch that
+//!   finds it, as it would at start-up.
+//! - To revoke one caller, remove it from the set; to revoke everything, delete the secret. To
+//!   end a rotation, unset or delete the alternate: an alternate that is unset, empty or only
+//!   whitespace, not found in its store, or whose JSON key is gone, is no alternate (one `info`
+//!   event names it), and only the primary is accepted. A primary that is absent fails closed,
+//!   and so does an alternate that is present but unusable.
+//!
+//! `tests/cache_model.rs` holds the store to these sentences: random sequences of store edits,
+//! outages, hangs, panics, idle days and bursts of requests, on Tokio's paused clock, checked
+//! against a model that knows only what the store held, and when.
 //!
 //! # Clients
 //!
