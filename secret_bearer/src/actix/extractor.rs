@@ -1,5 +1,6 @@
 //! [`Authenticated`]: authenticate first, then run the handler's other extractors.
 
+use std::any::TypeId;
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::{Pin, pin};
@@ -77,7 +78,9 @@ impl<T, P> Authenticated<T, P> {
     }
 }
 
-impl<T: FromRequest, P: BearerProvider> FromRequest for Authenticated<T, P> {
+// `T: 'static`, as every handler parameter is (actix's `Route::to` asks it of them all): the
+// guard asks `T`'s type whether it may read the body.
+impl<T: FromRequest + 'static, P: BearerProvider> FromRequest for Authenticated<T, P> {
     type Error = actix_web::Error;
     type Future = AuthenticatedFuture<T, P>;
 
@@ -118,19 +121,20 @@ pin_project! {
     /// The check, then `T`'s extraction.
     #[project = ExtractProj]
     enum ExtractAfterCheck<T: FromRequest> {
-        /// The check must wait (for a secret manager): the payload waits with it, unread.
+        /// The check must wait (for a secret manager): the payload `T` may read waits with it,
+        /// unread.
         Checking { check: LocalBoxFuture<'static, Result<(), actix_web::Error>>, req: HttpRequest, payload: Payload },
         Refused { error: Option<actix_web::Error> },
         Extracting { #[pin] extract: T::Future },
     }
 }
 
-impl<T: FromRequest> ExtractAfterCheck<T> {
+impl<T: FromRequest + 'static> ExtractAfterCheck<T> {
     /// Runs the check as far as it goes now. Most checks end at once (the secrets are read or
-    /// cached): then `T` is extracted at once, with the request's own payload, so that a plain
-    /// guard leaves the body to the parameters beside it. A check that must wait (for a secret
-    /// manager) takes the payload with it, so nothing reads the body before the request is
-    /// authenticated.
+    /// cached): then `T` is extracted at once, with the request's own payload. A check that
+    /// must wait (for a secret manager) takes the payload with it for `T`, so that nothing of
+    /// `T` reads the body before the request is authenticated; a plain guard (`T = ()`) reads
+    /// none, and leaves it to the parameters beside it.
     fn new(req: &HttpRequest, payload: &mut Payload, bearer: Result<&SecretBearer, Error>) -> Self {
         if let Some(checked) = check_in_place(req, &bearer) {
             return Self::after(checked, req, payload);
@@ -141,7 +145,11 @@ impl<T: FromRequest> ExtractAfterCheck<T> {
             Poll::Pending => Self::Checking {
                 check,
                 req: req.clone(),
-                payload: payload.take(),
+                payload: if reads_nothing::<T>() {
+                    Payload::None
+                } else {
+                    payload.take()
+                },
             },
         }
     }
@@ -177,6 +185,12 @@ fn check_in_place(
         Poll::Ready(checked) => Some(checked),
         Poll::Pending => None,
     }
+}
+
+/// Whether `T` is `()`, the one extractor known to read nothing: the guard keeps the payload
+/// for any other, which may read it. (Known at compile time: the test folds away.)
+fn reads_nothing<T: 'static>() -> bool {
+    TypeId::of::<T>() == TypeId::of::<()>()
 }
 
 /// One poll, by whoever constructs the extractor: the task's waker comes with the next poll.
