@@ -1,7 +1,8 @@
 //! A plain `Authenticated` guard beside other extractors, `async fn(_: Authenticated, body:
-//! web::Bytes)`: the extractors beside it get the body whether or not the check has to wait for
-//! the store, and a refusal stays the guard's 401. And the attribute's path, which wraps every
-//! parameter: nothing of it is constructed, nor the body read, before the check passes.
+//! web::Bytes)`: the extractors beside it get the body, and a `Caller` the caller, whether or
+//! not the check has to wait for the store, and a refusal stays the guard's 401 whatever the
+//! parameters' order. And the attribute's path, which wraps every parameter: nothing of it is
+//! constructed, nor the body read, before the check passes.
 //!
 //! Every case runs against a fresh app whose store is first brought to the state under test;
 //! the manager's fetches take `FETCH` on Tokio's paused clock, so that "the check waited" is a
@@ -21,8 +22,8 @@ use actix_web::dev::{Payload, Service, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, post, test, web};
 use secret_bearer::{
-    Authenticated, CachePolicy, ManagerError, SecretBearer, SecretManager, SecretStore,
-    secret_bearer,
+    Authenticated, CachePolicy, Caller, ManagerError, RejectionHandler, SecretBearer,
+    SecretManager, SecretStore, secret_bearer,
 };
 use support::{NOT_AUTHENTICATED, PRIMARY, get_request, init_env, read};
 use tokio::time::{Instant, sleep};
@@ -73,14 +74,11 @@ impl Manager {
 }
 
 impl SecretManager for Manager {
-    async fn get(&self, path: &str) -> Result<String, ManagerError> {
+    async fn get(&self, _: &str) -> Result<String, ManagerError> {
         self.0.fetches.fetch_add(1, Ordering::SeqCst);
         sleep(FETCH).await;
         if self.0.failing.load(Ordering::SeqCst) {
             return Err(ManagerError::unavailable("the store does not answer"));
-        }
-        if path != "/primary" {
-            return Err(ManagerError::not_found(format!("no secret at {path}")));
         }
         Ok(self.0.value.lock().unwrap().clone())
     }
@@ -92,6 +90,14 @@ async fn bytes(_: Authenticated, body: web::Bytes) -> HttpResponse {
 
 async fn json(_: Authenticated, body: web::Json<serde_json::Value>) -> HttpResponse {
     HttpResponse::Ok().json(body.into_inner())
+}
+
+async fn caller_after(_: Authenticated, caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().body(caller.name().to_owned())
+}
+
+async fn caller_before(caller: Caller, _: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().body(caller.name().to_owned())
 }
 
 /// Warms or breaks the cache before the request under test.
@@ -177,6 +183,14 @@ struct Served<S> {
 async fn serve(
     scenario: Scenario,
 ) -> Served<impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>> {
+    serve_with(scenario, None).await
+}
+
+/// An app in `scenario`'s state, with this hook for its refusals, if any.
+async fn serve_with(
+    scenario: Scenario,
+    hook: Option<RejectionHandler>,
+) -> Served<impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>> {
     init_env();
     let bearer = match scenario {
         Environment => SecretBearer::builder().env("SB_TEST_PRIMARY"),
@@ -194,19 +208,25 @@ async fn serve(
     let alive = Rc::new(Cell::new(0));
     let constructions = Constructions::default();
     let counted = Rc::clone(&alive);
+    let app = App::new();
+    let app = match hook {
+        Some(hook) => app.app_data(hook),
+        None => app,
+    };
     let app = test::init_service(
-        App::new()
-            .wrap_fn(move |req, service| {
-                req.extensions_mut().insert(Alive::new(&counted));
-                service.call(req)
-            })
-            .app_data(bearer)
-            .app_data(SecretStore::with_policy(manager.clone(), policy))
-            .app_data(constructions.clone())
-            .route("/guard", web::get().to(guard))
-            .route("/bytes", web::post().to(bytes))
-            .route("/json", web::post().to(json))
-            .service(attributed),
+        app.wrap_fn(move |req, service| {
+            req.extensions_mut().insert(Alive::new(&counted));
+            service.call(req)
+        })
+        .app_data(bearer)
+        .app_data(SecretStore::with_policy(manager.clone(), policy))
+        .app_data(constructions.clone())
+        .route("/guard", web::get().to(guard))
+        .route("/bytes", web::post().to(bytes))
+        .route("/json", web::post().to(json))
+        .route("/caller-after", web::post().to(caller_after))
+        .route("/caller-before", web::post().to(caller_before))
+        .service(attributed),
     )
     .await;
     let status = |response: ServiceResponse| response.status().as_u16();
@@ -295,7 +315,12 @@ async fn send(scenario: Scenario, uri: &str, key: &str, body: &'static str) -> (
 }
 
 /// Each plain-guard handler, with what it answers an accepted request.
-const HANDLERS: [(&str, &str); 2] = [("/bytes", BODY), ("/json", BODY)];
+const HANDLERS: [(&str, &str); 4] = [
+    ("/bytes", BODY),
+    ("/json", BODY),
+    ("/caller-after", "primary"),
+    ("/caller-before", "primary"),
+];
 
 /// Every handler, with the right key and a wrong one, in `scenario`: all the cases that do not
 /// answer as they should, so that a failure lists them all.
@@ -349,6 +374,32 @@ async fn a_plain_guard_beside_a_retry_after_a_failure() {
     plain_guard_cases(RetryAfterFailure).await;
 }
 
+/// A refusal is the guard's, through the service's hook, whether the guard or a `Caller`
+/// beside it answers first: the hook builds one response a request.
+#[actix_web::test]
+async fn a_caller_answers_the_guards_refusal_through_the_rejection_handler() {
+    tokio::time::pause();
+    for scenario in [Environment, Cold] {
+        for uri in ["/caller-before", "/caller-after"] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&calls);
+            let hook = RejectionHandler::new(move |_, error| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                HttpResponse::build(error.status()).body(format!("hooked: {}", error.kind()))
+            });
+            let served = serve_with(scenario, Some(hook)).await;
+            let (request, _) = post(uri, WRONG_KEY, BODY);
+            let answer = read(test::call_service(&served.app, request).await).await;
+            let hooked = (401, "hooked: the credential matches no secret".to_owned());
+            assert_eq!(
+                (answer, calls.load(Ordering::SeqCst)),
+                (hooked, 1),
+                "{scenario:?} {uri}"
+            );
+        }
+    }
+}
+
 /// The attribute wraps every parameter in the guard: none is constructed, and the body is not
 /// read, until the check has passed, however long it waits.
 #[actix_web::test]
@@ -356,7 +407,8 @@ async fn the_attribute_constructs_nothing_and_reads_no_body_before_the_check_pas
     tokio::time::pause();
     let mut wrong = Vec::new();
     for scenario in [Warm, Cold, RefreshAfterMismatch, RetryAfterFailure] {
-        for (key, body, answer, reads_expected) in [
+        // How often the body is read and `Constructed` extracted: never before a refusal.
+        for (key, body, answer, extracted) in [
             (WRONG_KEY, NOT_JSON, (401, NOT_AUTHENTICATED), 0),
             (WRONG_KEY, BODY, (401, NOT_AUTHENTICATED), 0),
             (KEY, NOT_JSON, (400, ""), 1),
@@ -375,16 +427,34 @@ async fn the_attribute_constructs_nothing_and_reads_no_body_before_the_check_pas
                     freed: true,
                 },
                 Reads {
-                    body: reads_expected,
-                    constructions: reads_expected,
+                    body: extracted,
+                    constructions: extracted,
                 },
             );
-            if (&outcome, &reads) != (&expected.0, &expected.1) {
+            let got = (outcome, reads);
+            if got != expected {
                 wrong.push(format!(
-                    "{scenario:?}, {key}, {body}: {outcome:?} {reads:?}, expected {expected:?}"
+                    "{scenario:?}, {key}, {body}: {got:?}, expected {expected:?}"
                 ));
             }
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A request given up while its check waits (the client went away) is freed: the check it
+/// shares with its extractors does not keep it alive.
+#[actix_web::test]
+async fn a_request_given_up_while_its_check_waits_is_freed() {
+    tokio::time::pause();
+    for scenario in [Cold, RefreshAfterMismatch, RetryAfterFailure] {
+        for (uri, _) in HANDLERS {
+            let served = serve(scenario).await;
+            let (request, _) = post(uri, KEY, BODY);
+            let call = test::call_service(&served.app, request);
+            let given_up = tokio::time::timeout(FETCH / 2, call).await;
+            assert!(given_up.is_err(), "{scenario:?} {uri}: the check waits");
+            assert_eq!(served.alive.get(), 0, "{scenario:?} {uri}: freed");
+        }
+    }
 }

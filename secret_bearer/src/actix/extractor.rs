@@ -8,12 +8,13 @@ use std::task::{Context, Poll, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt;
 use pin_project_lite::pin_project;
 
-use super::{app_data, check_request};
+use super::{CheckFuture, SharedCheck, app_data, check, refusal, share};
 use crate::bearer::SecretBearer;
 use crate::error::Error;
+use crate::rejection::AuthError;
 
 /// Where an [`Authenticated`] extractor finds the [`SecretBearer`] that guards a request.
 ///
@@ -122,9 +123,12 @@ pin_project! {
     #[project = ExtractProj]
     enum ExtractAfterCheck<T: FromRequest> {
         /// The check must wait (for a secret manager): the payload `T` may read waits with it,
-        /// unread.
-        Checking { check: LocalBoxFuture<'static, Result<(), actix_web::Error>>, req: HttpRequest, payload: Payload },
-        Refused { error: Option<actix_web::Error> },
+        /// unread. The check is shared with the request's other extractors (a `Caller`).
+        Checking { check: SharedCheck, req: HttpRequest, payload: Payload },
+        /// The check refused. The response is built only when this is polled: a `Caller`
+        /// beside the guard that answers first answers alone, and a `RejectionHandler` runs
+        /// once a request.
+        Refused { error: Option<AuthError>, req: HttpRequest },
         Extracting { #[pin] extract: T::Future },
     }
 }
@@ -143,7 +147,7 @@ impl<T: FromRequest + 'static> ExtractAfterCheck<T> {
         match poll_once(check.as_mut()) {
             Poll::Ready(checked) => Self::after(checked, req, payload),
             Poll::Pending => Self::Checking {
-                check,
+                check: share(req, check),
                 req: req.clone(),
                 payload: if reads_nothing::<T>() {
                     Payload::None
@@ -154,16 +158,15 @@ impl<T: FromRequest + 'static> ExtractAfterCheck<T> {
         }
     }
 
-    fn after(
-        checked: Result<(), actix_web::Error>,
-        req: &HttpRequest,
-        payload: &mut Payload,
-    ) -> Self {
+    fn after(checked: Result<(), AuthError>, req: &HttpRequest, payload: &mut Payload) -> Self {
         match checked {
             Ok(()) => Self::Extracting {
                 extract: T::from_request(req, payload),
             },
-            Err(error) => Self::Refused { error: Some(error) },
+            Err(error) => Self::Refused {
+                error: Some(error),
+                req: req.clone(),
+            },
         }
     }
 }
@@ -176,12 +179,12 @@ impl<T: FromRequest + 'static> ExtractAfterCheck<T> {
 fn check_in_place(
     req: &HttpRequest,
     bearer: &Result<&SecretBearer, Error>,
-) -> Option<Result<(), actix_web::Error>> {
+) -> Option<Result<(), AuthError>> {
     if bearer.as_ref().is_ok_and(|bearer| bearer.needs_store()) {
         return None;
     }
     let bearer = bearer.as_ref().map(|bearer| *bearer).map_err(Error::clone);
-    match poll_once(pin!(check_request(req, bearer))) {
+    match poll_once(pin!(check(req, bearer))) {
         Poll::Ready(checked) => Some(checked),
         Poll::Pending => None,
     }
@@ -211,13 +214,15 @@ impl<T: FromRequest> Future for ExtractAfterCheck<T> {
                     req,
                     payload,
                 } => {
-                    ready!(check.as_mut().poll(cx))?;
+                    if let Err(error) = ready!(check.poll_unpin(cx)) {
+                        return Poll::Ready(Err(refusal(req, error)));
+                    }
                     let extract = T::from_request(req, payload);
                     self.set(Self::Extracting { extract });
                 }
-                ExtractProj::Refused { error } => {
+                ExtractProj::Refused { error, req } => {
                     let error = error.take().expect("polled again after its refusal");
-                    return Poll::Ready(Err(error));
+                    return Poll::Ready(Err(refusal(req, error)));
                 }
                 ExtractProj::Extracting { extract } => return extract.poll(cx).map_err(Into::into),
             }
@@ -226,9 +231,6 @@ impl<T: FromRequest> Future for ExtractAfterCheck<T> {
 }
 
 /// The check of a request. Not generic: every handler's extractor shares this one copy.
-fn check_owned(
-    req: HttpRequest,
-    bearer: Result<SecretBearer, Error>,
-) -> LocalBoxFuture<'static, Result<(), actix_web::Error>> {
-    Box::pin(async move { check_request(&req, bearer.as_ref().map_err(Error::clone)).await })
+fn check_owned(req: HttpRequest, bearer: Result<SecretBearer, Error>) -> CheckFuture {
+    Box::pin(async move { check(&req, bearer.as_ref().map_err(Error::clone)).await })
 }
