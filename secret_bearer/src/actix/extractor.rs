@@ -57,8 +57,27 @@ impl BearerProvider for FromAppData {
 /// # Ok::<(), secret_bearer::Error>(())
 /// ```
 ///
-/// `Authenticated` alone (`T = ()`) is a plain guard. As one parameter among others it is
-/// checked first only if it comes first; wrapping the others in its `T` makes that certain.
+/// # Beside other parameters
+///
+/// `Authenticated` alone (`T = ()`) is a plain guard: `async fn put(_: Authenticated, body:
+/// web::Bytes)`. Beside other parameters, in any order:
+///
+/// - the handler runs only once the request is authenticated;
+/// - the guard takes nothing from the parameters beside it: they get the body whether or not
+///   the check has to wait (for a secret manager), and a [`Caller`](crate::Caller) beside it
+///   names the caller the guard accepted, or answers with the guard's refusal;
+/// - the guard does not hold them back: actix-web runs every parameter's extractor alongside
+///   the others, so a `web::Json` beside the guard may read the body while the check waits for
+///   a store, and its error (a 400 for a malformed body) may answer the request instead of the
+///   guard's 401.
+///
+/// For the body to stay unread until the request is authenticated, and the 401 to win over
+/// every extractor's error, put the parameters in `T` (`Authenticated<(web::Path<u32>,
+/// web::Json<Widget>)>`), or use the attribute, which does that, or the middleware.
+///
+/// A guard with a `T` of its own keeps the body for `T` while its check waits, whether `T`
+/// reads it or not: a parameter beside it that reads the body would then get it empty. Put
+/// every parameter that reads the body in `T`.
 pub struct Authenticated<T = (), P = FromAppData> {
     inner: T,
     provider: PhantomData<fn() -> P>,
