@@ -5,27 +5,37 @@ mod caller;
 mod extractor;
 mod middleware;
 
+pub use caller::CallerFuture;
 pub use extractor::{Authenticated, AuthenticatedFuture, BearerProvider, FromAppData};
 pub use middleware::{MiddlewareFuture, SecretBearerMiddleware};
 
 use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, web};
+use futures_util::FutureExt;
+use futures_util::future::{LocalBoxFuture, Shared, WeakShared};
 
 use crate::bearer::SecretBearer;
 use crate::error::Error;
 use crate::rejection::AuthError;
 use crate::response::RejectionHandler;
 
-/// The check every actix entry point runs, with the store bound in the app data. An accepted
-/// request keeps its [`Caller`](crate::Caller) in its extensions, for the handler's extractor.
-/// A refusal is actix-web's error, which carries the response to send (the
-/// [`RejectionHandler`]'s, or the default one). Not generic: every handler's extractor shares
-/// this one copy.
+/// The check, with a refusal as actix-web's error, which carries the response to send (the
+/// [`RejectionHandler`]'s, or the default one): the middleware's, which answers at once.
 async fn check_request(
     req: &HttpRequest,
     bearer: Result<&SecretBearer, Error>,
 ) -> Result<(), actix_web::Error> {
+    check(req, bearer)
+        .await
+        .map_err(|error| refusal(req, error))
+}
+
+/// The check every actix entry point runs, with the store bound in the app data. What it
+/// decides stays in the request's extensions, for the [`Caller`](crate::Caller) extractor: an
+/// accepted request's `Caller`, or a refused one's [`Check::Refused`]. Not generic: every
+/// handler's extractor shares this one copy.
+async fn check(req: &HttpRequest, bearer: Result<&SecretBearer, Error>) -> Result<(), AuthError> {
     let checked = match bearer {
         Ok(bearer) => {
             let authorization = req
@@ -43,8 +53,41 @@ async fn check_request(
             req.extensions_mut().insert(caller);
             Ok(())
         }
-        Err(error) => Err(refusal(req, error)),
+        Err(error) => {
+            // Cloned on refusals alone (a box): a `Caller` beside a plain guard answers the
+            // guard's refusal, whichever of the two actix-web polls first.
+            req.extensions_mut().insert(Check::Refused(error.clone()));
+            Err(error)
+        }
     }
+}
+
+/// The check of a request, boxed with what it needs: one that must wait (for a secret manager).
+type CheckFuture = LocalBoxFuture<'static, Result<(), AuthError>>;
+
+/// A check that waits, shared by the guard that runs it and the `Caller` extractors beside the
+/// guard, which wait for it rather than answer before it.
+type SharedCheck = Shared<CheckFuture>;
+
+/// What a request's extensions say of a check that has not accepted it (an accepted one leaves
+/// its `Caller`). Nothing needs clearing: a check is under way exactly while its guard holds
+/// it, which the weak handle tells.
+enum Check {
+    /// A check under way. Weak, because the check holds the request, whose extensions hold
+    /// this: a strong handle would be a cycle, and a request given up while its check waits
+    /// would never be freed. The guard holds the check until it has answered.
+    Waiting(WeakShared<CheckFuture>),
+    /// A check that refused the request, and why.
+    Refused(AuthError),
+}
+
+/// Shares a check that must wait with the request's other extractors, through its extensions.
+fn share(req: &HttpRequest, check: CheckFuture) -> SharedCheck {
+    let check = check.shared();
+    if let Some(waiting) = check.downgrade() {
+        req.extensions_mut().insert(Check::Waiting(waiting));
+    }
+    check
 }
 
 /// The error that answers a refused request with its response.
