@@ -8,89 +8,14 @@
 //! The table is built when the secret is read; building it depends on the digests, and is done
 //! once per read, not per request.
 
-use std::fmt;
 use std::sync::Arc;
 
-use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use subtle::{Choice, ConditionallySelectable};
 
 use crate::digest::{Digest, key_digest};
 use crate::error::Error;
-use crate::source::{SecretSource, node_at, wipe};
-
-/// A JSON document, as `serde_json::Value` reads it, except that an object naming a key twice
-/// is refused: `serde_json` keeps the last silently, and a caller written twice in a key set
-/// (an old entry left below a new one) would lose an entry without a word.
-struct Strict(serde_json::Value);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = serde_json::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
-        let mut list = Vec::new();
-        while let Some(Strict(item)) = items.next_element()? {
-            list.push(item);
-        }
-        Ok(list.into())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(name) = entries.next_key::<String>()? {
-            let Strict(mut value) = entries.next_value()?;
-            if object.contains_key(&name) {
-                let mut object = serde_json::Value::Object(object);
-                wipe(&mut object);
-                wipe(&mut value);
-                return Err(A::Error::custom(format_args!(
-                    "the name {name:?} is written twice in it"
-                )));
-            }
-            object.insert(name, value);
-        }
-        Ok(object.into())
-    }
-}
+use crate::json;
+use crate::source::SecretSource;
 
 /// The average number of keys per bucket: small enough that a lookup in a set of thousands of
 /// keys compares a handful of digests, large enough that small sets are one bucket.
@@ -156,9 +81,10 @@ impl KeyTable {
             caller: None,
             reason: reason.to_owned(),
         };
-        let mut document = match serde_json::from_slice::<Strict>(value) {
-            Ok(Strict(document)) => document,
-            // Ours, the one error about the data a `Strict` parse can raise: a name twice.
+        // Wiped when dropped, whatever happens: the document holds keys.
+        let mut document = match json::parse(value) {
+            Ok(document) => document,
+            // The one error about the data a strict parse raises: a name written twice.
             Err(error) if error.is_data() => return Err(whole(&error.to_string())),
             Err(_) => {
                 return Err(whole(
@@ -166,14 +92,11 @@ impl KeyTable {
                 ));
             }
         };
-        let table = match source.json_key() {
-            Some(key) => node_at(&mut document, key).map_err(whole),
-            None => Ok(&mut document),
+        match source.json_key() {
+            Some(key) => json::node_at(&mut document, key).map_err(whole),
+            None => Ok(&mut *document),
         }
-        .and_then(|set| Self::from_json(source, set));
-        // Wiped whatever happened: the document holds keys.
-        wipe(&mut document);
-        table
+        .and_then(|set| Self::from_json(source, set))
     }
 
     fn from_json(source: &SecretSource, set: &serde_json::Value) -> Result<Self, Error> {

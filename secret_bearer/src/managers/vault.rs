@@ -9,8 +9,8 @@ use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use crate::json;
 use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
-use crate::source::wipe;
 
 /// How long one request to Vault may take: requests waiting for a secret wait for it.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -228,7 +228,7 @@ impl VaultManager {
                 ),
             )
         });
-        wipe(&mut answer);
+        json::wipe(&mut answer);
         read
     }
 }
