@@ -111,7 +111,12 @@ impl KeyTable {
         if set.is_empty() {
             return Err(error(None, "it names no caller"));
         }
-        let mut keys = Vec::new();
+        // One digest per string of the set at most: `keys` never grows (see `build`).
+        let most = set
+            .values()
+            .map(|value| value.as_array().map_or(1, Vec::len))
+            .sum();
+        let mut keys = Vec::with_capacity(most);
         let mut names = Vec::new();
         for (caller, (name, value)) in (0..).zip(set) {
             check_name(name).map_err(|reason| error(Some(name), reason))?;
@@ -147,23 +152,31 @@ impl KeyTable {
         Ok(Self::build(keys, names))
     }
 
-    fn build(keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>) -> Self {
+    /// A `Vec` that grows, and `append`, copy their elements' bytes into a new buffer and free
+    /// the old one unwiped, and moving a `Digest` out of a `Vec` by value leaves its bytes in
+    /// the slot, which is never dropped. So nothing here grows or moves a digest out: `keys`
+    /// was allocated at its final size, `slots` is, and every digest is swapped into its slot
+    /// with the empty slot's zeros. When `keys` is dropped, each of its digests is wiped
+    /// (again): no freed buffer holds a digest. (Moves through the stack are the compiler's,
+    /// out of reach as for every value.)
+    fn build(mut keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>) -> Self {
         let buckets = (keys.len() / KEYS_PER_BUCKET).max(1).next_power_of_two();
         let mask = buckets as u64 - 1;
-        let mut filled: Vec<Vec<Slot>> = (0..buckets).map(|_| Vec::new()).collect();
-        for (digest, caller, key) in keys {
-            filled[bucket(&digest, mask)].push(Slot {
-                digest,
-                filled: Choice::from(1),
-                caller,
-                key,
-            });
+        let mut used = vec![0; buckets];
+        for (digest, ..) in &keys {
+            used[bucket(digest, mask)] += 1;
         }
-        let width = filled.iter().map(Vec::len).max().unwrap_or(0);
+        let width = used.iter().copied().max().unwrap_or(0);
         let mut slots = Vec::with_capacity(buckets * width);
-        for mut bucket in filled {
-            bucket.resize_with(width, Slot::empty);
-            slots.append(&mut bucket);
+        slots.resize_with(buckets * width, Slot::empty);
+        used.fill(0);
+        for (digest, caller, key) in &mut keys {
+            let home = bucket(digest, mask);
+            let slot = &mut slots[home * width + used[home]];
+            used[home] += 1;
+            std::mem::swap(&mut slot.digest, digest);
+            slot.filled = Choice::from(1);
+            (slot.caller, slot.key) = (*caller, *key);
         }
         Self {
             slots,
@@ -301,6 +314,15 @@ mod tests {
             );
         }
         assert_eq!(lookup(&table, "KEY-1000"), None);
+        // Each key in one slot; the padding is empty and holds no digest.
+        let (keys, padding): (Vec<_>, Vec<_>) =
+            table.slots.iter().partition(|slot| bool::from(slot.filled));
+        assert_eq!(keys.len(), 1000);
+        assert!(
+            padding
+                .iter()
+                .all(|slot| slot.digest.as_bytes() == &[0; 32])
+        );
     }
 
     #[test]
