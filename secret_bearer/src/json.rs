@@ -74,7 +74,7 @@ pub(crate) fn node_at<'a>(
 }
 
 /// Zeroes every string of a parsed document before it is freed.
-pub(crate) fn wipe(node: &mut Value) {
+fn wipe(node: &mut Value) {
     match node {
         Value::String(text) => text.zeroize(),
         Value::Array(items) => items.iter_mut().for_each(wipe),
