@@ -387,6 +387,17 @@ mod tests {
     }
 
     #[test]
+    fn a_callers_name_is_at_most_256_bytes() {
+        for length in [1, 255, 256] {
+            assert_eq!(check_name(&"a".repeat(length)), Ok(()), "{length}");
+        }
+        let refused = Err("a caller's name is at most 256 bytes");
+        assert_eq!(check_name(&"a".repeat(257)), refused);
+        // Bytes, not characters: 129 characters, 257 bytes.
+        assert_eq!(check_name(&format!("{}a", "é".repeat(128))), refused);
+    }
+
+    #[test]
     fn a_single_key_has_no_name() {
         let table = KeyTable::single(Digest::of(b"KEY"));
         assert_eq!(lookup(&table, "KEY"), Some((String::new(), true)));
