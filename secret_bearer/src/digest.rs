@@ -179,6 +179,20 @@ mod tests {
     }
 
     #[test]
+    fn digests_whose_word_differences_cancel_out_do_not_match() {
+        // Words 0 and 1 differ from zero's by the same bits, as do all four words of the
+        // second: a fold that XORed the differences, instead of ORing them, would see none.
+        let mut two_words = [0; 32];
+        (two_words[3], two_words[11]) = (0x5a, 0x5a);
+        let zero = Digest::zero();
+        for other in [two_words, [0xff; 32]] {
+            assert!(!bool::from(zero.matches(&Digest(other))), "{other:?}");
+            assert!(!bool::from(Digest(other).matches(&zero)), "{other:?}");
+            assert!(bool::from(Digest(other).matches(&Digest(other))));
+        }
+    }
+
+    #[test]
     fn malformed_digests_are_refused() {
         for value in [
             "sha256:",

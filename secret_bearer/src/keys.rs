@@ -8,89 +8,14 @@
 //! The table is built when the secret is read; building it depends on the digests, and is done
 //! once per read, not per request.
 
-use std::fmt;
 use std::sync::Arc;
 
-use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use subtle::{Choice, ConditionallySelectable};
 
 use crate::digest::{Digest, key_digest};
 use crate::error::Error;
-use crate::source::{SecretSource, node_at, wipe};
-
-/// A JSON document, as `serde_json::Value` reads it, except that an object naming a key twice
-/// is refused: `serde_json` keeps the last silently, and a caller written twice in a key set
-/// (an old entry left below a new one) would lose an entry without a word.
-struct Strict(serde_json::Value);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = serde_json::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
-        Ok(value.into())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
-        let mut list = Vec::new();
-        while let Some(Strict(item)) = items.next_element()? {
-            list.push(item);
-        }
-        Ok(list.into())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(name) = entries.next_key::<String>()? {
-            let Strict(mut value) = entries.next_value()?;
-            if object.contains_key(&name) {
-                let mut object = serde_json::Value::Object(object);
-                wipe(&mut object);
-                wipe(&mut value);
-                return Err(A::Error::custom(format_args!(
-                    "the name {name:?} is written twice in it"
-                )));
-            }
-            object.insert(name, value);
-        }
-        Ok(object.into())
-    }
-}
+use crate::json;
+use crate::source::SecretSource;
 
 /// The average number of keys per bucket: small enough that a lookup in a set of thousands of
 /// keys compares a handful of digests, large enough that small sets are one bucket.
@@ -156,9 +81,10 @@ impl KeyTable {
             caller: None,
             reason: reason.to_owned(),
         };
-        let mut document = match serde_json::from_slice::<Strict>(value) {
-            Ok(Strict(document)) => document,
-            // Ours, the one error about the data a `Strict` parse can raise: a name twice.
+        // Wiped when dropped, whatever happens: the document holds keys.
+        let mut document = match json::parse(value) {
+            Ok(document) => document,
+            // The one error about the data a strict parse raises: a name written twice.
             Err(error) if error.is_data() => return Err(whole(&error.to_string())),
             Err(_) => {
                 return Err(whole(
@@ -166,14 +92,11 @@ impl KeyTable {
                 ));
             }
         };
-        let table = match source.json_key() {
-            Some(key) => node_at(&mut document, key).map_err(whole),
-            None => Ok(&mut document),
+        match source.json_key() {
+            Some(key) => json::node_at(&mut document, key).map_err(whole),
+            None => Ok(&mut *document),
         }
-        .and_then(|set| Self::from_json(source, set));
-        // Wiped whatever happened: the document holds keys.
-        wipe(&mut document);
-        table
+        .and_then(|set| Self::from_json(source, set))
     }
 
     fn from_json(source: &SecretSource, set: &serde_json::Value) -> Result<Self, Error> {
@@ -188,7 +111,12 @@ impl KeyTable {
         if set.is_empty() {
             return Err(error(None, "it names no caller"));
         }
-        let mut keys = Vec::new();
+        // One digest per string of the set at most: `keys` never grows (see `build`).
+        let most = set
+            .values()
+            .map(|value| value.as_array().map_or(1, Vec::len))
+            .sum();
+        let mut keys = Vec::with_capacity(most);
         let mut names = Vec::new();
         for (caller, (name, value)) in (0..).zip(set) {
             check_name(name).map_err(|reason| error(Some(name), reason))?;
@@ -224,23 +152,31 @@ impl KeyTable {
         Ok(Self::build(keys, names))
     }
 
-    fn build(keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>) -> Self {
+    /// A `Vec` that grows, and `append`, copy their elements' bytes into a new buffer and free
+    /// the old one unwiped, and moving a `Digest` out of a `Vec` by value leaves its bytes in
+    /// the slot, which is never dropped. So nothing here grows or moves a digest out: `keys`
+    /// was allocated at its final size, `slots` is, and every digest is swapped into its slot
+    /// with the empty slot's zeros. When `keys` is dropped, each of its digests is wiped
+    /// (again): no freed buffer holds a digest. (Moves through the stack are the compiler's,
+    /// out of reach as for every value.)
+    fn build(mut keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>) -> Self {
         let buckets = (keys.len() / KEYS_PER_BUCKET).max(1).next_power_of_two();
         let mask = buckets as u64 - 1;
-        let mut filled: Vec<Vec<Slot>> = (0..buckets).map(|_| Vec::new()).collect();
-        for (digest, caller, key) in keys {
-            filled[bucket(&digest, mask)].push(Slot {
-                digest,
-                filled: Choice::from(1),
-                caller,
-                key,
-            });
+        let mut used = vec![0; buckets];
+        for (digest, ..) in &keys {
+            used[bucket(digest, mask)] += 1;
         }
-        let width = filled.iter().map(Vec::len).max().unwrap_or(0);
+        let width = used.iter().copied().max().unwrap_or(0);
         let mut slots = Vec::with_capacity(buckets * width);
-        for mut bucket in filled {
-            bucket.resize_with(width, Slot::empty);
-            slots.append(&mut bucket);
+        slots.resize_with(buckets * width, Slot::empty);
+        used.fill(0);
+        for (digest, caller, key) in &mut keys {
+            let home = bucket(digest, mask);
+            let slot = &mut slots[home * width + used[home]];
+            used[home] += 1;
+            std::mem::swap(&mut slot.digest, digest);
+            slot.filled = Choice::from(1);
+            (slot.caller, slot.key) = (*caller, *key);
         }
         Self {
             slots,
@@ -378,6 +314,15 @@ mod tests {
             );
         }
         assert_eq!(lookup(&table, "KEY-1000"), None);
+        // Each key in one slot; the padding is empty and holds no digest.
+        let (keys, padding): (Vec<_>, Vec<_>) =
+            table.slots.iter().partition(|slot| bool::from(slot.filled));
+        assert_eq!(keys.len(), 1000);
+        assert!(
+            padding
+                .iter()
+                .all(|slot| slot.digest.as_bytes() == &[0; 32])
+        );
     }
 
     #[test]
@@ -439,6 +384,17 @@ mod tests {
                 assert!(!why.contains(key), "{why}");
             }
         }
+    }
+
+    #[test]
+    fn a_callers_name_is_at_most_256_bytes() {
+        for length in [1, 255, 256] {
+            assert_eq!(check_name(&"a".repeat(length)), Ok(()), "{length}");
+        }
+        let refused = Err("a caller's name is at most 256 bytes");
+        assert_eq!(check_name(&"a".repeat(257)), refused);
+        // Bytes, not characters: 129 characters, 257 bytes.
+        assert_eq!(check_name(&format!("{}a", "é".repeat(128))), refused);
     }
 
     #[test]

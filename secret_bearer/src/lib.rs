@@ -250,6 +250,7 @@
 // The secrets: where they come from, what they are, and the cache in front of managers.
 mod digest;
 mod error;
+mod json;
 mod keys;
 mod manager;
 mod managers;

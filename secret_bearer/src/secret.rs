@@ -9,8 +9,9 @@ use secrecy::{ExposeSecret, SecretBox};
 
 use crate::digest::{HASHED, key_digest};
 use crate::error::Error;
+use crate::json::NO_SUCH_KEY;
 use crate::keys::KeyTable;
-use crate::source::{NO_SUCH_KEY, SecretSource};
+use crate::source::SecretSource;
 
 /// One secret: the keys checks compare with, and, where a client asked for it, what it sends.
 pub(crate) struct Secret {

@@ -5,6 +5,8 @@ use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
 
+use crate::json;
+
 /// Where a secret is read from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14,7 +16,9 @@ pub enum SecretSource {
     /// The secret at `path` in the bound [`SecretManager`](crate::SecretManager), read through
     /// the [`SecretStore`](crate::SecretStore)'s cache. With `json_key`, the stored value is a
     /// JSON object and the secret is the string at this dotted path in it (`"api.key"` is
-    /// `{"api": {"key": "..."}}`), as AWS Secrets Manager stores key/value secrets.
+    /// `{"api": {"key": "..."}}`), as AWS Secrets Manager stores key/value secrets. A document
+    /// with an object that names a key twice is refused: which of its values is meant is
+    /// ambiguous.
     Manager {
         /// The path the manager is asked for.
         path: Cow<'static, str>,
@@ -141,54 +145,20 @@ impl fmt::Display for SecretSource {
     }
 }
 
-/// The string at a dotted key of a JSON object. The parsed document is wiped when done; the
-/// reasons name the key, never a value.
+/// The string at a dotted key of a JSON object. The parsed document is wiped when dropped, as
+/// is what was read of it when the parse fails: it may hold other secrets. The reasons name the
+/// key, never a value (nor a name of the document).
 fn json_string_at(value: &[u8], key: &str) -> Result<Zeroizing<String>, &'static str> {
-    let mut document: serde_json::Value =
-        serde_json::from_slice(value).map_err(|_| "it is not a JSON document")?;
-    let picked = take_string_at(&mut document, key);
-    // Wiped whatever was found: the document may hold other secrets.
-    wipe(&mut document);
-    picked
-}
-
-fn take_string_at(
-    document: &mut serde_json::Value,
-    key: &str,
-) -> Result<Zeroizing<String>, &'static str> {
-    match node_at(document, key)? {
+    let mut document = json::parse(value).map_err(|error| {
+        if error.is_data() {
+            "the JSON document names a key twice in one object"
+        } else {
+            "it is not a JSON document"
+        }
+    })?;
+    match json::node_at(&mut document, key)? {
         serde_json::Value::String(picked) => Ok(Zeroizing::new(std::mem::take(picked))),
         _ => Err("the value at the JSON key is not a string"),
-    }
-}
-
-/// Why a JSON key picks nothing: the source holds no value, rather than an unusable one.
-pub(crate) const NO_SUCH_KEY: &str = "the JSON document has no such key";
-
-/// The value at a dotted key of a JSON document.
-pub(crate) fn node_at<'a>(
-    document: &'a mut serde_json::Value,
-    key: &str,
-) -> Result<&'a mut serde_json::Value, &'static str> {
-    let mut node = document;
-    for name in key.split('.') {
-        node = node
-            .as_object_mut()
-            .ok_or("a value on the JSON key's path is not an object")?
-            .get_mut(name)
-            .ok_or(NO_SUCH_KEY)?;
-    }
-    Ok(node)
-}
-
-/// Zeroes every string of a parsed document before it is freed.
-pub(crate) fn wipe(node: &mut serde_json::Value) {
-    use secrecy::zeroize::Zeroize;
-    match node {
-        serde_json::Value::String(text) => text.zeroize(),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe),
-        serde_json::Value::Object(map) => map.values_mut().for_each(wipe),
-        _ => {}
     }
 }
 
@@ -227,6 +197,14 @@ mod tests {
             (br#"{"keys": "NOTANOBJECT"}"#, "not an object"),
             (br#"{"keys": {"current": 5}}"#, "not a string"),
             (b"NOTJSON", "not a JSON document"),
+            (
+                br#"{"keys": {"current": "NEWKEY"}} x"#,
+                "not a JSON document",
+            ),
+            (
+                br#"{"keys": {"current": "NEWKEY", "current": "OLDKEY"}}"#,
+                "names a key twice",
+            ),
         ] {
             let error = keyed.pick(document).unwrap_err();
             assert!(error.contains(reason), "{error}");

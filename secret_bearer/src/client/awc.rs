@@ -36,6 +36,12 @@ impl<S> Answer for ClientResponse<S> {
 /// with the secret read again first. The answer is awc's own response type (which its
 /// compression features decide).
 ///
+/// A redirect the client follows to the same origin (scheme, host and port) carries the header,
+/// and one to another origin drops it, as awc's redirects do for the request's own headers. One
+/// exception: when the secret read again for the retry differs, the retry's first request
+/// carries the new one, but a same-origin redirect of it the first (awc cannot change the
+/// headers of a request it may send twice), which goes only where the first attempt sent it.
+///
 /// `store` is where a secret that lives in a secret manager is read through.
 ///
 /// ```no_run
@@ -58,15 +64,15 @@ where
     SendClientRequest: Future<Output = Result<R, SendRequestError>>,
     R: Answer,
 {
-    // Frozen, the request can be sent twice; the header goes in its extra headers, which
-    // replace the request's own.
+    let authorization = bearer.authorization_rereading(store, false).await?;
+    // In the request's own headers, which awc's redirects carry to the same origin: they leave
+    // out a frozen request's extra headers. Frozen, the request can be sent twice.
     let request = request
+        .authorize(&authorization)
         .freeze()
         .map_err(|error| SendError::Client(error.into()))?;
     let body = body.into();
-    let authorization = bearer.authorization_rereading(store, false).await?;
     let response = request
-        .extra_headers(header(&authorization))
         .send_body(body.clone())
         .await
         .map_err(SendError::Client)?;
@@ -76,6 +82,7 @@ where
     drop(response);
     retrying();
     let authorization = bearer.authorization_rereading(store, true).await?;
+    // An extra header replaces the request's own of the same name in what is sent.
     request
         .extra_headers(header(&authorization))
         .send_body(body)

@@ -8,6 +8,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use secrecy::zeroize::{Zeroize, Zeroizing};
 
 use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 
@@ -52,8 +53,12 @@ impl AwsSecretsManager {
     }
 
     /// The secret's value at a version stage.
+    ///
+    /// The value we are given is wiped, or becomes the answer, which the store wipes. The SDK
+    /// reads it out of buffers of its own (the HTTP body, the JSON it parses, the base64 text
+    /// of a binary secret) and frees them unwiped: those we cannot reach.
     async fn read(&self, path: &str, stage: &str) -> Result<String, ManagerError> {
-        let output = self
+        let mut output = self
             .client
             .get_secret_value()
             .secret_id(path)
@@ -61,14 +66,23 @@ impl AwsSecretsManager {
             .send()
             .await
             .map_err(|error| manager_error(path, stage, error))?;
-        match (output.secret_string(), output.secret_binary()) {
-            (Some(text), _) => Ok(text.to_owned()),
-            (None, Some(binary)) => String::from_utf8(binary.as_ref().to_vec()).map_err(|_| {
-                ManagerError::new(
-                    ManagerErrorKind::Invalid,
-                    format!("secret `{path}` ({stage}) is binary, not text"),
-                )
-            }),
+        // Taken out of the output, not copied as its getters would make us.
+        let text = output.secret_string.take();
+        let binary = output
+            .secret_binary
+            .take()
+            .map(|binary| Zeroizing::new(binary.into_inner()));
+        match (text, binary) {
+            (Some(text), _) => Ok(text),
+            (None, Some(mut binary)) => {
+                String::from_utf8(std::mem::take(&mut *binary)).map_err(|error| {
+                    error.into_bytes().zeroize();
+                    ManagerError::new(
+                        ManagerErrorKind::Invalid,
+                        format!("secret `{path}` ({stage}) is binary, not text"),
+                    )
+                })
+            }
             (None, None) => Err(ManagerError::new(
                 ManagerErrorKind::Invalid,
                 format!("secret `{path}` ({stage}) holds no value"),

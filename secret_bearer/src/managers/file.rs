@@ -3,6 +3,8 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use secrecy::zeroize::{Zeroize, Zeroizing};
+
 use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 
 /// A [`SecretManager`] whose secret at `a/b` is the file `<root>/a/b`, less one trailing
@@ -18,7 +20,8 @@ use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 /// Files are read synchronously: mounted secrets live in memory (`tmpfs`), and the store reads
 /// each only when its cache asks (first use, time-to-live, retry, refresh on mismatch). Only
 /// regular files of at most 1 MiB are read: room for a JSON document of secrets, or a key set
-/// of thousands of callers.
+/// of thousands of callers. A file that grows while it is read (written in place rather than
+/// replaced) is an error, not a value cut short; the store reads it again at its next attempt.
 #[derive(Clone, Debug)]
 pub struct FileManager {
     root: PathBuf,
@@ -75,8 +78,7 @@ impl FileManager {
         }
         let bytes = read_bounded(&resolved).map_err(failed)?;
         let mut value = String::from_utf8(bytes).map_err(|error| {
-            let mut bytes = error.into_bytes();
-            secrecy::zeroize::Zeroize::zeroize(&mut bytes);
+            error.into_bytes().zeroize();
             ManagerError::new(
                 ManagerErrorKind::Invalid,
                 format!("secret `{path}` is not UTF-8 text"),
@@ -94,6 +96,11 @@ impl FileManager {
 
 /// Reads a regular file of at most 1 MiB: a FIFO or a device would block the worker, and a
 /// huge file is no secret.
+///
+/// Into one buffer, sized from the file's length: a buffer that grows (as `read_to_end`'s does)
+/// leaves a copy of what it held in each one it outgrows. One byte more than the length tells a
+/// file that grew since (being written in place): refused, as a partial value would be, and
+/// read again at the store's next attempt. The buffer is wiped on every error.
 fn read_bounded(file: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     const LIMIT: u64 = 1 << 20;
@@ -104,18 +111,28 @@ fn read_bounded(file: &Path) -> io::Result<Vec<u8>> {
             "not a regular file",
         ));
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)?
-        .take(LIMIT + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > LIMIT {
-        secrecy::zeroize::Zeroize::zeroize(&mut bytes);
+    if metadata.len() > LIMIT {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "larger than a secret can be",
         ));
     }
-    Ok(bytes)
+    let mut bytes = Zeroizing::new(vec![0; metadata.len() as usize + 1]);
+    let mut reader = std::fs::File::open(file)?;
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match reader.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    if filled == bytes.len() {
+        return Err(io::Error::other("it changed while it was read"));
+    }
+    bytes.truncate(filled);
+    Ok(std::mem::take(&mut *bytes))
 }
 
 impl SecretManager for FileManager {
@@ -168,9 +185,25 @@ mod tests {
         std::fs::write(root.join("keys"), &set).unwrap();
         std::fs::write(root.join("huge"), vec![b'a'; (1 << 20) + 1]).unwrap();
         let manager = FileManager::new(&root);
-        assert_eq!(manager.read("keys").unwrap(), set);
+        let read = manager.read("keys").unwrap();
+        assert_eq!(read, set);
+        assert_eq!(read.capacity(), set.len() + 1, "read into one buffer");
         let error = manager.read("huge").unwrap_err();
         assert!(error.to_string().contains("larger than"), "{error}");
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// What a file being written in place looks like: more to read than its length says.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_longer_than_its_length_is_refused_not_cut_short() {
+        // `/proc` files say they are empty.
+        let manager = FileManager::new("/proc/self");
+        let error = manager.read("status").unwrap_err();
+        assert_eq!(error.kind(), ManagerErrorKind::Unavailable);
+        assert!(
+            error.to_string().contains("changed while it was read"),
+            "{error}"
+        );
     }
 }

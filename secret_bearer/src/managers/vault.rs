@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode, Url};
-use secrecy::zeroize::Zeroizing;
+use secrecy::zeroize::{Zeroize, Zeroizing};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use crate::json;
 use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
-use crate::source::wipe;
 
 /// How long one request to Vault may take: requests waiting for a secret wait for it.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -211,13 +211,19 @@ impl VaultManager {
             ManagerError::unavailable(format!("Vault's answer for {} was cut short", which()))
                 .with_source(error.without_url())
         })?;
-        let mut answer: Value = serde_json::from_slice(&body).map_err(|_| {
+        let answer = json::parse(&body);
+        // Wiped when it is ours alone, as reqwest's collected body usually is; a buffer still
+        // shared (with the connection's read buffer) is hyper's, out of our reach.
+        if let Ok(mut body) = body.try_into_mut() {
+            body.zeroize();
+        }
+        let answer = answer.map_err(|_| {
             ManagerError::new(
                 ManagerErrorKind::Invalid,
                 format!("Vault's answer for {} is not JSON", which()),
             )
         })?;
-        let read = secret_of(&answer).ok_or_else(|| {
+        secret_of(&answer).ok_or_else(|| {
             ManagerError::new(
                 ManagerErrorKind::Invalid,
                 format!(
@@ -227,9 +233,7 @@ impl VaultManager {
                     self.mount
                 ),
             )
-        });
-        wipe(&mut answer);
-        read
+        })
     }
 }
 
@@ -239,7 +243,34 @@ fn secret_of(answer: &Value) -> Option<(String, u64)> {
     let data = answer.get("data")?;
     let map = data.get("data").filter(|map| map.is_object())?;
     let version = data.get("metadata")?.get("version")?.as_u64()?;
-    Some((serde_json::to_string(map).ok()?, version))
+    Some((json_text(map)?, version))
+}
+
+/// A value's JSON text, written into a buffer of its final size: `serde_json::to_string` grows
+/// its buffer as it writes, and each buffer it outgrows is freed holding what was written.
+/// `None` cannot happen (the writers cannot fail, and JSON text is UTF-8) but is handled.
+fn json_text(value: &Value) -> Option<String> {
+    let mut length = Length(0);
+    serde_json::to_writer(&mut length, value).ok()?;
+    let mut text = Vec::with_capacity(length.0);
+    serde_json::to_writer(&mut text, value).ok()?;
+    String::from_utf8(text)
+        .map_err(|error| error.into_bytes().zeroize())
+        .ok()
+}
+
+/// Counts what is written, keeping none of it.
+struct Length(usize);
+
+impl std::io::Write for Length {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn first_var(names: &[&str]) -> Result<String, ManagerError> {
@@ -264,10 +295,14 @@ impl SecretManager for VaultManager {
         if version <= 1 {
             return Ok(latest);
         }
+        // Wiped unless it is the answer.
+        let mut latest = Zeroizing::new(latest);
         match self.read(path, Some(version - 1)).await {
             Ok((previous, _)) => Ok(previous),
             // Deleted or destroyed: only the latest is left to accept.
-            Err(error) if error.kind() == ManagerErrorKind::NotFound => Ok(latest),
+            Err(error) if error.kind() == ManagerErrorKind::NotFound => {
+                Ok(std::mem::take(&mut *latest))
+            }
             Err(error) => Err(error),
         }
     }
@@ -328,5 +363,13 @@ mod tests {
             secret_of(&serde_json::json!({"data": {"token": "x"}})),
             None
         );
+    }
+
+    #[test]
+    fn a_value_is_written_as_serde_json_writes_it_in_a_buffer_of_its_size() {
+        let value = serde_json::json!({"k": "SECRET\n\u{1}é", "l": [1.5, -2, null, {"m": true}]});
+        let text = json_text(&value).unwrap();
+        assert_eq!(text, serde_json::to_string(&value).unwrap());
+        assert_eq!(text.capacity(), text.len());
     }
 }

@@ -1,0 +1,198 @@
+//! `client::awc::send` across a redirect, against servers on loopback: the header follows a
+//! redirect to the same origin (scheme, host and port), on the retry after a 401 too, and is
+//! dropped on a redirect to another origin (another port). A retry sends the secret read again
+//! in place of the first.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, LOCATION};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use secret_bearer::client;
+use secret_bearer::{CachePolicy, ManagerError, SecretBearer, SecretManager, SecretStore};
+
+const SECRET: &str = "redirect-s3cret";
+
+fn bearer() -> SecretBearer {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: the standard library serialises its own environment accesses, and these tests
+    // call no C code that reads the environment concurrently.
+    ONCE.call_once(|| unsafe { std::env::set_var("SB_REDIRECT_SECRET", SECRET) });
+    SecretBearer::builder()
+        .env("SB_REDIRECT_SECRET")
+        .prefix("Bearer ")
+        .build()
+        .unwrap()
+}
+
+/// A request as a server saw it: its path and `Authorization` values.
+type Seen = (String, Vec<String>);
+
+/// A server that records each request's path and `Authorization` values. `/here` redirects to
+/// its own `/target`, `/there` to `/target` of the server at `elsewhere`; `/target` answers the
+/// statuses it is given in turn, then 200.
+#[derive(Clone, Default)]
+struct Server {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    answers: Arc<Mutex<VecDeque<u16>>>,
+    elsewhere: String,
+}
+
+impl Server {
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    async fn answer(req: HttpRequest, server: web::Data<Server>) -> HttpResponse {
+        let values = req
+            .headers()
+            .get_all(AUTHORIZATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
+        let path = req.path().to_owned();
+        server.seen.lock().unwrap().push((path.clone(), values));
+        let redirect = |to: String| {
+            HttpResponse::TemporaryRedirect()
+                .insert_header((LOCATION, to))
+                .finish()
+        };
+        match path.as_str() {
+            "/here" => redirect("/target".to_owned()),
+            "/there" => redirect(format!("{}/target", server.elsewhere)),
+            _ => {
+                let status = server.answers.lock().unwrap().pop_front().unwrap_or(200);
+                HttpResponse::new(StatusCode::from_u16(status).unwrap())
+            }
+        }
+    }
+
+    /// Serves on a free loopback port; answers the base URL and the handle that stops it.
+    fn start(&self) -> (String, ServerHandle) {
+        let data = web::Data::new(self.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(Server::answer))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let address = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        (format!("http://{address}"), handle)
+    }
+}
+
+fn seen(path: &str, values: &[&str]) -> Seen {
+    let values = values.iter().map(|value| value.to_string()).collect();
+    (path.to_owned(), values)
+}
+
+#[actix_web::test]
+async fn a_same_origin_redirect_keeps_the_header_on_the_first_request_and_on_the_retry() {
+    let bearer = bearer();
+    let sent = format!("Bearer {SECRET}");
+    let server = Server::default();
+    let (base, handle) = server.start();
+    let http = awc::Client::default();
+
+    let response = client::awc::send(&bearer, None, http.get(format!("{base}/here")), "")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        server.seen(),
+        [seen("/here", &[&sent]), seen("/target", &[&sent])]
+    );
+
+    // Refused once at the target: the retry is redirected, and authorized, the same way.
+    server.seen.lock().unwrap().clear();
+    server.answers.lock().unwrap().push_back(401);
+    let response = client::awc::send(&bearer, None, http.get(format!("{base}/here")), "")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        server.seen(),
+        [
+            seen("/here", &[&sent]),
+            seen("/target", &[&sent]),
+            seen("/here", &[&sent]),
+            seen("/target", &[&sent]),
+        ]
+    );
+    handle.stop(true).await;
+}
+
+#[actix_web::test]
+async fn a_redirect_to_another_origin_drops_the_header() {
+    let bearer = bearer();
+    let other = Server::default();
+    let (other_base, other_handle) = other.start();
+    let server = Server {
+        elsewhere: other_base,
+        ..Server::default()
+    };
+    let (base, handle) = server.start();
+
+    let request = awc::Client::default().get(format!("{base}/there"));
+    let response = client::awc::send(&bearer, None, request, "").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        server.seen(),
+        [seen("/there", &[&format!("Bearer {SECRET}")])]
+    );
+    assert_eq!(other.seen(), [seen("/target", &[])]);
+    handle.stop(true).await;
+    other_handle.stop(true).await;
+}
+
+/// A secret manager whose one secret the test rotates.
+#[derive(Clone, Default)]
+struct Rotating(Arc<Mutex<&'static str>>);
+
+impl SecretManager for Rotating {
+    async fn get(&self, _path: &str) -> Result<String, ManagerError> {
+        Ok(self.0.lock().unwrap().to_string())
+    }
+}
+
+#[actix_web::test]
+async fn a_retry_sends_the_secret_read_again_in_place_of_the_first() {
+    let manager = Rotating::default();
+    *manager.0.lock().unwrap() = "OLD";
+    let policy = CachePolicy::default()
+        .mismatch_min_age(std::time::Duration::ZERO)
+        .mismatch_interval(std::time::Duration::ZERO);
+    let store = SecretStore::with_policy(manager.clone(), policy);
+    let bearer = SecretBearer::builder()
+        .secret("/client/key")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    // Warm the cache with the old value, then rotate it.
+    bearer.authorization_with(Some(&store)).await.unwrap();
+    *manager.0.lock().unwrap() = "NEW";
+    let server = Server::default();
+    server.answers.lock().unwrap().push_back(401);
+    let (base, handle) = server.start();
+
+    let request = awc::Client::default().get(format!("{base}/target"));
+    let response = client::awc::send(&bearer, Some(&store), request, "")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        server.seen(),
+        [
+            seen("/target", &["Bearer OLD"]),
+            seen("/target", &["Bearer NEW"])
+        ]
+    );
+    handle.stop(true).await;
+}
