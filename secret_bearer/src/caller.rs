@@ -16,8 +16,9 @@ use crate::rejection::AuthErrorKind;
 /// [`SecretBearerBuilder::keys_env`](crate::SecretBearerBuilder::keys_env)), or `primary` or
 /// `alternate` for a bearer of one secret and its alternate.
 ///
-/// An extractor, in any handler a check protects (the attribute, [`Authenticated`] or the
-/// middleware, before it in the handler's chain):
+/// An extractor, in any handler a check protects (the attribute, the middleware, or an
+/// [`Authenticated`] parameter before or after it: beside a guard whose check waits for a store
+/// it waits too, and a refusal is the guard's):
 ///
 /// ```
 /// use actix_web::{HttpResponse, get};

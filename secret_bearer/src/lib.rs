@@ -127,7 +127,9 @@
 //!   type [`Authenticated`] that wraps the handler's own, so the check runs before any other
 //!   extractor and before the body; the handler's name, attributes, visibility, generics,
 //!   where-clause, parameter patterns and return type stay as written.
-//! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data.
+//! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data. As a plain guard
+//!   it leaves the other parameters free to read the body while it checks; wrap them in its `T`
+//!   to authenticate first.
 //! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
 //!
 //! # Testing your own handlers
