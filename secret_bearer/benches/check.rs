@@ -1,7 +1,12 @@
 //! The check's median cost, for each kind of credential and secret (criterion):
-//! `cargo bench -p secret_bearer --bench check`.
+//! `cargo bench -p secret_bearer --bench check`. The right key and the cached manager secret
+//! are also checked on two threads at once (the same bearer, the same store), so that what the
+//! threads share (the store's locks, the secrets' reference counts) shows in the time each
+//! thread takes per check.
 
 use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt;
@@ -66,6 +71,15 @@ fn check(c: &mut Criterion) {
     assert!(authenticate());
     group.bench_function("cached manager secret", |b| b.iter(authenticate));
 
+    // The same two checks, on two threads at once.
+    let right = || plain.check(black_box([KEY.as_bytes()])).is_ok();
+    group.bench_function("right, 2 threads", |b| {
+        b.iter_custom(|iters| on_threads(iters, right))
+    });
+    group.bench_function("cached manager secret, 2 threads", |b| {
+        b.iter_custom(|iters| on_threads(iters, authenticate))
+    });
+
     // A key set of 1,000 callers, each with two keys (its own rotation), half given as digests.
     let callers: serde_json::Map<String, serde_json::Value> = (0..1000)
         .map(|n| {
@@ -97,6 +111,38 @@ fn check(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// How many threads check at once in the "2 threads" cases.
+const THREADS: usize = 2;
+
+/// Runs `check` `iters` times on each of `THREADS` threads, started together, and answers the
+/// mean of the threads' times: criterion divides it by `iters`, so the figure is what one
+/// check takes on a thread while the other thread checks too. (Starting the threads is not
+/// timed.) It is wall time: where the two threads do not get a core each (a busy machine), each
+/// waits for one part of the time, and its figure tends to twice the single-thread one whatever
+/// they share; compare on a machine with two idle cores.
+fn on_threads(iters: u64, check: impl Fn() -> bool + Sync) -> Duration {
+    let start = Barrier::new(THREADS);
+    let times: Vec<Duration> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let began = Instant::now();
+                    for _ in 0..iters {
+                        black_box(check());
+                    }
+                    began.elapsed()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .collect()
+    });
+    times.iter().sum::<Duration>() / THREADS as u32
 }
 
 /// `sha256:<hex>` of `key`.
