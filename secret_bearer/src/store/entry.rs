@@ -127,8 +127,8 @@ impl Entry {
         }
     }
 
-    /// The answer for `source` when it is served as it is, without writing anything: the
-    /// request path of a cached secret.
+    /// The answer for `source` when it is served as it is, without writing anything (no
+    /// refresh to start): the request path of a cached secret.
     pub(super) fn served(
         &self,
         source: &SecretSource,
@@ -138,6 +138,9 @@ impl Entry {
     ) -> Option<Held> {
         match self.read().look(source, used, now, policy) {
             Look::Serve(held) => Some(held),
+            // Due for its refresh ahead, with the refresh under way: served as it is too, so
+            // requests in the refresh's shadow need not take the slow path.
+            Look::ServeAndRefresh(held, _) if self.fetching.try_lock().is_err() => Some(held),
             Look::ServeAndRefresh(..) | Look::Wait(_) => None,
         }
     }
@@ -478,6 +481,15 @@ mod tests {
         assert!(
             entry
                 .served(&primary(), Use::Check, at(240), &policy)
+                .is_none()
+        );
+        let flight = entry.fetching.try_lock().unwrap();
+        let served = entry.served(&primary(), Use::Check, at(240), &policy);
+        assert!(served.is_some(), "a refresh under way: served as it is");
+        drop(flight);
+        assert!(
+            entry
+                .served(&primary(), Use::Check, at(300), &policy)
                 .is_none()
         );
     }
