@@ -242,8 +242,22 @@ async fn an_alternate_that_is_unset_empty_or_deleted_is_no_alternate() {
         .build()
         .unwrap();
     assert_eq!(status(&rotating, &store, "OLD-KEY").await, 200);
+    let logs = CapturedLogs::start();
     manager.delete("/old");
     sleep(SECOND * 300).await;
     assert_eq!(status(&rotating, &store, "OLD-KEY").await, 401);
     assert_eq!(status(&rotating, &store, "PRIMARY-KEY").await, 200);
+    // Said once, when it goes, not at every refresh after.
+    for _ in 0..3 {
+        sleep(SECOND * 240).await;
+        assert_eq!(status(&rotating, &store, "PRIMARY-KEY").await, 200);
+        settle().await;
+    }
+    assert!(manager.fetches().len() >= 8, "{}", manager.fetches().len());
+    let logged = logs.text();
+    assert_eq!(
+        logged.matches("alternate secret is gone").count(),
+        1,
+        "{logged}"
+    );
 }
