@@ -261,3 +261,52 @@ async fn an_alternate_that_is_unset_empty_or_deleted_is_no_alternate() {
         "{logged}"
     );
 }
+
+#[actix_web::test]
+async fn an_unreachable_store_serves_the_last_key_for_ttl_plus_stale_if_error_then_fails_closed() {
+    tokio::time::pause();
+    let manager = Scripted::new(&[("/key", "THE-KEY")]);
+    let store = SecretStore::with_policy(manager.clone(), policy());
+    let bearer = single("/key");
+    assert_eq!(status(&bearer, &store, "THE-KEY").await, 200);
+    manager.reach(Reach::Down);
+    let logs = CapturedLogs::start();
+    sleep(SECOND * 300).await;
+    assert_eq!(
+        status(&bearer, &store, "THE-KEY").await,
+        200,
+        "stale, the store down"
+    );
+    let stale = logs.text();
+    assert_eq!(
+        stale.matches("the last good value stays in use").count(),
+        1,
+        "{stale}"
+    );
+    assert!(!stale.contains("longer than `stale_if_error`"), "{stale}");
+
+    let logs = CapturedLogs::start();
+    sleep(SECOND * 3599).await;
+    assert_eq!(
+        status(&bearer, &store, "THE-KEY").await,
+        200,
+        "ttl + stale_if_error - 1 s"
+    );
+    sleep(SECOND).await;
+    assert_eq!(
+        status(&bearer, &store, "THE-KEY").await,
+        500,
+        "ttl + stale_if_error"
+    );
+    // The next fetch that cannot reach the store says why nothing serves any more.
+    sleep(SECOND * 10).await;
+    assert_eq!(status(&bearer, &store, "THE-KEY").await, 500);
+    let expired = logs.text();
+    let refused = "misconfigured error=the secret manager could not read secret `/key`";
+    assert!(expired.contains(refused), "{expired}");
+    assert!(
+        expired.contains("longer than `stale_if_error`"),
+        "{expired}"
+    );
+    assert!(!expired.contains("THE-KEY"), "{expired}");
+}
