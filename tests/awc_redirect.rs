@@ -3,13 +3,15 @@
 //! dropped on a redirect to another origin (another port). A retry sends the secret read again
 //! in place of the first.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, LOCATION};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use secret_bearer::client;
 use secret_bearer::{CachePolicy, ManagerError, SecretBearer, SecretManager, SecretStore};
 
@@ -70,21 +72,7 @@ impl Server {
 
     /// Serves on a free loopback port; answers the base URL and the handle that stops it.
     fn start(&self) -> (String, ServerHandle) {
-        let data = web::Data::new(self.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(Server::answer))
-        })
-        .workers(1)
-        .disable_signals()
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-        let address = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        (format!("http://{address}"), handle)
+        support::serve_loopback(self.clone(), Server::answer)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Outgoing requests: `#[secret_bearer]` on client functions and methods, the runtime calls
 //! without the macro, and the retry after a 401, against a recording server on loopback.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use secret_bearer::client::{self, Authorize, retry_on_401};
 use secret_bearer::{
     CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
@@ -70,21 +72,7 @@ impl Recorder {
 
     /// Serves on a free loopback port; answers the base URL and the handle that stops it.
     fn start(&self) -> (String, ServerHandle) {
-        let recorder = web::Data::new(self.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(recorder.clone())
-                .default_service(web::to(Recorder::record))
-        })
-        .workers(1)
-        .disable_signals()
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-        let address = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        (format!("http://{address}"), handle)
+        support::serve_loopback(self.clone(), Recorder::record)
     }
 }
 

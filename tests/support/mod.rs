@@ -37,6 +37,32 @@ pub fn init_env() {
     });
 }
 
+/// Serves `handler` for every path on a free loopback port, with `state` as its `web::Data`;
+/// answers the base URL and the handle that stops the server.
+pub fn serve_loopback<T, F, Fut>(state: T, handler: F) -> (String, actix_web::dev::ServerHandle)
+where
+    T: Send + Sync + 'static,
+    F: Fn(actix_web::HttpRequest, actix_web::web::Data<T>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = actix_web::HttpResponse> + 'static,
+{
+    use actix_web::{App, HttpServer, web};
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .default_service(web::to(handler.clone()))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let address = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (format!("http://{address}"), handle)
+}
+
 /// Runs `openapi-spec-validator` (PyPI; `.ci/run` installs it) on a document.
 pub fn validate_openapi(doc: &serde_json::Value) -> Result<(), String> {
     static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

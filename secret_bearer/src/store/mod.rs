@@ -15,7 +15,7 @@ mod policy;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use tokio::time::Instant;
 
@@ -129,11 +129,7 @@ impl SecretStore {
         let SecretSource::Manager { path, version, .. } = source else {
             return None;
         };
-        let entries = self
-            .inner
-            .entries
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let entries = self.entries();
         let entry = entries.get(path, *version)?;
         entry.served(source, used, Instant::now(), &self.inner.policy)
     }
@@ -189,11 +185,7 @@ impl SecretStore {
     /// [`retry_on_401`]: crate::client::retry_on_401
     pub(crate) async fn refresh_sent_secrets(&self) {
         let sent: Vec<Arc<Entry>> = {
-            let entries = self
-                .inner
-                .entries
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
+            let entries = self.entries();
             let all = entries.current.values().chain(entries.previous.values());
             all.filter(|entry| entry.is_sent()).cloned().collect()
         };
@@ -204,17 +196,20 @@ impl SecretStore {
         }
     }
 
+    fn entries(&self) -> RwLockReadGuard<'_, Entries> {
+        self.inner
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The cache entry of a source's path, made on first use; `None` for a source that is not
     /// in a manager.
     fn entry(&self, source: &SecretSource) -> Option<Arc<Entry>> {
         let SecretSource::Manager { path, version, .. } = source else {
             return None;
         };
-        let entries = self
-            .inner
-            .entries
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let entries = self.entries();
         if let Some(entry) = entries.get(path, *version) {
             return Some(Arc::clone(entry));
         }
