@@ -305,6 +305,10 @@ async fn an_unreachable_store_serves_the_last_key_for_ttl_plus_stale_if_error_th
     let refused = "misconfigured error=the secret manager could not read secret `/key`";
     assert!(expired.contains(refused), "{expired}");
     assert!(
+        expired.contains("unreachable for longer than `stale_if_error`"),
+        "{expired}"
+    );
+    assert!(
         expired.contains("longer than `stale_if_error`"),
         "{expired}"
     );
