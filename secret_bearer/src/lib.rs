@@ -205,7 +205,7 @@
 //!   event names it), and only the primary is accepted. A primary that is absent fails closed,
 //!   and so does an alternate that is present but unusable.
 //!
-//! `tests/cache_model.rs` holds the store to these sentences: random sequences of store edits,
+//! `tests/revocation/model.rs` holds the store to these sentences: random sequences of store edits,
 //! outages, hangs, panics, idle days and bursts of requests, on Tokio's paused clock, checked
 //! against a model that knows only what the store held, and when.
 //!

@@ -2,14 +2,12 @@
 //! store does: one deterministic test per way it was found not to (issue "Revocation with a
 //! bound you can state"), on Tokio's paused clock.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::CapturedLogs;
+use crate::support::scripted::{Reach, Scripted};
 use futures_util::future::join_all;
 use secret_bearer::{CachePolicy, SecretBearer, SecretStore};
-use support::CapturedLogs;
-use support::scripted::{Reach, Scripted};
 use tokio::time::sleep;
 
 const SECOND: Duration = Duration::from_secs(1);

@@ -14,14 +14,12 @@
 //! - a store that was reachable and held the same thing throughout the last
 //!   `max(ttl, retry_after) + fetch_timeout` decides the verdict alone.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::scripted::{Fetch, Reach, Scripted};
 use futures_util::future::join_all;
 use proptest::prelude::*;
 use secret_bearer::{CachePolicy, SecretBearer, SecretStore};
-use support::scripted::{Fetch, Reach, Scripted};
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);

@@ -3,8 +3,6 @@
 //! dropped on a redirect to another origin (another port). A retry sends the secret read again
 //! in place of the first.
 
-mod support;
-
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -72,7 +70,7 @@ impl Server {
 
     /// Serves on a free loopback port; answers the base URL and the handle that stops it.
     fn start(&self) -> (String, ServerHandle) {
-        support::serve_loopback(self.clone(), Server::answer)
+        crate::support::serve_loopback(self.clone(), Server::answer)
     }
 }
 

@@ -1,7 +1,10 @@
 //! Outgoing requests: `#[secret_bearer]` on client functions and methods, the runtime calls
 //! without the macro, and the retry after a 401, against a recording server on loopback.
 
+#[path = "../support/mod.rs"]
 mod support;
+
+mod awc_redirect;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
