@@ -86,11 +86,13 @@ async fn a_same_origin_redirect_keeps_the_header_on_the_first_request_and_on_the
     let server = Server::default();
     let (base, handle) = server.start();
     let http = awc::Client::default();
+    let get_here = async || {
+        let request = http.get(format!("{base}/here"));
+        let response = client::awc::send(&bearer, None, request, "").await;
+        response.unwrap().status()
+    };
 
-    let response = client::awc::send(&bearer, None, http.get(format!("{base}/here")), "")
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(get_here().await, 200);
     assert_eq!(
         server.seen(),
         [seen("/here", &[&sent]), seen("/target", &[&sent])]
@@ -99,10 +101,7 @@ async fn a_same_origin_redirect_keeps_the_header_on_the_first_request_and_on_the
     // Refused once at the target: the retry is redirected, and authorized, the same way.
     server.seen.lock().unwrap().clear();
     server.answers.lock().unwrap().push_back(401);
-    let response = client::awc::send(&bearer, None, http.get(format!("{base}/here")), "")
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(get_here().await, 200);
     assert_eq!(
         server.seen(),
         [
