@@ -190,7 +190,7 @@ async fn one_hook_replaces_every_refusal() {
         };
         let mut response = HttpResponse::build(error.status());
         if let Some(challenge) = error.challenge() {
-            response.insert_header((WWW_AUTHENTICATE, challenge.clone()));
+            response.insert_header((WWW_AUTHENTICATE, challenge));
         }
         response.json(serde_json::json!({ "reason": reason, "path": req.path() }))
     });

@@ -264,26 +264,33 @@ mod store;
 mod bearer;
 mod caller;
 mod check;
+mod guard;
 mod rejection;
-mod response;
 
-// What uses the check.
+// What uses the check: one adapter per server, the clients, the documentation.
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 pub mod client;
 #[cfg(feature = "openapi")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
 pub mod openapi;
 mod startup;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use actix::Authenticated;
+#[cfg(feature = "actix")]
+pub use actix::RejectionHandler;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;
 pub use error::Error;
+pub use guard::{Authenticated, BearerProvider, FromAppData};
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
@@ -292,8 +299,7 @@ pub use managers::FileManager;
 #[cfg(feature = "vault")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
 pub use managers::VaultManager;
-pub use rejection::{AuthError, AuthErrorKind};
-pub use response::{MISCONFIGURED_BODY, RejectionHandler, UNAUTHENTICATED_BODY};
+pub use rejection::{AuthError, AuthErrorKind, MISCONFIGURED_BODY, UNAUTHENTICATED_BODY};
 pub use source::{SecretSource, SecretVersion};
 pub use startup::Unresolved;
 pub use store::{CachePolicy, SecretStore};

@@ -37,7 +37,7 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Components, ContentBuilder, OpenApi, PathItem, RefOr, ResponseBuilder};
 
 use crate::bearer::SecretBearer;
-use crate::response::UNAUTHENTICATED_BODY;
+use crate::rejection::UNAUTHENTICATED_BODY;
 
 /// What `#[secret_bearer]` records of a handler for [`document_handlers`].
 #[doc(hidden)]

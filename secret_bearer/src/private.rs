@@ -3,15 +3,16 @@
 
 use std::sync::OnceLock;
 
-pub use actix_web::{FromRequest, HttpRequest};
+#[cfg(feature = "actix")]
+pub use actix_web::FromRequest;
 
 pub use crate::__document_handler as document_handler;
 pub use crate::__handler_provider as handler_provider;
-pub use crate::actix::{Authenticated, BearerProvider};
 pub use crate::bearer::{SecretBearer, SecretBearerBuilder};
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
 pub use crate::error::Error;
+pub use crate::guard::{Authenticated, BearerProvider};
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
 pub use crate::store::SecretStore;
 pub use inventory;
@@ -110,7 +111,7 @@ pub trait HandlerProvider: 'static {
 }
 
 impl<T: HandlerProvider> BearerProvider for T {
-    fn bearer(_: &HttpRequest) -> Result<&SecretBearer, Error> {
+    fn bearer<'a>(_: impl FnOnce() -> Option<&'a SecretBearer>) -> Result<&'a SecretBearer, Error> {
         T::handler_bearer()
     }
 }

@@ -1,11 +1,17 @@
-//! [`AuthError`]: why a request was refused, as a value handlers and hooks can inspect.
+//! [`AuthError`]: why a request was refused, as data every server adapter answers with: a
+//! status, a challenge and a body, in no framework's types.
 
 use std::fmt;
-
-use actix_web::http::StatusCode;
-use actix_web::http::header::HeaderValue;
+use std::sync::Arc;
 
 use crate::error::Error;
+
+/// The body of a 401: exactly what clearskies sends.
+pub const UNAUTHENTICATED_BODY: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
+
+/// The body of a 500 when authentication is misconfigured: the clearskies envelope, naming
+/// neither the secret nor where it comes from (the log event does).
+pub const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
 
 /// Why a request was refused: a 401 for a credential that is missing or wrong, a 500 when the
 /// service cannot authenticate anyone (fail closed).
@@ -21,7 +27,7 @@ pub struct AuthError(
 #[derive(Clone, Debug)]
 struct Refusal {
     kind: AuthErrorKind,
-    challenge: Option<HeaderValue>,
+    challenge: Option<Arc<str>>,
 }
 
 /// The reasons for an [`AuthError`].
@@ -68,17 +74,33 @@ impl AuthError {
         &self.0.kind
     }
 
-    /// 401 Unauthorized, or 500 Internal Server Error for [`AuthErrorKind::Misconfigured`].
-    pub fn status(&self) -> StatusCode {
-        match self.0.kind {
-            AuthErrorKind::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::UNAUTHORIZED,
-        }
+    /// Whether nobody can be authenticated ([`AuthErrorKind::Misconfigured`]): a 500, not a
+    /// 401.
+    pub fn is_misconfigured(&self) -> bool {
+        matches!(self.0.kind, AuthErrorKind::Misconfigured(_))
     }
 
-    /// The `WWW-Authenticate` challenge a 401 carries (RFC 9110 §11.6.1, RFC 6750 §3).
-    pub fn challenge(&self) -> Option<&HeaderValue> {
-        self.0.challenge.as_ref()
+    /// The HTTP status: 401 Unauthorized, or 500 Internal Server Error for
+    /// [`AuthErrorKind::Misconfigured`]. (With the `actix` feature, [`AuthError::status`] gives
+    /// it as actix-web's type.)
+    pub fn status_code(&self) -> u16 {
+        if self.is_misconfigured() { 500 } else { 401 }
+    }
+
+    /// The `WWW-Authenticate` challenge a 401 carries (RFC 9110 §11.6.1, RFC 6750 §3): an HTTP
+    /// token and at most an `error="invalid_token"` parameter, so always a valid header value.
+    pub fn challenge(&self) -> Option<&str> {
+        self.0.challenge.as_deref()
+    }
+
+    /// The response's JSON body, clearskies' envelope: [`UNAUTHENTICATED_BODY`] or
+    /// [`MISCONFIGURED_BODY`].
+    pub fn body(&self) -> &'static str {
+        if self.is_misconfigured() {
+            MISCONFIGURED_BODY
+        } else {
+            UNAUTHENTICATED_BODY
+        }
     }
 }
 
@@ -115,8 +137,8 @@ const FALLBACK_SCHEME: &str = "ApiKey";
 /// The two `WWW-Authenticate` values one configuration sends, built once.
 #[derive(Clone, Debug)]
 pub(crate) struct Challenges {
-    no_credential: HeaderValue,
-    bad_credential: HeaderValue,
+    no_credential: Arc<str>,
+    bad_credential: Arc<str>,
 }
 
 impl Challenges {
@@ -135,16 +157,13 @@ impl Challenges {
         } else {
             scheme.to_owned()
         };
-        let value = |text: &str| {
-            HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(FALLBACK_SCHEME))
-        };
         Self {
-            no_credential: value(scheme),
-            bad_credential: value(&bad),
+            no_credential: Arc::from(scheme),
+            bad_credential: Arc::from(bad),
         }
     }
 
-    pub(crate) fn for_kind(&self, kind: &AuthErrorKind) -> HeaderValue {
+    pub(crate) fn for_kind(&self, kind: &AuthErrorKind) -> Arc<str> {
         match kind {
             AuthErrorKind::MissingCredential | AuthErrorKind::WrongPrefix => &self.no_credential,
             _ => &self.bad_credential,
@@ -157,25 +176,28 @@ impl Challenges {
 mod tests {
     use super::*;
 
-    fn challenge(prefix: &str, kind: AuthErrorKind) -> HeaderValue {
+    fn challenge(prefix: &str, kind: AuthErrorKind) -> Arc<str> {
         Challenges::for_prefix(prefix).for_kind(&kind)
     }
 
     #[test]
     fn challenges_follow_the_prefix() {
         assert_eq!(
-            challenge("Bearer ", AuthErrorKind::MissingCredential),
+            &*challenge("Bearer ", AuthErrorKind::MissingCredential),
             "Bearer"
         );
         assert_eq!(
-            challenge("bearer ", AuthErrorKind::WrongCredential),
+            &*challenge("bearer ", AuthErrorKind::WrongCredential),
             r#"bearer error="invalid_token""#
         );
         assert_eq!(
-            challenge("secret-token ", AuthErrorKind::WrongCredential),
+            &*challenge("secret-token ", AuthErrorKind::WrongCredential),
             "secret-token"
         );
-        assert_eq!(challenge("", AuthErrorKind::MissingCredential), "ApiKey");
-        assert_eq!(challenge("key=", AuthErrorKind::WrongCredential), "ApiKey");
+        assert_eq!(&*challenge("", AuthErrorKind::MissingCredential), "ApiKey");
+        assert_eq!(
+            &*challenge("key=", AuthErrorKind::WrongCredential),
+            "ApiKey"
+        );
     }
 }

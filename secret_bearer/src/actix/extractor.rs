@@ -1,7 +1,6 @@
 //! [`Authenticated`]: authenticate first, then run the handler's other extractors.
 
 use std::any::TypeId;
-use std::fmt;
 use std::marker::PhantomData;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, ready};
@@ -14,48 +13,11 @@ use pin_project_lite::pin_project;
 use super::{CheckFuture, SharedCheck, app_data, check, refusal, share};
 use crate::bearer::SecretBearer;
 use crate::error::Error;
+use crate::guard::{Authenticated, BearerProvider};
 use crate::rejection::AuthError;
 
-/// Where an [`Authenticated`] extractor finds the [`SecretBearer`] that guards a request.
-///
-/// `#[secret_bearer]` implements it for a hidden type per handler; [`FromAppData`] is the one
-/// to use by hand. Implement it to pick a bearer any other way.
-pub trait BearerProvider: 'static {
-    /// The bearer for this request, or why there is none (answered with a 500).
-    fn bearer(req: &HttpRequest) -> Result<&SecretBearer, Error>;
-}
-
-/// Finds the [`SecretBearer`] in the app data, registered as itself or as `web::Data`.
-#[derive(Debug)]
-pub enum FromAppData {}
-
-impl BearerProvider for FromAppData {
-    fn bearer(req: &HttpRequest) -> Result<&SecretBearer, Error> {
-        app_data(req).ok_or(Error::NotRegistered)
-    }
-}
-
-/// An extractor that authenticates the request, and only then extracts `T`.
-///
-/// Until the request is authenticated, `T`'s extractor does not run: an unauthenticated request
-/// never has its body read, and its 401 wins over every error `T` would have raised. This is the
-/// parameter `#[secret_bearer]` gives a handler, with `T` the tuple of the handler's own
-/// parameters. By hand, with the bearer in the app data:
-///
-/// ```
-/// use actix_web::{App, HttpResponse, web};
-/// use secret_bearer::{Authenticated, SecretBearer};
-///
-/// async fn create(auth: Authenticated<web::Json<serde_json::Value>>) -> HttpResponse {
-///     let body = auth.into_inner();
-///     HttpResponse::Created().json(body.into_inner())
-/// }
-///
-/// let bearer = SecretBearer::builder().env("MY_AUTH_SECRET").build()?;
-/// let app = App::new().app_data(bearer).route("/", web::post().to(create));
-/// # let _ = app;
-/// # Ok::<(), secret_bearer::Error>(())
-/// ```
+/// [`Authenticated`] on actix-web, with the bearer its provider finds (in the app data for
+/// [`FromAppData`](crate::FromAppData)).
 ///
 /// # Beside other parameters
 ///
@@ -78,26 +40,6 @@ impl BearerProvider for FromAppData {
 /// A guard with a `T` of its own keeps the body for `T` while its check waits, whether `T`
 /// reads it or not: a parameter beside it that reads the body would then get it empty. Put
 /// every parameter that reads the body in `T`.
-pub struct Authenticated<T = (), P = FromAppData> {
-    inner: T,
-    provider: PhantomData<fn() -> P>,
-}
-
-// By hand: a derive would ask `P: Debug`, and `#[secret_bearer]`'s hidden providers are not,
-// which would stop `#[tracing::instrument]` and friends from formatting the parameter.
-impl<T: fmt::Debug, P> fmt::Debug for Authenticated<T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Authenticated").field(&self.inner).finish()
-    }
-}
-
-impl<T, P> Authenticated<T, P> {
-    /// What `T` extracted.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
-
 // `T: 'static`, as every handler parameter is (actix's `Route::to` asks it of them all): the
 // guard asks `T`'s type whether it may read the body.
 impl<T: FromRequest + 'static, P: BearerProvider> FromRequest for Authenticated<T, P> {
@@ -106,7 +48,7 @@ impl<T: FromRequest + 'static, P: BearerProvider> FromRequest for Authenticated<
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         AuthenticatedFuture {
-            extract: ExtractAfterCheck::new(req, payload, P::bearer(req)),
+            extract: ExtractAfterCheck::new(req, payload, P::bearer(|| app_data(req))),
             provider: PhantomData,
         }
     }
@@ -127,13 +69,7 @@ impl<T: FromRequest, P> Future for AuthenticatedFuture<T, P> {
     type Output = Result<Authenticated<T, P>, actix_web::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project()
-            .extract
-            .poll(cx)
-            .map_ok(|inner| Authenticated {
-                inner,
-                provider: PhantomData,
-            })
+        self.project().extract.poll(cx).map_ok(Authenticated::new)
     }
 }
 

@@ -1,13 +1,20 @@
-//! actix-web integration: the [`Authenticated`] extractor (what `#[secret_bearer]` generates)
-//! and the middleware that [`SecretBearer`] is, for a whole `App` or `Scope`.
+//! actix-web integration (feature `actix`, on by default): [`Authenticated`](crate::Authenticated)
+//! and [`Caller`](crate::Caller) as extractors (the first is what `#[secret_bearer]` generates),
+//! the middleware that [`SecretBearer`] is, for a whole `App` or `Scope`, and the
+//! [`RejectionHandler`] that replaces the response to refused requests.
+//!
+//! The bearer and the [`SecretStore`](crate::SecretStore) are found in the app data
+//! (`App::app_data`), registered as themselves or as `web::Data`.
 
 mod caller;
 mod extractor;
 mod middleware;
+mod response;
 
 pub use caller::CallerFuture;
-pub use extractor::{Authenticated, AuthenticatedFuture, BearerProvider, FromAppData};
+pub use extractor::AuthenticatedFuture;
 pub use middleware::{MiddlewareFuture, SecretBearerMiddleware};
+pub use response::RejectionHandler;
 
 use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
@@ -18,7 +25,6 @@ use futures_util::future::{LocalBoxFuture, Shared, WeakShared};
 use crate::bearer::SecretBearer;
 use crate::error::Error;
 use crate::rejection::AuthError;
-use crate::response::RejectionHandler;
 
 /// The check, with a refusal as actix-web's error, which carries the response to send (the
 /// [`RejectionHandler`]'s, or the default one): the middleware's, which answers at once.

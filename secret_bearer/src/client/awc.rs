@@ -5,7 +5,7 @@ use ::awc::error::SendRequestError;
 use ::awc::http::StatusCode;
 use ::awc::http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use ::awc::{ClientRequest, ClientResponse, SendClientRequest};
-use actix_web::web::Bytes;
+use bytes::Bytes;
 
 use super::authorization::sensitive_value;
 use super::retry::retrying;

@@ -1,38 +1,37 @@
-//! What a refused request is answered with, and the hook that replaces it.
+//! What a refused request is answered with on actix-web, and the hook that replaces it.
 
 use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::rejection::{AuthError, AuthErrorKind};
+use crate::rejection::AuthError;
 
-/// The body of a 401: exactly what clearskies sends.
-pub const UNAUTHENTICATED_BODY: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
-
-/// The body of a 500 when authentication is misconfigured: the clearskies envelope, naming
-/// neither the secret nor where it comes from (the log event does).
-pub const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
-
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl AuthError {
+    /// [`AuthError::status_code`] as actix-web's type.
+    pub fn status(&self) -> StatusCode {
+        if self.is_misconfigured() {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::UNAUTHORIZED
+        }
+    }
+
     /// The response sent when no [`RejectionHandler`] is registered: the clearskies JSON body,
     /// and for a 401 the `WWW-Authenticate` challenge.
     pub fn default_response(&self) -> HttpResponse {
-        let body = match self.kind() {
-            AuthErrorKind::Misconfigured(_) => MISCONFIGURED_BODY,
-            _ => UNAUTHENTICATED_BODY,
-        };
         let mut response = HttpResponse::build(self.status());
         response.content_type("application/json");
         if let Some(challenge) = self.challenge() {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge.clone()));
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        response.body(body)
+        response.body(self.body())
     }
 }
 
 impl ResponseError for AuthError {
-    fn status_code(&self) -> actix_web::http::StatusCode {
+    fn status_code(&self) -> StatusCode {
         self.status()
     }
 

@@ -1,0 +1,88 @@
+//! [`Authenticated`]: the guard every server adapter extracts, and where it finds its bearer.
+//! Only the type lives here; each adapter implements its framework's extractor for it.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::bearer::SecretBearer;
+use crate::error::Error;
+
+/// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request.
+///
+/// `#[secret_bearer]` implements it for a hidden type per handler; [`FromAppData`] is the one
+/// to use by hand. Implement it to pick a bearer any other way.
+pub trait BearerProvider: 'static {
+    /// The bearer for this request, or why there is none (answered with a 500). `registered`
+    /// finds the one registered with the server (actix-web's app data, axum's request
+    /// extensions), for a provider that asks for it.
+    fn bearer<'a>(
+        registered: impl FnOnce() -> Option<&'a SecretBearer>,
+    ) -> Result<&'a SecretBearer, Error>;
+}
+
+/// Finds the [`SecretBearer`] registered with the server: in actix-web's app data (as itself or
+/// as `web::Data`), or in axum's request extensions (`.layer(Extension(bearer))`).
+#[derive(Debug)]
+pub enum FromAppData {}
+
+impl BearerProvider for FromAppData {
+    fn bearer<'a>(
+        registered: impl FnOnce() -> Option<&'a SecretBearer>,
+    ) -> Result<&'a SecretBearer, Error> {
+        registered().ok_or(Error::NotRegistered)
+    }
+}
+
+/// An extractor that authenticates the request, and only then extracts `T`.
+///
+/// Until the request is authenticated, `T`'s extractor does not run: an unauthenticated request
+/// never has its body read, and its 401 wins over every error `T` would have raised. This is the
+/// parameter `#[secret_bearer]` gives a handler, with `T` the tuple of the handler's own
+/// parameters. It is an extractor of each server the crate is built for (features `actix`,
+/// `axum`); see [`actix`](crate::actix) and `axum` for how each runs it beside other
+/// parameters. By hand on actix-web, with the bearer in the app data:
+///
+/// ```
+/// # #[cfg(feature = "actix")] {
+/// use actix_web::{App, HttpResponse, web};
+/// use secret_bearer::{Authenticated, SecretBearer};
+///
+/// async fn create(auth: Authenticated<web::Json<serde_json::Value>>) -> HttpResponse {
+///     let body = auth.into_inner();
+///     HttpResponse::Created().json(body.into_inner())
+/// }
+///
+/// let bearer = SecretBearer::builder().env("MY_AUTH_SECRET").build()?;
+/// let app = App::new().app_data(bearer).route("/", web::post().to(create));
+/// # let _ = app;
+/// # }
+/// # Ok::<(), secret_bearer::Error>(())
+/// ```
+pub struct Authenticated<T = (), P = FromAppData> {
+    inner: T,
+    provider: PhantomData<fn() -> P>,
+}
+
+impl<T, P> Authenticated<T, P> {
+    /// What `T` extracted, once the request is authenticated.
+    #[cfg(feature = "actix")]
+    pub(crate) fn new(inner: T) -> Self {
+        Self {
+            inner,
+            provider: PhantomData,
+        }
+    }
+
+    /// What `T` extracted.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+// By hand: a derive would ask `P: Debug`, and `#[secret_bearer]`'s hidden providers are not,
+// which would stop `#[tracing::instrument]` and friends from formatting the parameter.
+impl<T: fmt::Debug, P> fmt::Debug for Authenticated<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Authenticated").field(&self.inner).finish()
+    }
+}
