@@ -1,5 +1,19 @@
-//! Static-secret authentication for actix-web services and their API clients: a Rust port of
-//! [clearskies]' `SecretBearer`.
+//! Static-secret authentication for HTTP services (actix-web; any tower service: axum, tonic,
+//! hyper) and their API clients: a Rust port of [clearskies]' `SecretBearer`.
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `actix` (default) | the [`actix`] adapter: extractors, middleware, [`RejectionHandler`] |
+//! | `tower` | the `tower` adapter: a `Layer` for any `Service` of `http` requests, gRPC included |
+//! | `axum` | `tower`, and the `axum` extractors: the attribute on axum handlers |
+//! | `reqwest`, `awc`, `http` | clients: the attribute on functions that send requests |
+//! | `openapi`, `metrics`, `vault`, `aws` | documentation, counters, secret managers |
+//!
+//! The core (sources, the store, digests, key sets, the check, [`Caller`], the refusal as data)
+//! builds with none of them: a client-only build (`default-features = false, features =
+//! ["reqwest"]`) compiles no actix-web crate.
 //!
 //! A request is authenticated when its `Authorization` header holds a secret read from an
 //! environment variable or a [`SecretManager`] (through a [`SecretStore`] bound in the app
