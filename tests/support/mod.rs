@@ -1,6 +1,7 @@
 //! What the end-to-end tests share: their environment, and how they read responses.
 #![allow(dead_code)] // Each test binary uses its own part.
 
+pub mod cases;
 pub mod scripted;
 pub mod servers;
 

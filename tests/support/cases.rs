@@ -1,0 +1,142 @@
+//! The rules of the check (SPEC §2) as one table of requests and answers, run against every
+//! server the crate supports: each test binary brings a runner that serves the table's routes
+//! on its framework and answers a [`Case`] with what its server sent.
+
+use super::{ALTERNATE, NOT_AUTHENTICATED, PRIMARY};
+use secret_bearer::{MAX_SECRET_LEN, MISCONFIGURED_BODY};
+
+/// The routes every runner serves, each protected as its doc says, answering `hello`.
+#[derive(Clone, Copy, Debug)]
+pub enum Route {
+    /// `/plain`: `env = "SB_TEST_PRIMARY", alt_env = "SB_TEST_ALTERNATE"`, no prefix.
+    Plain,
+    /// `/bearer`: `env = "SB_TEST_PRIMARY", prefix = "Bearer "`.
+    Bearer,
+    /// `/missing`: `env = "SB_TEST_UNSET_MISSING"`, a variable never set.
+    Missing,
+    /// `/empty`: `env = "SB_TEST_EMPTY"`, a variable set to `""`.
+    Empty,
+}
+
+impl Route {
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Plain => "/plain",
+            Self::Bearer => "/bearer",
+            Self::Missing => "/missing",
+            Self::Empty => "/empty",
+        }
+    }
+}
+
+/// A request (its `Authorization` headers, in order) and the answer every server must give.
+#[derive(Debug)]
+pub struct Case {
+    pub route: Route,
+    pub authorization: Vec<String>,
+    pub status: u16,
+    pub body: &'static str,
+    /// The `WWW-Authenticate` value; `None` for none.
+    pub challenge: Option<&'static str>,
+}
+
+/// What a server answered: status, body, `WWW-Authenticate`.
+pub type Answer = (u16, String, Option<String>);
+
+impl Case {
+    fn new(
+        route: Route,
+        authorization: &[&str],
+        status: u16,
+        challenge: Option<&'static str>,
+    ) -> Self {
+        let body = match status {
+            200 => "hello",
+            401 => NOT_AUTHENTICATED,
+            _ => MISCONFIGURED_BODY,
+        };
+        Self {
+            route,
+            authorization: authorization
+                .iter()
+                .map(|value| (*value).to_owned())
+                .collect(),
+            status,
+            body,
+            challenge,
+        }
+    }
+
+    /// Checks a server's answer to this case.
+    pub fn assert(&self, (status, body, challenge): Answer) {
+        assert_eq!(
+            (status, body.as_str(), challenge.as_deref()),
+            (self.status, self.body, self.challenge),
+            "{self:?}"
+        );
+    }
+}
+
+const BEARER_INVALID: Option<&str> = Some(r#"Bearer error="invalid_token""#);
+
+/// Every rule of the check, as requests and answers.
+pub fn check_cases() -> Vec<Case> {
+    use Route::*;
+    let accepted = |route, value: &str| Case::new(route, &[value], 200, None);
+    let mut cases = vec![
+        // No header: a 401 with the challenge the prefix names.
+        Case::new(Plain, &[], 401, Some("ApiKey")),
+        Case::new(Bearer, &[], 401, Some("Bearer")),
+        // The primary and the alternate match; nothing else does.
+        accepted(Plain, PRIMARY),
+        accepted(Plain, ALTERNATE),
+    ];
+    for refused in [
+        "NOTTHESECRET",
+        "supersecret",
+        "SUPERSECRE",
+        "SUPERSECRETX",
+        "alsookay",
+    ] {
+        cases.push(Case::new(Plain, &[refused], 401, Some("ApiKey")));
+    }
+    // The prefix matches in any case, and implies no space.
+    for value in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        cases.push(accepted(Bearer, &format!("{value} {PRIMARY}")));
+    }
+    for (refused, challenge) in [
+        ("BearerSUPERSECRET", Some("Bearer")),
+        ("SUPERSECRET", Some("Bearer")),
+        ("Bearer", Some("Bearer")),
+        ("Bearer ", BEARER_INVALID),
+        ("Bearer  SUPERSECRET", BEARER_INVALID),
+        ("Bearer supersecret", BEARER_INVALID),
+    ] {
+        cases.push(Case::new(Bearer, &[refused], 401, challenge));
+    }
+    // Two headers are refused, even when both match.
+    for pair in [
+        [PRIMARY, PRIMARY],
+        ["NOTTHESECRET", PRIMARY],
+        [PRIMARY, ALTERNATE],
+    ] {
+        cases.push(Case::new(Plain, &pair, 401, Some("ApiKey")));
+    }
+    // A credential over the cap is refused without being compared.
+    for length in [MAX_SECRET_LEN, MAX_SECRET_LEN + 1, 4 * MAX_SECRET_LEN] {
+        cases.push(Case::new(
+            Plain,
+            &[&"S".repeat(length)],
+            401,
+            Some("ApiKey"),
+        ));
+    }
+    // A secret that cannot be read fails closed, with or without a header; an empty header never
+    // matches an empty secret.
+    for route in [Missing, Empty] {
+        for authorization in [&[][..], &[PRIMARY], &[""], &["x"]] {
+            cases.push(Case::new(route, authorization, 500, None));
+        }
+    }
+    cases
+}
