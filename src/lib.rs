@@ -73,6 +73,19 @@ pub fn hello_world() -> HttpResponse {
     success(serde_json::json!({ "hello": "world" }))
 }
 
+/// The hello handler's answer as JSON text, for servers other than actix-web: the same bytes
+/// as [`hello_world`]'s body.
+pub fn hello_world_json() -> String {
+    let hello = Envelope {
+        status: "success",
+        error: "",
+        data: serde_json::json!({ "hello": "world" }),
+        pagination: Empty {},
+        input_errors: Empty {},
+    };
+    serde_json::to_string(&hello).expect("the envelope serializes")
+}
+
 /// Sets each variable to the reference's value unless the environment already sets it, so an
 /// example runs as-is and the same variables override it.
 ///
@@ -117,6 +130,19 @@ pub fn report_secrets(checked: Result<usize, Unresolved>) {
     }
 }
 
+/// The port an example serves on: `PORT`, or 8080.
+pub fn port() -> io::Result<u16> {
+    match std::env::var("PORT") {
+        Ok(port) => port.parse().map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("PORT={port:?} is not a port"),
+            )
+        }),
+        Err(_) => Ok(8080),
+    }
+}
+
 /// Serves `routes` on 127.0.0.1, port `PORT` (default 8080), until the process is stopped,
 /// after logging what `secrets` (the example's `resolve_all!`) found.
 pub fn serve<F>(
@@ -127,15 +153,7 @@ where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
     init_logs();
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("PORT={port:?} is not a port"),
-            )
-        })?,
-        Err(_) => 8080,
-    };
+    let port = port()?;
     actix_web::rt::System::new().block_on(async move {
         report_secrets(secrets.await);
         let server = HttpServer::new(move || App::new().configure(routes.clone()))

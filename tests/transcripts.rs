@@ -1,5 +1,5 @@
 //! The reference document's curl transcripts, replayed with curl against the real example
-//! binaries (`examples/hello.rs`, `rotation.rs`, `prefix.rs`, `secret_manager.rs`): same
+//! binaries (`examples/hello.rs`, `axum_hello.rs`, `rotation.rs`, `prefix.rs`, `secret_manager.rs`): same
 //! commands, same status, same body, byte for byte. And the named-keys example's own
 //! (`examples/keys.rs`), in clearskies' envelope.
 
@@ -96,6 +96,14 @@ const HASHED_SUPERSECRET: &str =
 #[ignore = "needs curl; .ci/run installs it"]
 fn hello() {
     replay(&Example::start("hello", &[]), HELLO);
+}
+
+#[test]
+#[ignore = "needs curl; .ci/run installs it"]
+fn axum_hello_answers_as_hello_does() {
+    replay(&Example::start("axum_hello", &[]), HELLO);
+    let hashed = [("MY_AUTH_SECRET", HASHED_SUPERSECRET)];
+    replay(&Example::start("axum_hello", &hashed), HELLO);
 }
 
 #[test]

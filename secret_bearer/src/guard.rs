@@ -65,7 +65,7 @@ pub struct Authenticated<T = (), P = FromAppData> {
 
 impl<T, P> Authenticated<T, P> {
     /// What `T` extracted, once the request is authenticated.
-    #[cfg(feature = "actix")]
+    #[cfg(any(feature = "actix", feature = "axum"))]
     pub(crate) fn new(inner: T) -> Self {
         Self {
             inner,

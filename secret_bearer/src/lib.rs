@@ -6,8 +6,8 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | `actix` (default) | the [`actix`] adapter: extractors, middleware, [`RejectionHandler`] |
-//! | `tower` | the `tower` adapter: a `Layer` for any `Service` of `http` requests, gRPC included |
-//! | `axum` | `tower`, and the `axum` extractors: the attribute on axum handlers |
+//! | `tower` | the [`tower`](crate::tower) adapter: `SecretBearerLayer`, for any `Service` of `http` requests, gRPC included |
+//! | `axum` | `tower`, and the [`axum`](crate::axum) extractors: the attribute on axum handlers |
 //! | `reqwest`, `awc`, `http` | clients: the attribute on functions that send requests |
 //! | `openapi`, `metrics`, `vault`, `aws` | documentation, counters, secret managers |
 //!
@@ -229,7 +229,7 @@
 //! method with a default body; sync or `async`) attaches `Authorization: <prefix><primary
 //! secret>` to the request it is given, before the body runs. The request is the one parameter
 //! whose type is `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder` or
-//! `http::HeaderMap` (owned or `&mut`), each behind the cargo feature of its crate. A secret
+//! `&mut http::HeaderMap` (an owned `HeaderMap` is an axum extractor), each behind the cargo feature of its crate. A secret
 //! that cannot be read is the function's error, through `From<secret_bearer::Error>`.
 //! [`client::retry_on_401`] retries a call once after a 401, reading the secret again first;
 //! the [`client`] module has the same without the macro.
@@ -248,6 +248,21 @@
 //! security scheme, requirement and 401 response to a utoipa document;
 //! `SecretBearer::document_paths` and `SecretBearer::document_operation` do the same for the
 //! middleware and the extractor.
+//!
+//! # Servers
+//!
+//! The attribute protects actix-web and axum handlers alike (see its docs, "Which server").
+//! Beside it, each server has the check's other entry points:
+//!
+//! | server | a whole app or scope | a plain guard, the caller | where bearer and store are found |
+//! | --- | --- | --- | --- |
+//! | actix-web (`actix`) | `App::wrap(bearer)` | `Authenticated`, `Caller` | the app data |
+//! | axum (`axum`) | `Router::layer(SecretBearerLayer::new(bearer))` | `Authenticated` (first), `Caller` | the request's extensions; the layer is given its store |
+//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (gRPC refusals are `grpc-status` 16, or 13) | `Caller` in the request's extensions | the layer is given its store |
+//!
+//! Every entry point runs the same check and answers a refusal the same way: the status, the
+//! `WWW-Authenticate` challenge and clearskies' body ([`AuthError::status_code`],
+//! [`AuthError::challenge`], [`AuthError::body`]).
 //!
 //! # How this differs from clearskies
 //!
@@ -293,6 +308,11 @@ mod startup;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
+// Trait impls only: axum's extractors for `Authenticated` and `Caller`, a response for
+// `AuthError`.
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -318,8 +338,8 @@ pub use source::{SecretSource, SecretVersion};
 pub use startup::Unresolved;
 pub use store::{CachePolicy, SecretStore};
 
-/// Requires a valid `Authorization` header before an actix-web handler runs, or attaches one
-/// to a client's request.
+/// Requires a valid `Authorization` header before an actix-web or axum handler runs, or
+/// attaches one to a client's request.
 ///
 /// | key | clearskies alias | meaning |
 /// | --- | --- | --- |
@@ -332,12 +352,23 @@ pub use store::{CachePolicy, SecretStore};
 /// | `rotating` | | a flag, written alone: the alternate is the primary `secret`'s previous version in its store ([`SecretBearerBuilder::rotating`]) |
 ///
 /// One primary (`env` or `secret`) is required; the alternate (`alt_env`, `alt_secret` or
-/// `rotating`) is optional, and sources mix. A handler reading a secret manager needs a [`SecretStore`] in the
-/// app data; without one it answers 500.
+/// `rotating`) is optional, and sources mix. A handler reading a secret manager needs a
+/// [`SecretStore`] in the app data (actix-web) or the request's extensions (axum,
+/// `.layer(Extension(store))`); without one it answers 500.
 ///
 /// The handler must be a free `async fn` (the hidden type the expansion adds beside it cannot
-/// live in an `impl` block), without `#[cfg]` on its parameters. The attribute composes with
-/// `#[get]`, `#[post]`, `#[route]` in either order, and with `web::resource(..).to(handler)`.
+/// live in an `impl` block), without `#[cfg]` on its parameters. On actix-web, the attribute
+/// composes with `#[get]`, `#[post]`, `#[route]` in either order, and with
+/// `web::resource(..).to(handler)`; on axum, route the handler as any other (`get(handler)`).
+///
+/// **Which server.** The attribute does not need to know: the handler it writes takes one
+/// [`Authenticated`] parameter, which is an extractor of every server the crate is built for
+/// (an actix-web `FromRequest` with the `actix` feature; an axum `FromRequestParts` or
+/// `FromRequest` with `axum`), so the router that serves the handler picks. A crate that
+/// enables both features can annotate handlers of both. That every parameter is an extractor is
+/// checked at the parameter, against each server built: on axum, with the state of the
+/// handler's `State<S>` parameter, or `()` when it has none (so an extractor that needs a
+/// particular state, in a handler without a `State<S>` parameter, is refused: add one).
 /// Attributes written below it see the rewritten parameter list, which implements `Debug` when
 /// the parameters do (so `#[tracing::instrument]` works there); put attributes that must see the
 /// original parameters above it. Mistakes are compile errors at the offending token.
@@ -345,7 +376,7 @@ pub use store::{CachePolicy, SecretStore};
 /// # On a client
 ///
 /// On a function or method that has one parameter of a request type (`reqwest::RequestBuilder`,
-/// `awc::ClientRequest`, `http::request::Builder`, `http::HeaderMap` or `&mut http::HeaderMap`,
+/// `awc::ClientRequest`, `http::request::Builder`, or `&mut http::HeaderMap`,
 /// recognised by the type's name; the `reqwest`, `awc` and `http` features make them
 /// [`client::Authorize`]), the attribute authorizes that request before the body runs: the
 /// body sees it, under the same name, carrying `Authorization: <prefix><primary secret>`, which

@@ -3,9 +3,6 @@
 
 use std::sync::OnceLock;
 
-#[cfg(feature = "actix")]
-pub use actix_web::FromRequest;
-
 pub use crate::__document_handler as document_handler;
 pub use crate::__handler_provider as handler_provider;
 pub use crate::bearer::{SecretBearer, SecretBearerBuilder};
@@ -131,4 +128,80 @@ pub async fn authorize<R: Authorize>(
 /// (the attribute refuses a secret in a manager there).
 pub fn authorize_now<R: Authorize>(bearer: &'static LazyBearer, request: R) -> Result<R, Error> {
     Ok(request.authorize(&bearer.get()?.authorization()?))
+}
+
+/// The attribute's check of each parameter of a handler (`use`d whole, so that every trait
+/// whose method it calls is in scope).
+pub mod probe {
+    use std::marker::PhantomData;
+
+    /// What the attribute checks of each parameter of a handler, at its type: that it is an
+    /// extractor of a server the crate is built for (actix-web, or axum with state `S`). Written
+    /// `(&&&Probe::<Type, S>::new()).is_extractor()`: method resolution tries the framework's
+    /// trait at each level of references in turn and takes the first whose bound holds, so a type
+    /// that is an extractor of both servers is no ambiguity; a type that is neither falls through
+    /// to the last, whose bound is [`Extractor`], and is one error at the parameter, in its words.
+    pub struct Probe<T, S>(PhantomData<fn() -> (T, S)>);
+
+    impl<T, S> Probe<T, S> {
+        /// The probe of one parameter's type.
+        #[allow(clippy::new_without_default)]
+        pub const fn new() -> Self {
+            Self(PhantomData)
+        }
+    }
+
+    /// An actix-web extractor.
+    #[cfg(feature = "actix")]
+    pub trait ActixExtractor {
+        /// Found: nothing to do.
+        fn is_extractor(&self) {}
+    }
+
+    #[cfg(feature = "actix")]
+    impl<T: actix_web::FromRequest, S> ActixExtractor for &&&Probe<T, S> {}
+
+    /// An axum extractor that reads the request's head.
+    #[cfg(feature = "axum")]
+    pub trait AxumPartsExtractor {
+        /// Found: nothing to do.
+        fn is_extractor(&self) {}
+    }
+
+    #[cfg(feature = "axum")]
+    impl<T: axum_core::extract::FromRequestParts<S>, S> AxumPartsExtractor for &&Probe<T, S> {}
+
+    /// An axum extractor that reads the body.
+    #[cfg(feature = "axum")]
+    pub trait AxumBodyExtractor {
+        /// Found: nothing to do.
+        fn is_extractor(&self) {}
+    }
+
+    #[cfg(feature = "axum")]
+    impl<T: axum_core::extract::FromRequest<S>, S> AxumBodyExtractor for &Probe<T, S> {}
+
+    /// The last resort: no server's extractor trait holds, so the bound below fails, with this
+    /// message.
+    pub trait NotAnExtractor<T> {
+        /// Fails to compile: `T` is not an extractor.
+        fn is_extractor(&self)
+        where
+            T: Extractor,
+        {
+        }
+    }
+
+    impl<T, S> NotAnExtractor<T> for Probe<T, S> {}
+
+    /// Implemented by no type: a parameter whose type reaches it is not an extractor of any
+    /// server this crate is built for.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an extractor, so `#[secret_bearer]` cannot run it after the check",
+        label = "not an extractor of actix-web (`FromRequest`) or axum (`FromRequestParts`, `FromRequest`)",
+        note = "every parameter of a protected handler must be an extractor of its server; \
+                on axum, the attribute checks against the state of the handler's `State<S>` \
+                parameter, or `()` without one"
+    )]
+    pub trait Extractor {}
 }

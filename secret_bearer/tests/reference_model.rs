@@ -1,4 +1,5 @@
-//! Every entry point's verdict equals a plain reference model of the check, for arbitrary
+//! Every entry point's verdict (actix-web's and axum's, the tower layer's) equals a plain
+//! reference model of the check, for arbitrary
 //! header sets, secrets (plain and hashed) and prefixes: exactly one `Authorization` header,
 //! whose first bytes are the prefix in any ASCII case, and whose rest is non-empty, at most
 //! `MAX_SECRET_LEN` bytes, and `==` the primary or the alternate key.
@@ -9,10 +10,12 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpResponse, web};
 use proptest::prelude::*;
+use secret_bearer::tower::SecretBearerLayer;
 use secret_bearer::{
     Authenticated, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
 };
 use sha2::{Digest, Sha256};
+use tower::ServiceExt;
 
 /// The model: what the check must answer, computed the plainest way.
 fn model(prefix: &str, keys: &[&str], headers: &[String]) -> bool {
@@ -122,9 +125,22 @@ async fn guarded(_: Authenticated) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+/// Whether `router` answers a GET of `uri` with `headers` with a 200 (else a 401).
+async fn axum_accepts(router: axum::Router, uri: &str, headers: &[String]) -> bool {
+    let mut request = axum::http::Request::get(uri);
+    for header in headers {
+        request = request.header(AUTHORIZATION.as_str(), header.as_str());
+    }
+    let request = request.body(axum::body::Body::empty()).unwrap();
+    let status = router.oneshot(request).await.unwrap().status();
+    assert!(status == 200 || status == 401, "{status}");
+    status == 200
+}
+
 /// Every entry point's answer to `headers`: `check`, `authenticate` through a store, the
-/// extractor and the middleware.
-async fn verdicts(prefix: &str, keys: &[(String, bool)], headers: &[String]) -> [bool; 4] {
+/// actix-web extractor and middleware, the tower layer (on an axum router) with the
+/// environment and with the store, and axum's plain guard.
+async fn verdicts(prefix: &str, keys: &[(String, bool)], headers: &[String]) -> [bool; 7] {
     let values = || headers.iter().map(|header| header.as_bytes());
     let bearer = env_bearer(prefix, keys);
     let checked = bearer.check(values()).is_ok();
@@ -140,12 +156,20 @@ async fn verdicts(prefix: &str, keys: &[(String, bool)], headers: &[String]) -> 
     if keys.len() > 1 {
         managed = managed.alt_secret("/alternate");
     }
-    let authenticated = managed
-        .build()
-        .unwrap()
-        .authenticate(Some(&store), values())
-        .await
-        .is_ok();
+    let managed = managed.build().unwrap();
+    let authenticated = managed.authenticate(Some(&store), values()).await.is_ok();
+
+    let route = || axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    let layered = route().layer(SecretBearerLayer::new(bearer.clone()));
+    let layered_store = route().layer(SecretBearerLayer::new(managed).with_store(store));
+    let guarded_axum = axum::Router::new()
+        .route("/", axum::routing::get(|_: Authenticated| async { "ok" }))
+        .layer(axum::Extension(bearer.clone()));
+    let axum = [
+        axum_accepts(layered, "/", headers).await,
+        axum_accepts(layered_store, "/", headers).await,
+        axum_accepts(guarded_axum, "/", headers).await,
+    ];
 
     let app = init_service(
         App::new()
@@ -168,7 +192,15 @@ async fn verdicts(prefix: &str, keys: &[(String, bool)], headers: &[String]) -> 
         assert!(status == 200 || status == 401, "{status}");
         *served = status == 200;
     }
-    [checked, authenticated, served[0], served[1]]
+    [
+        checked,
+        authenticated,
+        served[0],
+        served[1],
+        axum[0],
+        axum[1],
+        axum[2],
+    ]
 }
 
 proptest! {
@@ -179,7 +211,7 @@ proptest! {
         let plain: Vec<&str> = keys.iter().map(|(key, _)| key.as_str()).collect();
         let expected = model(&prefix, &plain, &headers);
         let verdicts = actix_web::rt::System::new().block_on(verdicts(&prefix, &keys, &headers));
-        prop_assert_eq!(verdicts, [expected; 4], "{:?} {:?} {:?}", prefix, keys, headers);
+        prop_assert_eq!(verdicts, [expected; 7], "{:?} {:?} {:?}", prefix, keys, headers);
     }
 }
 
@@ -193,6 +225,16 @@ proptest! {
 )]
 async fn attribute() -> HttpResponse {
     HttpResponse::Ok().finish()
+}
+
+/// The same, on axum.
+#[secret_bearer(
+    env = "SB_MODEL_ATTRIBUTE",
+    alt_env = "SB_MODEL_ATTRIBUTE_OLD",
+    prefix = "Bearer "
+)]
+async fn axum_attribute() -> &'static str {
+    "ok"
 }
 
 proptest! {
@@ -214,9 +256,11 @@ proptest! {
             for header in &headers {
                 request = request.append_header((AUTHORIZATION, header.as_str()));
             }
-            call_service(&app, request.to_request()).await.status() == 200
+            let actix = call_service(&app, request.to_request()).await.status() == 200;
+            let router = axum::Router::new().route("/", axum::routing::get(axum_attribute));
+            [actix, axum_accepts(router, "/", &headers).await]
         });
-        prop_assert_eq!(accepted, expected, "{:?}", headers);
+        prop_assert_eq!(accepted, [expected; 2], "{:?}", headers);
     }
 }
 

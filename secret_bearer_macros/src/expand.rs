@@ -2,10 +2,10 @@
 //! `SecretBearer` once, and the handler's parameters wrapped in `Authenticated`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{FnArg, LitStr, parse_quote};
+use syn::{FnArg, GenericArgument, LitStr, PathArguments, Type, parse_quote};
 
 use crate::builder::lazy_bearer;
 use crate::function::Function;
@@ -30,7 +30,7 @@ pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
         let FnArg::Typed(input) = input else { continue };
         let temp = syn::Ident::new(&format!("__secret_bearer_arg{index}"), Span::mixed_site());
         let (attrs, pat, ty) = (&input.attrs, &input.pat, &input.ty);
-        types.push(ty);
+        types.push(&**ty);
         // Binding through a temporary keeps each value alive to the end of the body, as a
         // parameter would be, even for a `_` pattern.
         unpack.push(quote!(#(#attrs)* let #pat = #temp;));
@@ -39,18 +39,7 @@ pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
     let inputs = quote! {
         #wrapped: ::secret_bearer::__private::Authenticated<(#(#types,)*), #provider>
     };
-    // A parameter that is not an extractor: an error at its type, which the compiler reports
-    // before actix-web's error at the route (that the handler is not a `Handler`).
-    let extractors = format_ident!("__secret_bearer_extractors_{}", function.sig.ident);
-    let (generics, where_clause) = (&function.sig.generics, &function.sig.generics.where_clause);
-    let predicates = where_clause.iter().flat_map(|clause| &clause.predicates);
-    let bounds = types
-        .iter()
-        .map(|ty| quote_spanned!(ty.span()=> #ty: ::secret_bearer::__private::FromRequest));
-    let extractor_check = quote! {
-        #[allow(dead_code, non_snake_case)]
-        fn #extractors #generics() where #(#predicates,)* #(#bounds,)* {}
-    };
+    let extractor_check = extractor_check(&function, &types);
     function.prepend(quote! {
         let (#(#temps,)*) = #wrapped.into_inner();
         #(#unpack)*
@@ -58,6 +47,47 @@ pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
     function.sig.inputs = parse_quote!(#inputs);
     let documentation = documentation(&function, config);
     quote!(#provider_item #extractor_check #documentation #function)
+}
+
+/// A parameter that is not an extractor: one error at its type, which the compiler reports
+/// before the server's own error at the route (that the handler is not a handler). The check
+/// is of every server the runtime is built for (`__private::probe`); on axum, against the
+/// state of the handler's `State<S>` parameter, or `()` without one.
+fn extractor_check(function: &Function, types: &[&Type]) -> TokenStream {
+    let name = format_ident!("__secret_bearer_extractors_{}", function.sig.ident);
+    let generics = &function.sig.generics;
+    let where_clause = &generics.where_clause;
+    let state = types
+        .iter()
+        .find_map(|ty| state_of(ty))
+        .map_or_else(|| quote!(()), ToTokens::into_token_stream);
+    let probes = types.iter().map(|ty| {
+        quote_spanned! {ty.span()=>
+            (&&&::secret_bearer::__private::probe::Probe::<#ty, #state>::new()).is_extractor();
+        }
+    });
+    quote! {
+        #[allow(dead_code, non_snake_case)]
+        fn #name #generics() #where_clause {
+            #[allow(unused_imports)]
+            use ::secret_bearer::__private::probe::*;
+            #(#probes)*
+        }
+    }
+}
+
+/// `S` of a parameter of type `State<S>` (by the last segment's name, as axum's own
+/// `debug_handler` finds it).
+fn state_of(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match (last.ident == "State", arguments.args.first()) {
+        (true, Some(GenericArgument::Type(state))) if arguments.args.len() == 1 => Some(state),
+        _ => None,
+    }
 }
 
 /// Records the handler for OpenAPI documents (a no-op unless `secret_bearer/openapi` is on).
@@ -132,14 +162,15 @@ mod tests {
              (web :: Path < u32 > , web :: Data < T > ,) , __secret_bearer_show >"
         );
         let extractors = file.items[1].to_token_stream().to_string();
-        assert!(
-            extractors.contains(
-                "fn __secret_bearer_extractors_show < T : Clone > () where T : 'static , \
-                 web :: Path < u32 > : :: secret_bearer :: __private :: FromRequest , \
-                 web :: Data < T > : :: secret_bearer :: __private :: FromRequest ,"
-            ),
-            "{extractors}"
-        );
+        for expected in [
+            "fn __secret_bearer_extractors_show < T : Clone > () where T : 'static {",
+            "(& & & :: secret_bearer :: __private :: probe :: Probe :: < web :: Path < u32 > , () \
+             > :: new ()) . is_extractor () ;",
+            "(& & & :: secret_bearer :: __private :: probe :: Probe :: < web :: Data < T > , () > \
+             :: new ()) . is_extractor () ;",
+        ] {
+            assert!(extractors.contains(expected), "{extractors}");
+        }
         let body = function.block.to_token_stream().to_string();
         assert!(body.contains("let id = __secret_bearer_arg0 ;"), "{body}");
         assert!(
@@ -169,12 +200,44 @@ mod tests {
         let extractors = file.items[1].to_token_stream().to_string();
         assert_eq!(
             extractors,
-            "# [allow (dead_code , non_snake_case)] fn __secret_bearer_extractors_h () { }"
+            "# [allow (dead_code , non_snake_case)] fn __secret_bearer_extractors_h () { # \
+             [allow (unused_imports)] use :: secret_bearer :: __private :: probe :: * ; }"
         );
         let documentation = file.items[2].to_token_stream().to_string();
         assert_eq!(
             documentation,
             ":: secret_bearer :: __private :: document_handler ! (\"h\" , \"ApiKey\" , \"Bearer \") ;"
+        );
+    }
+
+    #[test]
+    fn each_parameter_is_probed_with_the_state_of_the_handlers_state_parameter() {
+        let file = expand(
+            quote!(env = "A"),
+            quote!(
+                async fn h(Path(id): Path<u32>, State(s): axum::extract::State<App<'static>>) {}
+            ),
+        );
+        let extractors = file.items[1].to_token_stream().to_string();
+        for ty in [
+            "Path < u32 >",
+            "axum :: extract :: State < App < 'static > >",
+        ] {
+            let probe =
+                format!("Probe :: < {ty} , App < 'static > > :: new ()) . is_extractor () ;");
+            assert!(extractors.contains(&probe), "{extractors}");
+        }
+        // Not a `State<S>`: two arguments, or another name.
+        let file = expand(
+            quote!(env = "A"),
+            quote!(
+                async fn h(a: State<A, B>, b: Stated<C>) {}
+            ),
+        );
+        let extractors = file.items[1].to_token_stream().to_string();
+        assert!(
+            extractors.contains("Probe :: < Stated < C > , () >"),
+            "{extractors}"
         );
     }
 

@@ -26,13 +26,16 @@ pub(crate) enum Target {
 }
 
 /// The types a client's request parameter may have, by their last path segment (with or
-/// without `&mut`): `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder`
-/// and `http::HeaderMap`. The runtime's `Authorize` trait decides which really are supported.
-const REQUEST_TYPES: [&str; 4] = ["RequestBuilder", "ClientRequest", "Builder", "HeaderMap"];
+/// without `&mut`): `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder`.
+/// The runtime's `Authorize` trait decides which really are supported.
+const REQUEST_TYPES: [&str; 3] = ["RequestBuilder", "ClientRequest", "Builder"];
+
+/// A request type only behind `&mut`: an owned `HeaderMap` is an axum handler's extractor.
+const BORROWED_REQUEST_TYPE: &str = "HeaderMap";
 
 /// The names of the request types, for messages.
 pub(crate) const REQUEST_TYPES_WRITTEN: &str = "`reqwest::RequestBuilder`, \
-    `awc::ClientRequest`, `http::request::Builder` or `http::HeaderMap`";
+    `awc::ClientRequest`, `http::request::Builder` or `&mut http::HeaderMap`";
 
 pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
     let Ok(function) = syn::parse2::<Function>(item.clone()) else {
@@ -102,16 +105,21 @@ fn is_request(input: &FnArg) -> bool {
         return false;
     };
     let mut ty = &*input.ty;
+    let mut borrowed = false;
     loop {
         ty = match ty {
-            Type::Reference(reference) if reference.mutability.is_some() => &reference.elem,
+            Type::Reference(reference) if reference.mutability.is_some() => {
+                borrowed = true;
+                &reference.elem
+            }
             Type::Paren(paren) => &paren.elem,
             Type::Group(group) => &group.elem,
             Type::Path(path) => {
                 return path.qself.is_none()
                     && path.path.segments.last().is_some_and(|segment| {
                         segment.arguments.is_none()
-                            && REQUEST_TYPES.iter().any(|name| segment.ident == name)
+                            && (REQUEST_TYPES.iter().any(|name| segment.ident == name)
+                                || (borrowed && segment.ident == BORROWED_REQUEST_TYPE))
                     });
             }
             _ => return false,
@@ -323,6 +331,24 @@ mod tests {
             )),
             0,
             "a shared reference cannot be authorized"
+        );
+    }
+
+    #[test]
+    fn an_owned_header_map_is_an_extractor_and_a_borrowed_one_a_request() {
+        assert!(matches!(
+            target(quote!(
+                async fn show(headers: axum::http::HeaderMap) -> String {
+                    todo!()
+                }
+            )),
+            Ok(Target::Handler(_))
+        ));
+        assert_eq!(
+            client_request(quote!(
+                fn sign(tag: u8, headers: &mut http::HeaderMap) -> Result<(), E> {}
+            )),
+            1
         );
     }
 

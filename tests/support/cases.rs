@@ -19,6 +19,20 @@ pub enum Route {
 }
 
 impl Route {
+    pub const ALL: [Route; 4] = [Route::Plain, Route::Bearer, Route::Missing, Route::Empty];
+
+    /// The route's configuration as a bearer, for the runners of middleware and layers.
+    pub fn bearer(self) -> secret_bearer::SecretBearer {
+        let builder = secret_bearer::SecretBearer::builder();
+        let builder = match self {
+            Self::Plain => builder.env("SB_TEST_PRIMARY").alt_env("SB_TEST_ALTERNATE"),
+            Self::Bearer => builder.env("SB_TEST_PRIMARY").prefix("Bearer "),
+            Self::Missing => builder.env("SB_TEST_UNSET_MISSING"),
+            Self::Empty => builder.env("SB_TEST_EMPTY"),
+        };
+        builder.build().unwrap()
+    }
+
     pub fn path(self) -> &'static str {
         match self {
             Self::Plain => "/plain",

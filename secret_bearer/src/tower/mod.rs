@@ -1,6 +1,48 @@
-//! tower integration (feature `tower`): what a refusal is answered with as an `http` response,
-//! for any tower `Service` of `http` requests (hyper, tonic, axum).
+//! tower integration (feature `tower`): [`SecretBearerLayer`], which checks every request before
+//! the service it wraps sees it, for any tower `Service` of `http` requests: an axum `Router`,
+//! a tonic server, a hyper service.
+//!
+//! - An accepted request reaches the inner service with its [`Caller`](crate::Caller) in its
+//!   extensions (axum's `Caller` extractor reads it there).
+//! - A refused HTTP request is answered by the layer: a 401 (or a 500 when authentication is
+//!   misconfigured) with clearskies' JSON body and the same `WWW-Authenticate` challenge as on
+//!   actix-web. The inner service never sees it, and nothing reads its body.
+//! - A refused gRPC request (`content-type: application/grpc…`) is answered as gRPC clients
+//!   expect, as tonic's own interceptors answer: HTTP 200 with `grpc-status` 16
+//!   (`UNAUTHENTICATED`), or 13 (`INTERNAL`) for a misconfiguration, and no body.
+//! - A bearer whose secrets live in a secret manager reads them through the [`SecretStore`]
+//!   given to the layer ([`SecretBearerLayer::with_store`]); without one, its requests fail
+//!   closed with a 500 that logs [`Error::NoSecretStore`](crate::Error::NoSecretStore).
+//!
+//! The service's future is `Send` (axum and tonic require it), whatever the bearer reads.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use secret_bearer::SecretBearer;
+//! use secret_bearer::tower::SecretBearerLayer;
+//!
+//! let bearer = SecretBearer::builder().env("MY_AUTH_SECRET").prefix("Bearer ").build()?;
+//! let app: Router = Router::new()
+//!     .route("/widgets", get(|| async { "[]" }))
+//!     // Below the layer: every route above is protected; this one is not.
+//!     .layer(SecretBearerLayer::new(bearer))
+//!     .route("/health", get(|| async { "ok" }));
+//! # let _ = app;
+//! # Ok::<(), secret_bearer::Error>(())
+//! ```
+//!
+//! A tonic server is protected the same way, `Server::builder().layer(SecretBearerLayer::new(
+//! bearer))` (the `tonic_health` example).
+//!
+//! [`SecretStore`]: crate::SecretStore
 
+mod layer;
 mod response;
+mod service;
 
-pub(crate) use response::http_response;
+pub use layer::SecretBearerLayer;
+pub use service::{RefusalBody, ResponseFuture, SecretBearerService};
+
+// For the axum adapter, which answers and reads as the layer does.
+#[cfg(feature = "axum")]
+pub(crate) use response::{authorization, http_response};

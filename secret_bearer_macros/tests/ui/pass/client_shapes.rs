@@ -45,11 +45,12 @@ impl Remote {
     }
 }
 
-/// A free function with an owned header map and a pattern.
+/// A free function with a borrowed header map and a pattern (an owned `HeaderMap` is an axum
+/// handler's extractor, not a client's request).
 #[secret_bearer(env = "MY_SECRET")]
-pub async fn headers(mut map: http::HeaderMap) -> Result<http::HeaderMap, secret_bearer::Error> {
+pub async fn headers(map: &mut http::HeaderMap) -> Result<usize, secret_bearer::Error> {
     map.remove("x-unused");
-    Ok(map)
+    Ok(map.len())
 }
 
 /// awc, one line.
@@ -62,6 +63,6 @@ fn main() {
     let _ = Remote.build(http::Request::builder());
     let store = secret_bearer::SecretStore::new(secret_bearer::FileManager::new("/run/secrets"));
     let _ = Remote.send(&store, reqwest::Client::new().get("http://localhost"));
-    let _ = headers(map);
+    let _ = headers(&mut map);
     let _ = send_awc(awc::Client::default().get("http://localhost"));
 }

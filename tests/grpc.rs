@@ -1,0 +1,201 @@
+//! The tower layer in front of gRPC: the `tonic_health` example called by a tonic client
+//! (refused as `UNAUTHENTICATED`, answered with the key), gRPC's answer to a misconfiguration,
+//! and a store-backed bearer whose future is `Send` and waits for its store.
+
+mod support;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::Body;
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use secret_bearer::tower::SecretBearerLayer;
+use secret_bearer::{Caller, SecretBearer, SecretStore};
+use tonic::Code;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tower::{Layer, ServiceExt, service_fn};
+
+use support::NOT_AUTHENTICATED;
+use support::scripted::Scripted;
+use support::servers::Server;
+
+/// The example's answer to a health check sent with `authorization` (if any).
+async fn check(port: u16, authorization: Option<&str>) -> Result<ServingStatus, Code> {
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let value: Option<MetadataValue<_>> = authorization.map(|value| value.parse().unwrap());
+    let mut client =
+        HealthClient::with_interceptor(channel, move |mut request: tonic::Request<()>| {
+            if let Some(value) = &value {
+                request
+                    .metadata_mut()
+                    .insert("authorization", value.clone());
+            }
+            Ok(request)
+        });
+    match client.check(HealthCheckRequest::default()).await {
+        Ok(response) => Ok(response.into_inner().status()),
+        Err(status) => Err(status.code()),
+    }
+}
+
+#[tokio::test]
+async fn the_tonic_example_refuses_a_call_without_the_key_and_answers_one_with_it() {
+    let example = Server::example("tonic_health", &[]);
+    assert_eq!(check(example.port, None).await, Err(Code::Unauthenticated));
+    assert_eq!(
+        check(example.port, Some("Bearer NOTTHESECRET")).await,
+        Err(Code::Unauthenticated)
+    );
+    assert_eq!(
+        check(example.port, Some("SUPERSECRET")).await,
+        Err(Code::Unauthenticated),
+        "the prefix is required"
+    );
+    assert_eq!(
+        check(example.port, Some("Bearer SUPERSECRET")).await,
+        Ok(ServingStatus::Serving)
+    );
+}
+
+/// A service that answers with the caller the layer left it.
+async fn who(request: Request<Body>) -> Result<Response<Body>, Infallible> {
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .map(|caller| caller.name().to_owned());
+    Ok(Response::new(Body::from(caller.unwrap_or_default())))
+}
+
+fn request(content_type: &str, authorization: Option<&str>) -> Request<Body> {
+    let mut request = Request::builder()
+        .uri("/grpc.health.v1.Health/Check")
+        .header("content-type", content_type);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+/// Status, `grpc-status`, content type and body of the layer's answer.
+async fn answer(
+    layer: &SecretBearerLayer,
+    request: Request<Body>,
+) -> (u16, Option<String>, String, String) {
+    let response = layer.layer(service_fn(who)).oneshot(request).await.unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let (grpc_status, content_type) = (
+        header("grpc-status"),
+        header("content-type").unwrap_or_default(),
+    );
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        grpc_status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_grpc_refusal_is_grpc_status_16_or_13_and_an_http_one_is_clearskies() {
+    support::init_env();
+    let layer = SecretBearerLayer::new(
+        SecretBearer::builder()
+            .env("SB_TEST_PRIMARY")
+            .build()
+            .unwrap(),
+    );
+    for content_type in [
+        "application/grpc",
+        "application/grpc+proto",
+        "Application/GRPC-Web",
+    ] {
+        let (status, grpc_status, answered_type, body) =
+            answer(&layer, request(content_type, None)).await;
+        assert_eq!(
+            (
+                status,
+                grpc_status.as_deref(),
+                answered_type.as_str(),
+                body.as_str()
+            ),
+            (200, Some("16"), "application/grpc", "")
+        );
+    }
+    let (status, grpc_status, answered_type, body) =
+        answer(&layer, request("application/json", None)).await;
+    assert_eq!(
+        (status, grpc_status, answered_type.as_str(), body.as_str()),
+        (401, None, "application/json", NOT_AUTHENTICATED)
+    );
+    let (status, _, _, body) =
+        answer(&layer, request("application/grpc", Some(support::PRIMARY))).await;
+    assert_eq!((status, body.as_str()), (200, "primary"));
+
+    let missing = SecretBearerLayer::new(
+        SecretBearer::builder()
+            .env("SB_TEST_UNSET_GRPC")
+            .build()
+            .unwrap(),
+    );
+    let (status, grpc_status, _, _) = answer(
+        &missing,
+        request("application/grpc", Some(support::PRIMARY)),
+    )
+    .await;
+    assert_eq!((status, grpc_status.as_deref()), (200, Some("13")));
+    let (status, grpc_status, _, body) =
+        answer(&missing, request("text/plain", Some(support::PRIMARY))).await;
+    assert_eq!(
+        (status, grpc_status, body.as_str()),
+        (500, None, secret_bearer::MISCONFIGURED_BODY)
+    );
+}
+
+fn assert_send<T: Send>(value: T) -> T {
+    value
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_store_backed_layer_waits_for_its_store_in_a_send_future() {
+    let scripted = Scripted::new(&[("api/key", "K3Y")]);
+    scripted.latency(Duration::from_secs(2));
+    let bearer = SecretBearer::builder().secret("api/key").build().unwrap();
+    let layer =
+        SecretBearerLayer::new(bearer.clone()).with_store(SecretStore::new(scripted.clone()));
+    let call = |authorization| {
+        assert_send(
+            layer
+                .layer(service_fn(who))
+                .oneshot(request("text/plain", authorization)),
+        )
+    };
+    let response = call(Some("K3Y")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(scripted.fetches().len(), 1, "the store was asked");
+    assert_eq!(call(Some("nope")).await.unwrap().status(), 401);
+
+    // A store-backed bearer given no store fails closed.
+    let storeless = SecretBearerLayer::new(bearer);
+    let response = storeless
+        .layer(service_fn(who))
+        .oneshot(request("text/plain", Some("K3Y")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+}
