@@ -19,7 +19,7 @@ use secret_bearer::{Authenticated, Caller, MISCONFIGURED_BODY, SecretBearer, sec
 use serde::Deserialize;
 use tower::ServiceExt;
 
-use support::cases::{Answer, Case, Route, check_cases};
+use support::cases::{Answer, Case, Route, caller_body, check_cases};
 use support::{ALTERNATE, CapturedLogs, NOT_AUTHENTICATED, PRIMARY, init_env};
 
 #[secret_bearer(env = "SB_TEST_PRIMARY", alt_env = "SB_TEST_ALTERNATE")]
@@ -53,6 +53,11 @@ async fn open() -> &'static str {
 #[secret_bearer(env = "SB_TEST_UNSET_MISSING")]
 async fn missing() -> &'static str {
     "never"
+}
+
+#[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ")]
+async fn keys(caller: Caller) -> String {
+    caller_body(&caller)
 }
 
 #[secret_bearer(env = "SB_TEST_EMPTY")]
@@ -142,6 +147,7 @@ fn app() -> Router {
         .route("/bearer", get(bearer))
         .route("/missing", get(missing))
         .route("/empty", get(empty))
+        .route("/keys", get(keys))
         .route("/documented", get(documented))
         .route("/groups/{group}/widgets", post(create))
         .route("/spied", post(spied))
@@ -160,9 +166,13 @@ fn app() -> Router {
 fn layered() -> Router {
     init_env();
     Route::ALL.into_iter().fold(Router::new(), |router, route| {
+        let handler = match route {
+            Route::Keys => get(|caller: Caller| async move { caller_body(&caller) }),
+            _ => get(|| async { "hello" }),
+        };
         router.merge(
             Router::new()
-                .route(route.path(), get(|| async { "hello" }))
+                .route(route.path(), handler)
                 .layer(SecretBearerLayer::new(route.bearer())),
         )
     })

@@ -17,7 +17,7 @@ use serde::Deserialize;
 type BoxedPayloadStream =
     Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, error::PayloadError>>>>;
 
-use support::cases::{Answer, Case, check_cases};
+use support::cases::{Answer, Case, caller_body, check_cases};
 use support::{CapturedLogs, PRIMARY, assert_unauthenticated, init_env, read};
 
 // `#[get]` above the attribute.
@@ -105,6 +105,12 @@ async fn empty() -> &'static str {
     "never"
 }
 
+#[get("/keys")]
+#[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ")]
+async fn keys(caller: secret_bearer::Caller) -> String {
+    caller_body(&caller)
+}
+
 #[get("/blank")]
 #[secret_bearer(env = "SB_TEST_BLANK")]
 async fn blank() -> &'static str {
@@ -153,6 +159,7 @@ macro_rules! app {
                 .service(web::resource("/generic").to(generic::<String>))
                 .service(missing)
                 .service(empty)
+                .service(keys)
                 .service(blank)
                 .service(padded)
                 .service(spied),

@@ -6,9 +6,11 @@ mod support;
 
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::{App, HttpResponse, Responder, get, test, web};
+use secret_bearer::Caller;
 use secret_bearer::{
     AuthErrorKind, Authenticated, MISCONFIGURED_BODY, RejectionHandler, SecretBearer, secret_bearer,
 };
+use support::cases::{Route, caller_body, check_cases};
 use support::{
     ALTERNATE, CapturedLogs, PRIMARY, assert_unauthenticated, get_request, init_env, read,
 };
@@ -25,6 +27,35 @@ fn bearer(prefix: &'static str) -> SecretBearer {
 
 async fn ok() -> impl Responder {
     "ok"
+}
+
+#[actix_web::test]
+async fn the_middleware_answers_every_rule_as_the_shared_table_says() {
+    init_env();
+    let app = Route::ALL.into_iter().fold(App::new(), |app, route| {
+        let scope = web::scope(route.path()).wrap(route.bearer());
+        app.service(match route {
+            Route::Keys => scope.route(
+                "",
+                web::get().to(|caller: Caller| async move { caller_body(&caller) }),
+            ),
+            _ => scope.route("", web::get().to(|| async { "hello" })),
+        })
+    });
+    let app = test::init_service(app).await;
+    for case in check_cases() {
+        let mut request = test::TestRequest::get().uri(case.route.path());
+        for value in &case.authorization {
+            request = request.append_header((AUTHORIZATION, value.as_str()));
+        }
+        let response = test::call_service(&app, request.to_request()).await;
+        let challenge = response
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .map(|value| value.to_str().unwrap().to_owned());
+        let (status, body) = read(response).await;
+        case.assert((status, body, challenge));
+    }
 }
 
 #[actix_web::test]

@@ -16,10 +16,26 @@ pub enum Route {
     Missing,
     /// `/empty`: `env = "SB_TEST_EMPTY"`, a variable set to `""`.
     Empty,
+    /// `/keys`: `keys_env = "SB_TEST_KEYS", prefix = "Bearer "`, answering its [`Caller`]'s
+    /// name and whether its key is the newest ([`caller_body`]).
+    ///
+    /// [`Caller`]: secret_bearer::Caller
+    Keys,
+}
+
+/// What `/keys` answers: who called, and whether with the newest key.
+pub fn caller_body(caller: &secret_bearer::Caller) -> String {
+    format!("{} {}", caller.name(), caller.is_newest_key())
 }
 
 impl Route {
-    pub const ALL: [Route; 4] = [Route::Plain, Route::Bearer, Route::Missing, Route::Empty];
+    pub const ALL: [Route; 5] = [
+        Route::Plain,
+        Route::Bearer,
+        Route::Missing,
+        Route::Empty,
+        Route::Keys,
+    ];
 
     /// The route's configuration as a bearer, for the runners of middleware and layers.
     pub fn bearer(self) -> secret_bearer::SecretBearer {
@@ -29,6 +45,7 @@ impl Route {
             Self::Bearer => builder.env("SB_TEST_PRIMARY").prefix("Bearer "),
             Self::Missing => builder.env("SB_TEST_UNSET_MISSING"),
             Self::Empty => builder.env("SB_TEST_EMPTY"),
+            Self::Keys => builder.keys_env("SB_TEST_KEYS").prefix("Bearer "),
         };
         builder.build().unwrap()
     }
@@ -39,6 +56,7 @@ impl Route {
             Self::Bearer => "/bearer",
             Self::Missing => "/missing",
             Self::Empty => "/empty",
+            Self::Keys => "/keys",
         }
     }
 }
@@ -152,5 +170,22 @@ pub fn check_cases() -> Vec<Case> {
             cases.push(Case::new(route, authorization, 500, None));
         }
     }
+    // A key set names its callers; a key no caller holds, or a digest sent as a key, is refused.
+    for (authorization, body) in [
+        ("Bearer ALICEKEY", "alice true"),
+        ("bearer ALICEKEY", "alice true"),
+        ("Bearer BOBKEY", "bob true"),
+        ("Bearer BOBOLD", "bob false"),
+    ] {
+        let mut case = Case::new(Keys, &[authorization], 200, None);
+        case.body = body;
+        cases.push(case);
+    }
+    let digest = format!("Bearer {}", super::sha256("BOBKEY"));
+    for refused in ["Bearer alicekey", "Bearer BOBKEY ", "Bearer BOBOL", &digest] {
+        cases.push(Case::new(Keys, &[refused], 401, BEARER_INVALID));
+    }
+    cases.push(Case::new(Keys, &["ALICEKEY"], 401, Some("Bearer")));
+    cases.push(Case::new(Keys, &[], 401, Some("Bearer")));
     cases
 }

@@ -19,17 +19,31 @@ pub const ALTERNATE: &str = "ALSOOKAY";
 /// clearskies' 401 body.
 pub const NOT_AUTHENTICATED: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
 
+/// `sha256:` and the hex digest of `key`, as a secret hashed at rest.
+pub fn sha256(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 /// Sets the variables the tests' handlers read, once per test binary. Variables named
 /// `SB_TEST_UNSET_*` are never set.
 pub fn init_env() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        // `alice` with one plain key; `bob` rotating, his newest key hashed.
+        let keys = format!(
+            r#"{{"alice": "ALICEKEY", "bob": ["{}", "BOBOLD"]}}"#,
+            sha256("BOBKEY")
+        );
         for (name, value) in [
             ("SB_TEST_PRIMARY", PRIMARY),
             ("SB_TEST_ALTERNATE", ALTERNATE),
             ("SB_TEST_EMPTY", ""),
             ("SB_TEST_BLANK", " \t "),
             ("SB_TEST_PADDED", " LEAKED-VALUE"),
+            ("SB_TEST_KEYS", &keys),
         ] {
             // SAFETY: the standard library serialises its own environment accesses, and these
             // tests call no C code that reads the environment concurrently.
