@@ -48,7 +48,7 @@ impl ResponseError for AuthError {
 /// [`AuthError`]; it decides the status too, so keep a 401 a 401, and keep the
 /// `WWW-Authenticate` header ([`AuthError::challenge`]) if clients rely on it.
 ///
-/// The hook also answers misconfigurations ([`AuthErrorKind::Misconfigured`]):
+/// The hook also answers misconfigurations ([`AuthErrorKind::Misconfigured`](crate::AuthErrorKind::Misconfigured)):
 /// their message names the secret's source (a variable's name, never its value), which is for
 /// your logs, not for your clients.
 ///
