@@ -1,12 +1,16 @@
 //! Instructions per HTTP request on loopback, counted by valgrind (deterministic, unlike wall
-//! time on a shared machine), for the same hello served four ways: without authentication,
-//! with `#[secret_bearer]`, with `SecretBearer` as middleware, and with actix-web-httpauth's
-//! bearer middleware and a validator that gives the same guarantee as ours (it hashes the token
-//! with SHA-256 and compares digests with `subtle`). Printed as ratios to no authentication.
+//! time on a shared machine), for the same hello served four ways on actix-web: without
+//! authentication, with `#[secret_bearer]`, with `SecretBearer` as middleware, and with
+//! actix-web-httpauth's bearer middleware and a validator that gives the same guarantee as ours
+//! (it hashes the token with SHA-256 and compares digests with `subtle`); and four ways on axum:
+//! without authentication, with `SecretBearerLayer` on the `Router`, with `#[secret_bearer]`,
+//! and with what axum users write today, `axum::middleware::from_fn` doing that same check.
+//! Printed as ratios to no authentication on the same framework.
 //!
 //! `cargo bench -p secret_bearer --bench http` (needs valgrind). Each server runs under
-//! `valgrind --tool=cachegrind --cache-sim=no`, serving one keep-alive connection from this
-//! process; a request costs (I(N₂) − I(N₁)) / (N₂ − N₁), so start-up and shutdown cancel out.
+//! `valgrind --tool=cachegrind --cache-sim=no` on one thread of work (actix-web's one worker, a
+//! current-thread Tokio runtime for axum), serving one keep-alive connection from this process;
+//! a request costs (I(N₂) − I(N₁)) / (N₂ − N₁), so start-up and shutdown cancel out.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -18,12 +22,26 @@ use actix_web::dev::ServiceRequest;
 use actix_web::{App, HttpResponse, HttpServer, get, web};
 use actix_web_httpauth::extractors::bearer::BearerAuth;
 use actix_web_httpauth::middleware::HttpAuthentication;
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::response::{IntoResponse, Response};
+use secret_bearer::tower::SecretBearerLayer;
 use secret_bearer::{SecretBearer, secret_bearer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-const VARIANTS: [&str; 4] = ["none", "attribute", "middleware", "actix-web-httpauth"];
+/// Each framework's variants, the first without authentication (the ratios' base).
+const VARIANTS: [(&str, [&str; 4]); 2] = [
+    (
+        "actix-web",
+        ["none", "attribute", "middleware", "actix-web-httpauth"],
+    ),
+    (
+        "axum",
+        ["axum-none", "axum-layer", "axum-attribute", "axum-from_fn"],
+    ),
+];
 const REQUESTS: [usize; 2] = [200, 1200];
 
 /// The reference's hello, in clearskies' envelope, as the examples answer it.
@@ -39,20 +57,33 @@ struct Envelope {
 #[derive(serde::Serialize)]
 struct Empty {}
 
-async fn hello() -> HttpResponse {
-    HttpResponse::Ok().json(Envelope {
+fn envelope() -> Envelope {
+    Envelope {
         status: "success",
         error: "",
         data: serde_json::json!({ "hello": "world" }),
         pagination: Empty {},
         input_errors: Empty {},
-    })
+    }
+}
+
+async fn hello() -> HttpResponse {
+    HttpResponse::Ok().json(envelope())
 }
 
 #[get("/")]
 #[secret_bearer(env = "SB_HTTP_KEY", prefix = "Bearer ")]
 async fn protected() -> HttpResponse {
     hello().await
+}
+
+async fn axum_hello() -> axum::Json<Envelope> {
+    axum::Json(envelope())
+}
+
+#[secret_bearer(env = "SB_HTTP_KEY", prefix = "Bearer ")]
+async fn axum_protected() -> axum::Json<Envelope> {
+    axum_hello().await
 }
 
 /// The key's digest, computed once, as a server keeps it.
@@ -76,7 +107,53 @@ async fn validator(
     }
 }
 
+/// What axum users write today: `from_fn` middleware with the same check as the validator's.
+async fn from_fn_check(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let token = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "));
+    match token {
+        Some(token) if bool::from(<[u8; 32]>::from(Sha256::digest(token)).ct_eq(&*EXPECTED)) => {
+            next.run(request).await
+        }
+        _ => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+fn serve_axum(variant: &str, port: u16) -> std::io::Result<()> {
+    use axum::routing::get;
+    let bearer = SecretBearer::builder()
+        .env("SB_HTTP_KEY")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    let router = axum::Router::new();
+    let app = match variant {
+        "axum-none" => router.route("/", get(axum_hello)),
+        "axum-layer" => router
+            .route("/", get(axum_hello))
+            .layer(SecretBearerLayer::new(bearer)),
+        "axum-attribute" => router.route("/", get(axum_protected)),
+        _ => router
+            .route("/", get(axum_hello))
+            .layer(axum::middleware::from_fn(from_fn_check)),
+    };
+    // One thread, as actix-web's one worker. No graceful shutdown: `kill -INT` ends the server,
+    // and valgrind still reports its count.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        axum::serve(listener, app).await
+    })
+}
+
 fn serve(variant: &str, port: u16) -> std::io::Result<()> {
+    if variant.starts_with("axum-") {
+        return serve_axum(variant, port);
+    }
     let variant = variant.to_owned();
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
@@ -193,14 +270,16 @@ fn main() {
     }
     // `cargo bench` passes `--bench`; anything else is criterion's business, not ours.
     println!("instructions per request (valgrind, loopback, keep-alive; {REQUESTS:?} requests)");
-    let mut baseline = None;
-    for variant in VARIANTS {
-        let [few, many] = REQUESTS.map(|requests| count(variant, requests));
-        let per_request = (many - few) as f64 / (REQUESTS[1] - REQUESTS[0]) as f64;
-        let base = *baseline.get_or_insert(per_request);
-        println!(
-            "{variant:>20}: {per_request:>8.0} instructions, {:.3}x no authentication",
-            per_request / base
-        );
+    for (framework, variants) in VARIANTS {
+        let mut baseline = None;
+        for variant in variants {
+            let [few, many] = REQUESTS.map(|requests| count(variant, requests));
+            let per_request = (many - few) as f64 / (REQUESTS[1] - REQUESTS[0]) as f64;
+            let base = *baseline.get_or_insert(per_request);
+            println!(
+                "{variant:>20}: {per_request:>8.0} instructions, {:.3}x no authentication on {framework}",
+                per_request / base
+            );
+        }
     }
 }
