@@ -139,7 +139,7 @@ fn serve_axum(variant: &str, port: u16) -> std::io::Result<()> {
             .route("/", get(axum_hello))
             .layer(axum::middleware::from_fn(from_fn_check)),
     };
-    // One thread, as actix-web's one worker. No graceful shutdown: `kill -INT` ends the server,
+    // One thread, as actix-web's one worker. No graceful shutdown: `kill -TERM` ends the server,
     // and valgrind still reports its count.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -243,7 +243,9 @@ fn count(variant: &str, requests: usize) -> u64 {
     }
     drop((reader, writer));
     Command::new("kill")
-        .args(["-INT", &server.id().to_string()])
+        // TERM, not INT: a shell starting a job in the background has it ignore SIGINT, which
+        // actix-web handles for itself but an axum server does not.
+        .args(["-TERM", &server.id().to_string()])
         .status()
         .unwrap();
     let output = server.wait_with_output().unwrap();
