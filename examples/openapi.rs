@@ -36,6 +36,10 @@ struct NewWidget {
 #[derive(Default)]
 struct Store(Mutex<Vec<Widget>>);
 
+/// The widgets API's key, named by its handlers (one `ApiKey` scheme in the document).
+#[secret_bearer(env = "MY_SECRET")]
+struct WidgetsKey;
+
 #[utoipa::path(get, path = "/", responses((status = 200, description = "Hello, world")))]
 #[get("/")]
 #[secret_bearer(env = "MY_AUTH_SECRET")]
@@ -45,7 +49,7 @@ async fn hello() -> HttpResponse {
 
 #[utoipa::path(get, path = "/widgets", responses((status = 200, description = "Widgets by name")))]
 #[get("/widgets")]
-#[secret_bearer(env = "MY_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn list_widgets(store: web::Data<Store>) -> impl Responder {
     let mut widgets = store.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     widgets.sort_by(|a, b| a.name.cmp(&b.name));
@@ -55,7 +59,7 @@ async fn list_widgets(store: web::Data<Store>) -> impl Responder {
 #[utoipa::path(post, path = "/widgets", request_body = NewWidget,
     responses((status = 200, description = "The widget made", body = Widget)))]
 #[post("/widgets")]
-#[secret_bearer(env = "MY_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn create_widget(store: web::Data<Store>, new: web::Json<NewWidget>) -> impl Responder {
     let NewWidget {
         name,

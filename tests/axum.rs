@@ -108,6 +108,17 @@ where
     value.to_string()
 }
 
+// The shared table's `/named`: a named bearer, by its path, and a second handler naming it.
+#[secret_bearer(support::cases::TestKey)]
+async fn named() -> &'static str {
+    "hello"
+}
+
+#[secret_bearer(support::cases::TestKey)]
+async fn named_widget(Path(id): Path<u32>, Json(widget): Json<Widget>) -> String {
+    format!("{id} {}", widget.name)
+}
+
 /// Counts how often its extractor runs.
 static SPY_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
 /// Set when anything polls the request body of `/spied`.
@@ -148,6 +159,8 @@ fn app() -> Router {
         .route("/missing", get(missing))
         .route("/empty", get(empty))
         .route("/keys", get(keys))
+        .route("/named", get(named))
+        .route("/named/{id}", post(named_widget))
         .route("/documented", get(documented))
         .route("/groups/{group}/widgets", post(create))
         .route("/spied", post(spied))
@@ -365,4 +378,28 @@ async fn the_layer_leaves_the_caller_for_the_handler_and_protects_only_what_it_w
     assert_eq!((status, body.as_str()), (200, "open"));
     let (status, _, challenge) = call(&app, request("GET", "/who", &[], Body::empty())).await;
     assert_eq!((status, challenge.as_deref()), (401, Some("Bearer")));
+}
+
+#[tokio::test]
+async fn a_second_handler_naming_the_bearer_checks_first_then_extracts() {
+    let app = app();
+    let post = |authorization: &[&str], body: &'static str| {
+        let mut request = request("POST", "/named/7", authorization, Body::from(body));
+        request
+            .headers_mut()
+            .insert(CONTENT_TYPE, "application/json".parse().unwrap());
+        request
+    };
+    let accepted = call(&app, post(&["Bearer ALSOOKAY"], r#"{"name": "w"}"#)).await;
+    assert_eq!((accepted.0, accepted.1.as_str()), (200, "7 w"));
+    // The 401 wins over the body's own rejection, which a key would have met.
+    for authorization in [&[][..], &["Bearer NOTTHESECRET"]] {
+        assert_eq!(call(&app, post(authorization, "not json")).await.0, 401);
+    }
+    assert_eq!(
+        call(&app, post(&["Bearer SUPERSECRET"], "not json"))
+            .await
+            .0,
+        400
+    );
 }

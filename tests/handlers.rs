@@ -12,7 +12,7 @@ use actix_web::{
     App, FromRequest, HttpRequest, HttpResponse, Responder, error, get, post, test, web,
 };
 use futures_util::future::{Ready, ready};
-use secret_bearer::{MISCONFIGURED_BODY, secret_bearer};
+use secret_bearer::{MISCONFIGURED_BODY, NamedBearer, secret_bearer};
 use serde::Deserialize;
 type BoxedPayloadStream =
     Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, error::PayloadError>>>>;
@@ -123,6 +123,29 @@ async fn padded() -> &'static str {
     "never"
 }
 
+// The shared table's `/named`: a named bearer, by its path.
+#[get("/named")]
+#[secret_bearer(support::cases::TestKey)]
+async fn named() -> &'static str {
+    "hello"
+}
+
+/// A named bearer of this file's own, for the test that its handlers share it.
+#[secret_bearer(env = "SB_TEST_PRIMARY", alt_env = "SB_TEST_ALTERNATE")]
+struct SharedKey;
+
+#[get("/shared/one")]
+#[secret_bearer(SharedKey)]
+async fn shared_one() -> &'static str {
+    "one"
+}
+
+#[post("/shared/{id}")]
+#[secret_bearer(SharedKey)]
+async fn shared_two(id: web::Path<u32>, widget: web::Json<Widget>) -> String {
+    format!("{id} {}", widget.name)
+}
+
 /// Counts how often its extractor runs.
 static SPY_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
 /// Set when anything polls the request body of `/spied`.
@@ -162,7 +185,8 @@ macro_rules! app {
                 .service(keys)
                 .service(blank)
                 .service(padded)
-                .service(spied),
+                .service(spied)
+                .service(named),
         )
         .await
     }};
@@ -316,4 +340,45 @@ async fn patterns_generics_and_resources_survive_the_rewrite() {
     assert_eq!(read(response).await, (200, "hi".to_owned()));
     let response = test::call_service(&app, get("/generic", None).to_request()).await;
     assert_unauthenticated(response).await;
+}
+
+#[actix_web::test]
+async fn handlers_and_middleware_naming_one_bearer_share_it() {
+    init_env();
+    let logs = CapturedLogs::start();
+    let app = test::init_service(
+        App::new().service(shared_one).service(shared_two).service(
+            web::scope("/scoped")
+                .wrap(SharedKey::bearer().unwrap().clone())
+                .route("", web::get().to(|| async { "scoped" })),
+        ),
+    )
+    .await;
+    let request = |uri| match uri {
+        "/shared/7" => test::TestRequest::post()
+            .uri(uri)
+            .set_json(serde_json::json!({"name": "w"})),
+        _ => test::TestRequest::get().uri(uri),
+    };
+    for (uri, answer) in [
+        ("/shared/one", "one"),
+        ("/shared/7", "7 w"),
+        ("/scoped", "scoped"),
+    ] {
+        for key in [support::ALTERNATE, PRIMARY] {
+            let request = request(uri).insert_header((AUTHORIZATION, key));
+            let response = test::call_service(&app, request.to_request()).await;
+            assert_eq!(read(response).await, (200, answer.to_owned()), "{uri}");
+        }
+        let response = test::call_service(&app, request(uri).to_request()).await;
+        assert_eq!(response.status(), 401, "{uri}");
+    }
+    // One bearer: its report of older keys in use is made once a minute, whichever of its
+    // handlers (or its middleware) saw the alternate. A bearer per handler would report thrice.
+    let reports = logs.text().matches("older keys are still in use").count();
+    assert_eq!(reports, 1, "{}", logs.text());
+    assert!(std::ptr::eq(
+        SharedKey::bearer().unwrap(),
+        SharedKey::bearer().unwrap()
+    ));
 }

@@ -38,6 +38,24 @@ async fn undocumented() -> impl Responder {
     "hello"
 }
 
+/// Named by two operations: one scheme, both operations.
+#[secret_bearer(env = "SB_TEST_PRIMARY", prefix = "Bearer ", doc = "WidgetsKey")]
+struct WidgetsKey;
+
+#[allow(dead_code)] // documented, never mounted
+#[utoipa::path(get, path = "/widgets", responses((status = 200, description = "Widgets")))]
+#[secret_bearer(WidgetsKey)]
+async fn list_widgets() -> impl Responder {
+    "[]"
+}
+
+#[allow(dead_code)] // documented, never mounted
+#[secret_bearer(WidgetsKey)]
+#[utoipa::path(delete, path = "/widgets/{id}", params(("id" = u32, Path)), responses((status = 204, description = "Gone")))]
+async fn delete_widget(id: actix_web::web::Path<u32>) -> impl Responder {
+    id.to_string()
+}
+
 #[utoipa::path(get, path = "/public", responses((status = 200, description = "Hello")))]
 async fn public() -> impl Responder {
     "hello"
@@ -59,6 +77,8 @@ async fn extracted(_: Authenticated) -> impl Responder {
     custom_name,
     bearer_prefix,
     undocumented,
+    list_widgets,
+    delete_widget,
     public,
     api_items,
     extracted
@@ -67,7 +87,7 @@ struct ApiDoc;
 
 fn documented() -> Value {
     let mut doc = ApiDoc::openapi();
-    assert_eq!(secret_bearer::openapi::document_handlers(&mut doc), Ok(3));
+    assert_eq!(secret_bearer::openapi::document_handlers(&mut doc), Ok(5));
     let scope = SecretBearer::builder()
         .env("A")
         .prefix("Bearer ")
@@ -92,7 +112,16 @@ fn schemes_follow_the_name_and_the_prefix() {
     let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
     let mut names: Vec<_> = schemes.keys().map(String::as_str).collect();
     names.sort_unstable();
-    assert_eq!(names, ["ApiKey", "BearerAuth", "PartnerKey", "ScopeAuth"]);
+    assert_eq!(
+        names,
+        [
+            "ApiKey",
+            "BearerAuth",
+            "PartnerKey",
+            "ScopeAuth",
+            "WidgetsKey"
+        ]
+    );
     assert_eq!(
         schemes["ApiKey"],
         json!({
@@ -116,6 +145,10 @@ fn schemes_follow_the_name_and_the_prefix() {
         schemes["ScopeAuth"],
         json!({ "type": "http", "scheme": "bearer" })
     );
+    assert_eq!(
+        schemes["WidgetsKey"],
+        json!({ "type": "http", "scheme": "bearer" })
+    );
 }
 
 #[test]
@@ -127,6 +160,8 @@ fn annotated_operations_and_only_those_require_the_scheme() {
         ("/bearer", "get", "BearerAuth"),
         ("/api/items", "get", "ScopeAuth"),
         ("/extracted", "get", "ApiKey"),
+        ("/widgets", "get", "WidgetsKey"),
+        ("/widgets/{id}", "delete", "WidgetsKey"),
     ] {
         let operation = operation(&doc, path, method);
         assert_eq!(operation["security"], json!([{ scheme: [] }]), "{path}");

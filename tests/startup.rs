@@ -16,6 +16,20 @@ async fn from_the_manager() -> &'static str {
     "manager"
 }
 
+/// A named bearer, named by two handlers: resolved once.
+#[secret_bearer(secret = "/service/key", prefix = "Bearer ")]
+struct ManagedKey;
+
+#[secret_bearer(ManagedKey)]
+async fn named_one() -> &'static str {
+    "one"
+}
+
+#[secret_bearer(ManagedKey)]
+async fn named_two() -> &'static str {
+    "two"
+}
+
 /// Knows `/service/old-key`, and `/service/key` only when `complete`. (An alternate the store
 /// does not have is no problem: it is simply not accepted.)
 struct Store {
@@ -35,7 +49,7 @@ impl SecretManager for Store {
 #[actix_web::test]
 async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     init_env();
-    let _ = (from_the_environment, from_the_manager);
+    let _ = (from_the_environment, from_the_manager, named_one, named_two);
     // The workspace library's `unmounted` handler needs a variable nobody sets: it is linked
     // into this binary, but not this crate's, so it does not stop this crate from starting.
     let _ = secret_bearer_workspace::unmounted;
@@ -64,7 +78,11 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
 
     let complete = SecretStore::new(Store { complete: true });
     let checked = secret_bearer::resolve_all!(Some(&complete)).await.unwrap();
-    assert_eq!(checked, 2, "this crate's two handlers, not the library's");
+    assert_eq!(
+        checked, 4,
+        "this crate's two handlers written with their keys, `ManagedKey` once (for its two \
+         handlers) and the shared table's `TestKey`; not the library's handler"
+    );
 
     // A bearer built in code is checked by hand.
     let by_hand = SecretBearer::builder()

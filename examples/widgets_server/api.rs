@@ -1,5 +1,6 @@
 //! The reference's widgets server: clearskies' `RestfulApi` over a `Widget` model in memory,
-//! every route protected by `#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]`.
+//! every route protected by the named bearer [`WidgetsKey`] (`#[secret_bearer(WidgetsKey)]`),
+//! whose keys are written once: `env = "MY_SECRET", alt_env = "MY_ALT_SECRET"`.
 //! `MY_ALT_SECRET` is the rotation path: set it to the old secret while clients move to the
 //! new one in `MY_SECRET` (the example sets it to `MY_SECRET`'s value when it is unset).
 //!
@@ -30,6 +31,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use secret_bearer_workspace::{client_error, empty, envelope, success};
+
+/// The widgets API's key, named by each of its handlers: one configuration, one bearer.
+#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]
+pub struct WidgetsKey;
 
 /// The columns a client may write.
 const WRITEABLE: [&str; 3] = ["name", "category", "cost"];
@@ -175,7 +180,7 @@ fn not_found() -> Refusal {
 }
 
 #[post("/widgets")]
-#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn create(store: web::Data<Widgets>, body: web::Bytes) -> Result<HttpResponse, Refusal> {
     let input = object(&body)?;
     let created_at = now();
@@ -309,7 +314,7 @@ fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
 }
 
 #[get("/widgets")]
-#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn list(
     store: web::Data<Widgets>,
     pairs: web::Query<Vec<(String, String)>>,
@@ -366,14 +371,14 @@ async fn list(
 }
 
 #[get("/widgets/{id}")]
-#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn show(store: web::Data<Widgets>, id: web::Path<String>) -> Result<HttpResponse, Refusal> {
     let found = store.with(|widgets| widgets.iter().find(|widget| widget.id == *id).cloned());
     found.map(success).ok_or_else(not_found)
 }
 
 #[route("/widgets/{id}", method = "PATCH", method = "PUT")]
-#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn update(
     store: web::Data<Widgets>,
     id: web::Path<String>,
@@ -394,7 +399,7 @@ async fn update(
 }
 
 #[delete("/widgets/{id}")]
-#[secret_bearer(env = "MY_SECRET", alt_env = "MY_ALT_SECRET")]
+#[secret_bearer(WidgetsKey)]
 async fn remove(store: web::Data<Widgets>, id: web::Path<String>) -> Result<HttpResponse, Refusal> {
     store.with(|widgets| {
         let index = widgets

@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# What #[secret_bearer] costs a user's build, on actix-web and on axum: a scratch crate of N
-# handlers (each with a Query and a Path extractor), plain and with the attribute, rebuilt R times
-# each (debug, the crate alone, dependencies already built), alternating. Prints the medians and
-# their ratio for each framework, of wall time and of CPU time (user + system, which the load of
-# a shared machine moves less). The actix-web crate is ../shared/bench/compile-time.sh's.
-# Usage, from the project's root: secret_bearer/benches/compile_time.sh [N=100] [R=3] [FRAMEWORKS="actix axum"]
+# What #[secret_bearer] costs a user's build: a scratch crate of N handlers (each with a Query and
+# a Path extractor), written several ways, rebuilt R times each (debug, the crate alone,
+# dependencies already built), the ways alternating within each round. Prints, per framework, each
+# way's medians and their ratio to plain handlers, of wall time and of CPU time (user + system,
+# which the load of a shared machine moves less). The actix-web crate is
+# ../shared/bench/compile-time.sh's; the ways:
+#   plain   no authentication
+#   inline  #[secret_bearer(env = "MY_AUTH_SECRET")] on each handler
+#   named   #[secret_bearer(Key)] on each handler, Key defined once with the same keys
+#   grants  actix-web-grants' #[protect("ADMIN")] on each handler (actix-web only; it checks
+#           after the extractors ran, so it gives a weaker guarantee)
+# Usage, from the project's root:
+#   secret_bearer/benches/compile_time.sh [N=100] [R=3] [FRAMEWORKS="actix axum"]
 set -eu
 N=${1:-100}; R=${2:-3}; FRAMEWORKS=${3:-actix axum}
 runtime=$(pwd)/secret_bearer
 [ -f "$runtime/Cargo.toml" ] || { echo "run it from the project's root" >&2; exit 2; }
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/compile-time-target}
-ATTRIBUTE='#[secret_bearer::secret_bearer(env = "MY_AUTH_SECRET")]'
 
 manifest() {  # manifest FRAMEWORK
   echo '[package]'; echo 'name = "compile_time"'; echo 'version = "0.0.0"'; echo 'edition = "2024"'
   echo '[dependencies]'; echo 'serde = { version = "1", features = ["derive"] }'
   case $1 in
     actix) echo 'actix-web = { version = "4.9", default-features = false, features = ["macros"] }'
+           echo 'actix-web-grants = "4.1"'
            echo "secret_bearer = { path = \"$runtime\" }" ;;
     axum)  echo 'axum = { version = "0.8", default-features = false, features = ["query"] }'
            echo "secret_bearer = { path = \"$runtime\", default-features = false, features = [\"axum\"] }" ;;
@@ -24,12 +31,30 @@ manifest() {  # manifest FRAMEWORK
   echo '[workspace]'
 }
 
-handlers() {  # handlers FRAMEWORK ATTRIBUTE: the N handlers, each under ATTRIBUTE (may be empty)
+ways() {  # ways FRAMEWORK: the ways measured on it
+  case $1 in
+    actix) echo plain inline named grants ;;
+    axum) echo plain inline named ;;
+  esac
+}
+
+attribute() {  # attribute WAY: what each handler is annotated with
+  case $1 in
+    plain) ;;
+    inline) echo '#[secret_bearer::secret_bearer(env = "MY_AUTH_SECRET")]' ;;
+    named) echo '#[secret_bearer::secret_bearer(Key)]' ;;
+    grants) echo '#[actix_web_grants::protect("ADMIN")]' ;;
+  esac
+}
+
+handlers() {  # handlers FRAMEWORK WAY: the crate's source
+  local annotation; annotation=$(attribute "$2")
   echo '#[derive(serde::Deserialize)] pub struct Q { pub n: Option<u32> }'
+  [ "$2" = named ] && echo '#[secret_bearer::secret_bearer(env = "MY_AUTH_SECRET")] pub struct Key;'
   case $1 in
     actix) echo 'use actix_web::{HttpResponse, get, web};'
       for i in $(seq "$N"); do
-        echo "#[get(\"/h$i\")]"; [ -n "$2" ] && echo "$2"
+        echo "#[get(\"/h$i\")]"; [ -n "$annotation" ] && echo "$annotation"
         echo "pub async fn h$i(q: web::Query<Q>, p: web::Path<()>) -> HttpResponse { let _ = p; HttpResponse::Ok().body(format!(\"{}\", q.n.unwrap_or($i))) }"
       done
       echo 'pub fn configure(c: &mut web::ServiceConfig) {'
@@ -37,7 +62,7 @@ handlers() {  # handlers FRAMEWORK ATTRIBUTE: the N handlers, each under ATTRIBU
       echo '}' ;;
     axum) echo 'use axum::{Router, extract::{Path, Query}, routing::get};'
       for i in $(seq "$N"); do
-        [ -n "$2" ] && echo "$2"
+        [ -n "$annotation" ] && echo "$annotation"
         echo "pub async fn h$i(q: Query<Q>, p: Path<u32>) -> String { format!(\"{} {}\", q.n.unwrap_or($i), p.0) }"
       done
       echo 'pub fn router() -> Router {'; echo '  Router::new()'
@@ -56,20 +81,30 @@ for framework in $FRAMEWORKS; do
     times=$( { time cargo build -q --manifest-path "$dir/Cargo.toml" 2>&3 >&3; } 3>&2 2>&1 ) || exit 1
     echo "$times" | awk '{ printf "%s:%.3f\n", $1, $2 + $3 }'
   }
-  handlers "$framework" "$ATTRIBUTE" > "$dir/src/lib.rs"; (cd "$dir" && cargo build -q)  # dependencies
-  plain=(); attr=()
+  # The dependencies, and each way once (so that a way that does not compile stops the script).
+  for way in $(ways "$framework"); do
+    handlers "$framework" "$way" > "$dir/src/lib.rs"; (cd "$dir" && cargo build -q)
+  done
+  declare -A runs=()
   for _ in $(seq "$R"); do
-    handlers "$framework" '' > "$dir/src/lib.rs"; plain+=("$(timed)")
-    handlers "$framework" "$ATTRIBUTE" > "$dir/src/lib.rs"; attr+=("$(timed)")
+    for way in $(ways "$framework"); do
+      handlers "$framework" "$way" > "$dir/src/lib.rs"; runs[$way]+="$(timed) "
+    done
   done
   rm -rf "$dir"
-  python3 - "${plain[*]}" "${attr[*]}" "$N" "$framework" <<'PY'
+  args=(); for way in $(ways "$framework"); do args+=("$way=${runs[$way]}"); done
+  unset runs
+  python3 - "$framework" "$N" "${args[@]}" <<'PY'
 import statistics, sys
+framework, n, ways = sys.argv[1], sys.argv[2], sys.argv[3:]
 def medians(runs):  # "wall:cpu wall:cpu ..." -> (median wall, median CPU)
     pairs = [tuple(map(float, run.split(":"))) for run in runs.split()]
     return [statistics.median(column) for column in zip(*pairs)]
-(pw, pc), (aw, ac) = medians(sys.argv[1]), medians(sys.argv[2])
-print(f"{sys.argv[4]}, {sys.argv[3]} handlers: plain {pw:.2f} s, with the attribute {aw:.2f} s, ratio {aw / pw:.3f}"
-      f" (CPU: {pc:.2f} s, {ac:.2f} s, ratio {ac / pc:.3f})")
+results = {way: medians(runs) for way, runs in (arg.split("=", 1) for arg in ways)}
+pw, pc = results["plain"]
+rebuilds = len(ways[0].split("=", 1)[1].split())
+print(f"{framework}, {n} handlers, median of {rebuilds} rebuilds:")
+for way, (wall, cpu) in results.items():
+    print(f"  {way:>7}: {wall:.2f} s ({wall / pw:.3f}x plain), CPU {cpu:.2f} s ({cpu / pc:.3f}x plain)")
 PY
 done

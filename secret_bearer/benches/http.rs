@@ -1,6 +1,7 @@
 //! Instructions per HTTP request on loopback, counted by valgrind (deterministic, unlike wall
-//! time on a shared machine), for the same hello served four ways on actix-web: without
-//! authentication, with `#[secret_bearer]`, with `SecretBearer` as middleware, and with
+//! time on a shared machine), for the same hello served five ways on actix-web: without
+//! authentication, with `#[secret_bearer]` (its keys inline, and a named bearer), with
+//! `SecretBearer` as middleware, and with
 //! actix-web-httpauth's bearer middleware and a validator that gives the same guarantee as ours
 //! (it hashes the token with SHA-256 and compares digests with `subtle`); and four ways on axum:
 //! without authentication, with `SecretBearerLayer` on the `Router`, with `#[secret_bearer]`,
@@ -32,14 +33,20 @@ use subtle::ConstantTimeEq;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 /// Each framework's variants, the first without authentication (the ratios' base).
-const VARIANTS: [(&str, [&str; 4]); 2] = [
+const VARIANTS: [(&str, &[&str]); 2] = [
     (
         "actix-web",
-        ["none", "attribute", "middleware", "actix-web-httpauth"],
+        &[
+            "none",
+            "attribute",
+            "named",
+            "middleware",
+            "actix-web-httpauth",
+        ],
     ),
     (
         "axum",
-        ["axum-none", "axum-layer", "axum-attribute", "axum-from_fn"],
+        &["axum-none", "axum-layer", "axum-attribute", "axum-from_fn"],
     ),
 ];
 const REQUESTS: [usize; 2] = [200, 1200];
@@ -74,6 +81,16 @@ async fn hello() -> HttpResponse {
 #[get("/")]
 #[secret_bearer(env = "SB_HTTP_KEY", prefix = "Bearer ")]
 async fn protected() -> HttpResponse {
+    hello().await
+}
+
+/// The same keys as `protected`'s, written once and named.
+#[secret_bearer(env = "SB_HTTP_KEY", prefix = "Bearer ")]
+struct HttpKey;
+
+#[get("/")]
+#[secret_bearer(HttpKey)]
+async fn named() -> HttpResponse {
     hello().await
 }
 
@@ -169,6 +186,7 @@ fn serve(variant: &str, port: u16) -> std::io::Result<()> {
             match variant.as_str() {
                 "none" => app.service(resource().route(hello())),
                 "attribute" => app.service(protected),
+                "named" => app.service(named),
                 "middleware" => app.service(resource().wrap(bearer).route(hello())),
                 _ => app.service(
                     resource()

@@ -9,8 +9,9 @@ use crate::error::Error;
 
 /// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request.
 ///
-/// `#[secret_bearer]` implements it for a hidden type per handler; [`FromAppData`] is the one
-/// to use by hand. Implement it to pick a bearer any other way.
+/// Every [`NamedBearer`] is one (`#[secret_bearer]` on a unit struct defines one, and the
+/// attribute with keys on a handler defines a hidden one); [`FromAppData`] is the one to use by
+/// hand. Implement it to pick a bearer any other way.
 pub trait BearerProvider: 'static {
     /// The bearer for this request, or why there is none (answered with a 500). `registered`
     /// finds the one registered with the server (actix-web's app data, axum's request
@@ -30,6 +31,62 @@ impl BearerProvider for FromAppData {
         registered: impl FnOnce() -> Option<&'a SecretBearer>,
     ) -> Result<&'a SecretBearer, Error> {
         registered().ok_or(Error::NotRegistered)
+    }
+}
+
+/// A bearer defined once, by `#[secret_bearer(..)]` with its keys on a unit struct, and named
+/// wherever a configuration goes: `#[secret_bearer(WidgetsKey)]` on handlers and client
+/// functions, `Authenticated<T, WidgetsKey>` by hand, and [`NamedBearer::bearer`] for the
+/// middleware, the tower layer and OpenAPI documents.
+///
+/// Everything that names it shares one [`SecretBearer`], built on first use: one cache entry
+/// per source, one report of older keys in use, one set of metrics. Handlers that name it and
+/// have the same parameter types share one parameter type, so the server's extraction code is
+/// compiled once for all of them rather than once per handler.
+///
+/// ```
+/// # #[cfg(feature = "actix")] {
+/// use actix_web::{App, HttpResponse, get, web};
+/// use secret_bearer::{NamedBearer, secret_bearer};
+///
+/// /// The widgets API's key.
+/// #[secret_bearer(env = "WIDGETS_KEY", alt_env = "WIDGETS_KEY_OLD", prefix = "Bearer ")]
+/// pub struct WidgetsKey;
+///
+/// #[get("/widgets")]
+/// #[secret_bearer(WidgetsKey)]
+/// async fn list() -> HttpResponse { HttpResponse::Ok().json(["a", "b"]) }
+///
+/// #[get("/widgets/{id}")]
+/// #[secret_bearer(WidgetsKey)]
+/// async fn show(id: web::Path<u32>) -> String { id.to_string() }
+///
+/// let app = App::new()
+///     .service(list)
+///     .service(show)
+///     // The middleware checks with the same bearer.
+///     .service(web::scope("/admin").wrap(WidgetsKey::bearer()?.clone()));
+/// # let _ = app;
+/// # }
+/// # Ok::<(), secret_bearer::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a named bearer",
+    label = "not defined with `#[secret_bearer(..)]` on a unit struct",
+    note = "a named bearer is defined once with its keys, as in \
+            `#[secret_bearer(env = \"WIDGETS_KEY\")] pub struct WidgetsKey;`, and named as \
+            `#[secret_bearer(WidgetsKey)]`"
+)]
+pub trait NamedBearer: 'static {
+    /// The bearer, built the first time it is asked for and the same every time after. The
+    /// attribute checked its keys at compile time by the rules the builder applies, so an
+    /// error is not expected; if one happens anyway, every request it checks fails closed.
+    fn bearer() -> Result<&'static SecretBearer, Error>;
+}
+
+impl<T: NamedBearer> BearerProvider for T {
+    fn bearer<'a>(_: impl FnOnce() -> Option<&'a SecretBearer>) -> Result<&'a SecretBearer, Error> {
+        <T as NamedBearer>::bearer()
     }
 }
 

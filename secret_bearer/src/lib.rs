@@ -324,7 +324,7 @@ pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;
 pub use error::Error;
-pub use guard::{Authenticated, BearerProvider, FromAppData};
+pub use guard::{Authenticated, BearerProvider, FromAppData, NamedBearer};
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
@@ -347,14 +347,47 @@ pub use store::{CachePolicy, SecretStore};
 /// | `alt_env` | `alternate_environment_key` | environment variable holding an alternate secret |
 /// | `secret` | `secret_key` | path of the primary secret in the bound [`SecretManager`]; `"path#json.key"` picks a key of a JSON secret |
 /// | `alt_secret` | `alternate_secret_key` | path of an alternate secret in the bound [`SecretManager`] |
+/// | `keys_env` / `keys_secret` | | a key set, one key per caller, in place of the primary and alternate secrets (crate docs, "Named keys") |
 /// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied |
 /// | `doc` | `documentation_security_name` | security scheme name in OpenAPI documents (default `ApiKey`, `""` for none) |
 /// | `rotating` | | a flag, written alone: the alternate is the primary `secret`'s previous version in its store ([`SecretBearerBuilder::rotating`]) |
 ///
-/// One primary (`env` or `secret`) is required; the alternate (`alt_env`, `alt_secret` or
-/// `rotating`) is optional, and sources mix. A handler reading a secret manager needs a
-/// [`SecretStore`] in the app data (actix-web) or the request's extensions (axum,
-/// `.layer(Extension(store))`); without one it answers 500.
+/// Exactly one primary (`env`, `secret`, or a key set); at most one alternate (`alt_env`,
+/// `alt_secret` or `rotating`), none beside a key set; sources mix. A handler reading a secret
+/// manager needs a [`SecretStore`] in the app data (actix-web) or the request's extensions
+/// (axum, `.layer(Extension(store))`); without one it answers 500.
+///
+/// # Named bearers
+///
+/// A service whose handlers share one configuration writes it once, on a unit struct, and
+/// names it wherever a configuration goes ([`NamedBearer`]):
+///
+/// ```
+/// # #[cfg(feature = "actix")] {
+/// use actix_web::{HttpResponse, get, web};
+/// use secret_bearer::secret_bearer;
+///
+/// /// The widgets API's key.
+/// #[secret_bearer(env = "WIDGETS_KEY", alt_env = "WIDGETS_KEY_OLD", prefix = "Bearer ")]
+/// pub struct WidgetsKey;
+///
+/// #[get("/widgets/{id}")]
+/// #[secret_bearer(WidgetsKey)]
+/// async fn show(id: web::Path<u32>) -> HttpResponse {
+///     HttpResponse::Ok().body(id.to_string())
+/// }
+/// # }
+/// ```
+///
+/// The struct keeps its attributes and visibility, and takes every key and rule the attribute
+/// has on a function; it must be a unit struct (no fields, generics or body). A name is written
+/// alone (`#[secret_bearer(WidgetsKey)]`, or a path to it): a key beside it is an error at that
+/// key, and a type that is not a named bearer an error at the name. Every handler, client
+/// function, middleware, layer and OpenAPI document naming it shares one [`SecretBearer`]: one
+/// cache entry per source, one report of older keys, one set of metrics, one security scheme.
+/// It is also cheaper to build: handlers naming one bearer with the same parameter types share
+/// one parameter type, so the server's extraction code is compiled once, not once per handler
+/// (`BENCHMARKS.md`). Use the inline form for a one-off handler.
 ///
 /// The handler must be a free `async fn` (the hidden type the expansion adds beside it cannot
 /// live in an `impl` block), without `#[cfg]` on its parameters. On actix-web, the attribute
@@ -400,8 +433,9 @@ pub use store::{CachePolicy, SecretStore};
 ///
 /// Put it on the one method that sends, and wrap calls in [`client::retry_on_401`] to retry
 /// once after a 401 with the secret read again. A method with no request, two requests, a
-/// secret in a manager on a function that is not `async` or that takes no `&SecretStore`, or a
-/// trait method without a body is a compile error.
+/// secret in a manager on a function that is not `async` or that takes no `&SecretStore`, a key
+/// set, or a trait method without a body is a compile error; naming a bearer that is a key set,
+/// or whose secret is in a manager where the function cannot fetch it, is an error at the name.
 ///
 /// # The handler's expansion
 ///
@@ -424,12 +458,14 @@ pub use store::{CachePolicy, SecretStore};
 /// ```
 pub use secret_bearer_macros::secret_bearer;
 
-/// Reads the secrets of every `#[secret_bearer]` handler defined in the calling crate now,
-/// through `store` for those that live in a secret manager (which warms its cache), and
-/// returns how many handlers it checked, or every problem found.
+/// Reads the secrets of every `#[secret_bearer]` handler and named bearer defined in the calling
+/// crate now, through `store` for those that live in a secret manager (which warms its cache),
+/// and returns how many bearers it checked (a handler written with its keys has one; handlers
+/// naming a bearer share it, and it counts once), or every problem found.
 ///
-/// It checks the handlers of the crate it is called from, not every annotated handler linked
-/// into the binary: a library's handlers that the application never mounts cannot stop it from
+/// It checks the handlers and named bearers defined in the crate it is called from, not every
+/// annotated handler linked into the binary (a named bearer defined in another crate is that
+/// crate's to check): a library's handlers that the application never mounts cannot stop it from
 /// starting. (actix-web tells a handler's extractor nothing when the handler is mounted, so
 /// which handlers an `App` serves cannot be known before it serves them.) A [`SecretBearer`]
 /// built in code, for the middleware or the extractor, is checked with
@@ -451,9 +487,8 @@ macro_rules! resolve_all {
     };
 }
 
-/// What `#[secret_bearer]` adds beside a handler: the hidden provider type that owns its bearer
-/// (built from `$bearer`, a `LazyBearer`, on first use), listed with the module that defines it
-/// for [`resolve_all!`]. A macro of the runtime's, so that the attribute writes one line.
+/// What `#[secret_bearer]` adds beside a handler written with its keys: a hidden named bearer
+/// of its own. A macro of the runtime's, so that the attribute writes one line.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __handler_provider {
@@ -462,8 +497,18 @@ macro_rules! __handler_provider {
         #[allow(non_camel_case_types)]
         $vis enum $provider {}
 
-        impl $crate::__private::HandlerProvider for $provider {
-            fn handler_bearer() -> ::core::result::Result<
+        $crate::__private::named_bearer!($provider, $bearer);
+    };
+}
+
+/// What makes `$name` a [`NamedBearer`] (built from `$bearer`, a `LazyBearer`, on first use),
+/// listed with the module that defines it for [`resolve_all!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __named_bearer {
+    ($name:ident, $bearer:expr) => {
+        impl $crate::__private::NamedBearer for $name {
+            fn bearer() -> ::core::result::Result<
                 &'static $crate::__private::SecretBearer,
                 $crate::__private::Error,
             > {
@@ -475,7 +520,7 @@ macro_rules! __handler_provider {
         $crate::__private::inventory::submit! {
             $crate::__private::RegisteredHandler {
                 module: ::core::module_path!(),
-                bearer: <$provider as $crate::__private::HandlerProvider>::handler_bearer,
+                bearer: <$name as $crate::__private::NamedBearer>::bearer,
             }
         }
     };
@@ -486,12 +531,11 @@ macro_rules! __handler_provider {
 #[macro_export]
 #[cfg(feature = "openapi")]
 macro_rules! __document_handler {
-    ($operation_id:expr, $scheme_name:expr, $prefix:expr) => {
+    ($operation_id:expr, $bearer:ty) => {
         $crate::__private::inventory::submit! {
             $crate::openapi::DocumentedHandler {
                 operation_id: $operation_id,
-                scheme_name: $scheme_name,
-                prefix: $prefix,
+                bearer: <$bearer as $crate::__private::NamedBearer>::bearer,
             }
         }
     };

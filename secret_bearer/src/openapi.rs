@@ -43,8 +43,8 @@ use crate::rejection::UNAUTHENTICATED_BODY;
 #[doc(hidden)]
 pub struct DocumentedHandler {
     pub operation_id: &'static str,
-    pub scheme_name: &'static str,
-    pub prefix: &'static str,
+    /// The handler's bearer: its own, or the named bearer it names.
+    pub bearer: fn() -> Result<&'static SecretBearer, crate::Error>,
 }
 
 inventory::collect!(DocumentedHandler);
@@ -88,12 +88,15 @@ pub fn document_handlers(openapi: &mut OpenApi) -> Result<usize, DocError> {
     let mut draft = openapi.clone();
     let mut documented = 0;
     for handler in inventory::iter::<DocumentedHandler> {
-        let matched = secure(
-            &mut draft,
-            handler.scheme_name,
-            handler.prefix,
-            |_, operation| operation.operation_id.as_deref() == Some(handler.operation_id),
-        )?;
+        // The attribute's keys were checked at compile time, so the bearer builds; were it
+        // not to, its handler would answer 500 and is left undocumented.
+        let Ok(bearer) = (handler.bearer)() else {
+            continue;
+        };
+        if bearer.doc_name().is_none() {
+            continue; // `doc = ""`: undocumented on purpose.
+        }
+        let matched = bearer.document_operation(&mut draft, handler.operation_id)?;
         if matched == 0 {
             // Not an error: a service may split its handlers over several documents. But a
             // handler renamed in `#[utoipa::path(operation_id = ..)]` lands here too.

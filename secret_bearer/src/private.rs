@@ -5,11 +5,12 @@ use std::sync::OnceLock;
 
 pub use crate::__document_handler as document_handler;
 pub use crate::__handler_provider as handler_provider;
+pub use crate::__named_bearer as named_bearer;
 pub use crate::bearer::{SecretBearer, SecretBearerBuilder};
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
 pub use crate::error::Error;
-pub use crate::guard::{Authenticated, BearerProvider};
+pub use crate::guard::{Authenticated, NamedBearer};
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
 pub use crate::store::SecretStore;
 pub use inventory;
@@ -101,34 +102,58 @@ impl LazyBearer {
     }
 }
 
-/// The hidden type `#[secret_bearer]` adds beside a handler: it owns the handler's bearer.
-pub trait HandlerProvider: 'static {
-    /// The handler's bearer.
-    fn handler_bearer() -> Result<&'static SecretBearer, Error>;
-}
-
-impl<T: HandlerProvider> BearerProvider for T {
-    fn bearer<'a>(_: impl FnOnce() -> Option<&'a SecretBearer>) -> Result<&'a SecretBearer, Error> {
-        T::handler_bearer()
-    }
-}
-
 /// What an annotated `async` client function runs first: its request authorized with the
-/// primary secret, read through `store` when it lives in a secret manager.
+/// primary secret of `bearer` (its [`NamedBearer::bearer`]), read through `store` when it
+/// lives in a secret manager.
 pub async fn authorize<R: Authorize>(
-    bearer: &'static LazyBearer,
+    bearer: Result<&'static SecretBearer, Error>,
     store: Option<&SecretStore>,
     request: R,
 ) -> Result<R, Error> {
-    let authorization = bearer.get()?.authorization_with(store).await?;
+    let authorization = bearer?.authorization_with(store).await?;
     Ok(request.authorize(&authorization))
 }
 
 /// [`authorize`] for a function that is not `async`: its secret is an environment variable
 /// (the attribute refuses a secret in a manager there).
-pub fn authorize_now<R: Authorize>(bearer: &'static LazyBearer, request: R) -> Result<R, Error> {
-    Ok(request.authorize(&bearer.get()?.authorization()?))
+pub fn authorize_now<R: Authorize>(
+    bearer: Result<&'static SecretBearer, Error>,
+    request: R,
+) -> Result<R, Error> {
+    Ok(request.authorize(&bearer?.authorization()?))
 }
+
+/// A named bearer whose primary is one key, not a key set: what a client function can send.
+/// The attribute implements it on the named bearers it defines that qualify.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` holds a key set, and a client function sends one key",
+    label = "a key set, the keys a handler accepts, one per caller",
+    note = "name a bearer whose primary is `env = \"...\"` or `secret = \"...\"`"
+)]
+pub trait OneKey: NamedBearer {}
+
+/// A named bearer whose primary is not one secret in a manager, so that a client function
+/// that is not `async`, or has no `&SecretStore` parameter, can read it. (A key set has it too:
+/// [`OneKey`] refuses that, with its own message, so that one mistake is one error.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` reads its key from a secret manager, which this client function cannot do",
+    label = "its primary secret is in a secret manager",
+    note = "a secret in a manager is fetched asynchronously through a `SecretStore`: make the \
+            function an `async fn` with a parameter `store: &secret_bearer::SecretStore`, or \
+            name a bearer whose primary is `env = \"...\"`"
+)]
+pub trait ReadWithoutStore: NamedBearer {}
+
+/// What a handler naming `N` checks at compile time: that `N` is a named bearer (one error at
+/// the name, in [`NamedBearer`]'s words).
+pub const fn is_named_bearer<N: NamedBearer>() {}
+
+/// What a client function naming `N` checks at compile time: that `N` sends one key.
+pub const fn sends<N: OneKey>() {}
+
+/// What a client function that is not `async`, or has no store, naming `N` checks besides
+/// [`sends`]: that `N` needs no store.
+pub const fn sends_without_store<N: ReadWithoutStore>() {}
 
 /// The attribute's check of each parameter of a handler (`use`d whole, so that every trait
 /// whose method it calls is in scope).

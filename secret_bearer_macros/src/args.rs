@@ -97,14 +97,51 @@ impl Setting {
     }
 }
 
-/// Reads the pairs in the order written; each key at most once, counting its alias.
-pub(crate) fn parse(args: TokenStream) -> syn::Result<Vec<Setting>> {
+/// What the attribute's arguments say: the keys of a bearer, or the name of one defined
+/// elsewhere.
+pub(crate) enum Args {
+    Keys(Vec<Setting>),
+    /// `#[secret_bearer(WidgetsKey)]`: a named bearer, a type the runtime checks is one.
+    Named(syn::Path),
+}
+
+/// Reads the pairs in the order written; each key at most once, counting its alias. A path
+/// written alone that is not a key names a bearer, and then nothing else may stand beside it.
+pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
     let mut settings: Vec<Setting> = Vec::new();
+    let mut named: Option<syn::Path> = None;
     let parser = syn::meta::parser(|meta| {
+        let alone = meta.input.is_empty() || meta.input.peek(Token![,]);
+        let key = meta
+            .path
+            .get_ident()
+            .and_then(|ident| Key::lookup(&ident.to_string()));
+        if key.is_none() && alone && names_a_type(&meta.path) {
+            return match (&named, settings.first()) {
+                (None, None) => {
+                    named = Some(meta.path.clone());
+                    Ok(())
+                }
+                (Some(first), _) => Err(syn::Error::new_spanned(
+                    &meta.path,
+                    format_args!(
+                        "`#[secret_bearer]` names one bearer, and `{}` is named already; keep one",
+                        path_text(first)
+                    ),
+                )),
+                (None, Some(setting)) => Err(beside_named(&meta.path, &setting.written)),
+            };
+        }
         let written = meta.path.get_ident().cloned().ok_or_else(|| {
-            meta.error("expected a key such as `env`, as in `env = \"MY_SECRET\"`")
+            meta.error(
+                "expected a key such as `env`, as in `env = \"MY_SECRET\"`, or a named \
+                 bearer's type alone, as in `#[secret_bearer(WidgetsKey)]`",
+            )
         })?;
-        let key = Key::lookup(&written.to_string()).ok_or_else(|| unknown_key(&written))?;
+        let key = key.ok_or_else(|| unknown_key(&written, alone))?;
+        if let Some(named) = &named {
+            return Err(beside_named(named, &written));
+        }
         if let Some(earlier) = settings.iter().find(|setting| setting.key == key) {
             return Err(duplicate_key(&written, earlier));
         }
@@ -151,10 +188,44 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Vec<Setting>> {
         Ok(())
     });
     parser.parse2(args)?;
-    Ok(settings)
+    Ok(match named {
+        Some(path) => Args::Named(path),
+        None => Args::Keys(settings),
+    })
 }
 
-fn unknown_key(written: &syn::Ident) -> syn::Error {
+/// Whether a path written alone names a type rather than misspelling a key: a path of several
+/// segments, or one name that starts with a capital letter (`WidgetsKey`), as types are named.
+fn names_a_type(path: &syn::Path) -> bool {
+    path.leading_colon.is_some()
+        || path.segments.len() > 1
+        || path.segments[0]
+            .ident
+            .to_string()
+            .starts_with(|first: char| first.is_ascii_uppercase())
+}
+
+fn path_text(path: &syn::Path) -> String {
+    quote::ToTokens::to_token_stream(path)
+        .to_string()
+        .replace(' ', "")
+}
+
+/// A key beside a named bearer: the error is at the key, which is the one to move.
+fn beside_named(named: &syn::Path, key: &syn::Ident) -> syn::Error {
+    let named = path_text(named);
+    syn::Error::new(
+        key.span(),
+        format_args!(
+            "`#[secret_bearer({named})]` names a bearer defined with its keys, so `{key}` cannot \
+             be set beside it: set it where `{named}` is defined, or write this item's keys in \
+             full without the name"
+        ),
+    )
+}
+
+/// `alone`: written without a value, so perhaps meant as a named bearer's type.
+fn unknown_key(written: &syn::Ident, alone: bool) -> syn::Error {
     let written_text = written.to_string();
     let nearest = Key::spellings()
         .map(|(spelling, _)| {
@@ -166,6 +237,11 @@ fn unknown_key(written: &syn::Ident) -> syn::Error {
         .filter(|(distance, spelling)| *distance <= (spelling.len() / 3).max(2))
         .min();
     let keys = Key::ALL.map(|key| format!("`{}`", key.name())).join(", ");
+    let named = if alone {
+        "; a named bearer is named by its type, as in `#[secret_bearer(WidgetsKey)]`"
+    } else {
+        ""
+    };
     let hint = match nearest {
         Some((_, spelling)) => format!(" (did you mean `{spelling}`?)"),
         None => String::new(),
@@ -173,7 +249,8 @@ fn unknown_key(written: &syn::Ident) -> syn::Error {
     syn::Error::new(
         written.span(),
         format!(
-            "unknown key `{written_text}`{hint}; the keys are {keys} (or their clearskies names)"
+            "unknown key `{written_text}`{hint}; the keys are {keys} (or their clearskies \
+             names){named}"
         ),
     )
 }
@@ -198,17 +275,70 @@ mod tests {
     use super::*;
 
     fn error(args: TokenStream) -> String {
-        parse(args).unwrap_err().to_string()
+        parse(args).err().unwrap().to_string()
+    }
+
+    fn keys(args: TokenStream) -> Vec<Setting> {
+        match parse(args).unwrap() {
+            Args::Keys(settings) => settings,
+            Args::Named(_) => panic!("read as a named bearer"),
+        }
+    }
+
+    fn named(args: TokenStream) -> String {
+        match parse(args).unwrap() {
+            Args::Named(path) => path_text(&path),
+            Args::Keys(_) => panic!("read as keys"),
+        }
+    }
+
+    #[test]
+    fn a_type_alone_names_a_bearer() {
+        assert_eq!(named(quote!(WidgetsKey)), "WidgetsKey");
+        assert_eq!(
+            named(quote!(crate::keys::WidgetsKey,)),
+            "crate::keys::WidgetsKey"
+        );
+        assert_eq!(named(quote!(::keys::widgets)), "::keys::widgets");
+        // A key written alone is still a key; a lower-case name alone is a key misspelt.
+        assert_eq!(keys(quote!(rotating)).len(), 1);
+        let misspelt = error(quote!(rotatin));
+        assert!(misspelt.contains("did you mean `rotating`?"), "{misspelt}");
+        assert!(
+            misspelt.contains("a named bearer is named by its type"),
+            "{misspelt}"
+        );
+        assert!(!error(quote!(rotatin = "x")).contains("named bearer"));
+    }
+
+    #[test]
+    fn a_named_bearer_stands_alone() {
+        let message = "`#[secret_bearer(WidgetsKey)]` names a bearer defined with its keys, so \
+                       `prefix` cannot be set beside it: set it where `WidgetsKey` is defined, or \
+                       write this item's keys in full without the name";
+        assert_eq!(error(quote!(WidgetsKey, prefix = "Bearer ")), message);
+        assert_eq!(error(quote!(prefix = "Bearer ", WidgetsKey)), message);
+        assert_eq!(
+            error(quote!(WidgetsKey, rotating))
+                .matches("`rotating`")
+                .count(),
+            1
+        );
+        assert_eq!(
+            error(quote!(WidgetsKey, OtherKey)),
+            "`#[secret_bearer]` names one bearer, and `WidgetsKey` is named already; keep one"
+        );
+        assert!(error(quote!(WidgetsKey = "A")).starts_with("unknown key `WidgetsKey`"));
+        assert!(error(quote!(WidgetsKey(A))).starts_with("unknown key `WidgetsKey`"));
     }
 
     #[test]
     fn keys_and_aliases_read_in_order() {
-        let settings = parse(quote!(
+        let settings = keys(quote!(
             environment_key = "A",
             alt_env = "B",
             header_prefix = "Bearer "
-        ))
-        .unwrap();
+        ));
         let read: Vec<_> = settings.iter().map(|s| (s.key, s.value.value())).collect();
         assert_eq!(
             read,
@@ -219,8 +349,8 @@ mod tests {
             ]
         );
         assert_eq!(settings[0].written, "environment_key");
-        assert!(parse(quote!()).unwrap().is_empty());
-        assert_eq!(parse(quote!(env = "A",)).unwrap().len(), 1);
+        assert!(keys(quote!()).is_empty());
+        assert_eq!(keys(quote!(env = "A",)).len(), 1);
     }
 
     #[test]
@@ -254,7 +384,7 @@ mod tests {
 
     #[test]
     fn key_sets_are_keys_with_values() {
-        let settings = parse(quote!(keys_env = "API_KEYS", keys_secret = "/p")).unwrap();
+        let settings = keys(quote!(keys_env = "API_KEYS", keys_secret = "/p"));
         let read: Vec<_> = settings.iter().map(|s| (s.key, s.value.value())).collect();
         assert_eq!(
             read,

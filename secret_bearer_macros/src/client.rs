@@ -10,17 +10,21 @@ use crate::function::Function;
 
 use crate::builder::lazy_bearer;
 use crate::item::Target;
-use crate::validate::Config;
+use crate::validate::Bearer;
 
 /// The rules only a client function has: it sends one key, so it takes no key set; a primary
 /// secret in a manager is fetched, so the function must be async; `doc` documents handlers,
-/// and a client has nothing to document.
-pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
-    let Target::Client {
-        function, store, ..
-    } = target
+/// and a client has nothing to document. (A named bearer's keys are not known here: the
+/// expansion checks what it can send through its marker traits, `client_can_send`.)
+pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
+    let (
+        Target::Client {
+            function, store, ..
+        },
+        Bearer::Keys(config),
+    ) = (target, &bearer)
     else {
-        return Ok(config);
+        return Ok(bearer);
     };
     if config.primary.key.is_key_set() {
         return Err(syn::Error::new(
@@ -54,17 +58,41 @@ pub(crate) fn check(target: &Target, config: Config) -> syn::Result<Config> {
              has none to document: remove it",
         ));
     }
-    Ok(config)
+    Ok(bearer)
 }
 
 pub(crate) fn authorize(
     mut function: Function,
     request: usize,
     store: Option<usize>,
-    config: &Config,
+    bearer: &Bearer,
 ) -> TokenStream {
-    let lazy = lazy_bearer(config);
-    let bearer = syn::Ident::new("__SECRET_BEARER", Span::mixed_site());
+    let sync = function.sig.asyncness.is_none();
+    // The bearer: a static built from the keys, or the named bearer, which must be able to
+    // send from this function (`__private::OneKey`, `ReadWithoutStore`: one error at the name).
+    let (bearer_item, get_bearer) = match bearer {
+        Bearer::Keys(config) => {
+            let lazy = lazy_bearer(config);
+            let name = syn::Ident::new("__SECRET_BEARER", Span::mixed_site());
+            (
+                quote!(static #name: ::secret_bearer::__private::LazyBearer = #lazy;),
+                quote!(#name.get()),
+            )
+        }
+        Bearer::Named(path) => {
+            let mut can_send =
+                quote_spanned!(path.span()=> ::secret_bearer::__private::sends::<#path>(););
+            if sync || store.is_none() {
+                can_send.extend(quote_spanned!(path.span()=>
+                    ::secret_bearer::__private::sends_without_store::<#path>();
+                ));
+            }
+            (
+                can_send,
+                quote!(<#path as ::secret_bearer::__private::NamedBearer>::bearer()),
+            )
+        }
+    };
     // The store parameter, renamed like the request's so that any pattern works, and bound
     // back to its pattern for the body.
     let store_binding = store.and_then(|index| match function.sig.inputs.iter_mut().nth(index) {
@@ -96,17 +124,17 @@ pub(crate) fn authorize(
     let pattern = std::mem::replace(&mut *input.pat, parse_quote!(#parameter));
     // Errors point at what they are about: a request type no enabled feature supports at
     // the type; an error type that cannot take `secret_bearer::Error` at the return type.
-    let call = if function.sig.asyncness.is_some() {
-        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(&#bearer, #store_argument, #parameter).await)
+    let call = if sync {
+        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize_now(#get_bearer, #parameter))
     } else {
-        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize_now(&#bearer, #parameter))
+        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(#get_bearer, #store_argument, #parameter).await)
     };
     let question_mark = match &function.sig.output {
         ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> ?),
         ReturnType::Default => quote_spanned!(function.sig.ident.span()=> ?),
     };
     function.prepend(quote! {
-        static #bearer: ::secret_bearer::__private::LazyBearer = #lazy;
+        #bearer_item
         let #pattern = #call #question_mark;
         #rebind_store
     });
@@ -145,8 +173,8 @@ mod tests {
         );
         assert!(
             text.contains(
-                "let mut request = :: secret_bearer :: __private :: authorize (& __SECRET_BEARER , \
-                 :: core :: option :: Option :: None , __secret_bearer_request) . await ? ; \
+                "let mut request = :: secret_bearer :: __private :: authorize (__SECRET_BEARER . \
+                 get () , :: core :: option :: Option :: None , __secret_bearer_request) . await ? ; \
                  request . send () . await ? ; Ok (()) }"
             ),
             "{text}"
@@ -192,8 +220,52 @@ mod tests {
         )
         .to_string();
         assert!(
-            expanded.contains("let headers = :: secret_bearer :: __private :: authorize_now (& __SECRET_BEARER , __secret_bearer_request) ?"),
+            expanded.contains("let headers = :: secret_bearer :: __private :: authorize_now (__SECRET_BEARER . get () , __secret_bearer_request) ?"),
             "{expanded}"
         );
+    }
+
+    #[test]
+    fn a_named_bearer_is_sent_if_it_can_be_from_here() {
+        let expand = |item| secret_bearer(quote!(keys::WidgetsKey), item).to_string();
+        let named = ":: secret_bearer :: __private :: NamedBearer > :: bearer ()";
+        // An `async fn` with a store can send a key from a manager: it needs one key.
+        let with_store = expand(quote!(
+            async fn send(store: &SecretStore, request: RequestBuilder) -> Result<(), E> {
+                Ok(())
+            }
+        ));
+        assert!(
+            with_store.contains(
+                "{ :: secret_bearer :: __private :: sends :: < keys :: WidgetsKey > () ; let \
+                 request = :: secret_bearer :: __private :: authorize (< keys :: WidgetsKey as"
+            ),
+            "{with_store}"
+        );
+        assert!(with_store.contains(named), "{with_store}");
+        assert!(!with_store.contains("LazyBearer"), "{with_store}");
+        // Without a store, or not `async`: a key needing no store, besides.
+        for item in [
+            quote!(
+                async fn send(request: RequestBuilder) -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+            quote!(
+                fn sign(headers: &mut http::HeaderMap) -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+        ] {
+            let expanded = expand(item);
+            assert!(
+                expanded.contains(
+                    ":: secret_bearer :: __private :: sends :: < keys :: WidgetsKey > () ; :: \
+                     secret_bearer :: __private :: sends_without_store :: < keys :: WidgetsKey > () ;"
+                ),
+                "{expanded}"
+            );
+            assert!(expanded.contains(named), "{expanded}");
+        }
     }
 }

@@ -1,23 +1,37 @@
-//! Writing the protected handler: a hidden provider type that builds the handler's
-//! `SecretBearer` once, and the handler's parameters wrapped in `Authenticated`.
+//! Writing the protected handler: its parameters wrapped in `Authenticated`, whose provider is
+//! the named bearer the attribute names, or a hidden one built from the attribute's keys.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, LitStr, PathArguments, Type, parse_quote};
+use syn::{FnArg, GenericArgument, PathArguments, Type, parse_quote};
 
 use crate::builder::lazy_bearer;
 use crate::function::Function;
-use crate::validate::Config;
+use crate::validate::Bearer;
 
-pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
-    let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
-    let vis = &function.vis;
-    let bearer = lazy_bearer(config);
-    // The provider, its impl and its registration, written by the runtime's own macro.
-    let provider_item = quote! {
-        ::secret_bearer::__private::handler_provider!(#vis #provider, #bearer);
+pub(crate) fn protect(mut function: Function, bearer: &Bearer) -> TokenStream {
+    // The provider: a hidden named bearer of this handler's own (its type, impl and
+    // registration written by the runtime's macro), or the named bearer, shared by every
+    // handler that names it, and so is the parameter type (and the server's code for it).
+    let (provider_item, named_check, provider) = match bearer {
+        Bearer::Keys(config) => {
+            let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
+            let vis = &function.vis;
+            let lazy = lazy_bearer(config);
+            let item = quote! {
+                ::secret_bearer::__private::handler_provider!(#vis #provider, #lazy);
+            };
+            (item, TokenStream::new(), provider.into_token_stream())
+        }
+        Bearer::Named(path) => {
+            // Checked beside the parameters: one error at the name if it is not a bearer.
+            let check = quote_spanned! {path.span()=>
+                ::secret_bearer::__private::is_named_bearer::<#path>();
+            };
+            (TokenStream::new(), check, path.into_token_stream())
+        }
     };
 
     // Mixed-site names: the handler's body cannot see, or collide with, what the expansion binds.
@@ -39,13 +53,13 @@ pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
     let inputs = quote! {
         #wrapped: ::secret_bearer::__private::Authenticated<(#(#types,)*), #provider>
     };
-    let extractor_check = extractor_check(&function, &types);
+    let extractor_check = extractor_check(&function, &types, named_check);
     function.prepend(quote! {
         let (#(#temps,)*) = #wrapped.into_inner();
         #(#unpack)*
     });
     function.sig.inputs = parse_quote!(#inputs);
-    let documentation = documentation(&function, config);
+    let documentation = documentation(&function, &provider);
     quote!(#provider_item #extractor_check #documentation #function)
 }
 
@@ -53,7 +67,7 @@ pub(crate) fn protect(mut function: Function, config: &Config) -> TokenStream {
 /// before the server's own error at the route (that the handler is not a handler). The check
 /// is of every server the runtime is built for (`__private::probe`); on axum, against the
 /// state of the handler's `State<S>` parameter, or `()` without one.
-fn extractor_check(function: &Function, types: &[&Type]) -> TokenStream {
+fn extractor_check(function: &Function, types: &[&Type], named_check: TokenStream) -> TokenStream {
     let name = format_ident!("__secret_bearer_extractors_{}", function.sig.ident);
     let generics = &function.sig.generics;
     let where_clause = &generics.where_clause;
@@ -71,6 +85,7 @@ fn extractor_check(function: &Function, types: &[&Type]) -> TokenStream {
         fn #name #generics() #where_clause {
             #[allow(unused_imports)]
             use ::secret_bearer::__private::probe::*;
+            #named_check
             #(#probes)*
         }
     }
@@ -90,24 +105,13 @@ fn state_of(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// Records the handler for OpenAPI documents (a no-op unless `secret_bearer/openapi` is on).
-fn documentation(function: &Function, config: &Config) -> TokenStream {
-    let scheme_name = config
-        .doc
-        .as_ref()
-        .map_or_else(|| "ApiKey".to_owned(), LitStr::value);
-    if scheme_name.is_empty() {
-        return TokenStream::new();
-    }
-    // utoipa's default operation id: the function's name.
+/// Records the handler for OpenAPI documents (a no-op unless `secret_bearer/openapi` is on),
+/// under utoipa's default operation id, the function's name. Its scheme's name and form come
+/// from its bearer when the document is made.
+fn documentation(function: &Function, provider: &TokenStream) -> TokenStream {
     let operation_id = function.sig.ident.unraw().to_string();
-    let prefix = config
-        .prefix
-        .as_ref()
-        .map(LitStr::value)
-        .unwrap_or_default();
     quote! {
-        ::secret_bearer::__private::document_handler!(#operation_id, #scheme_name, #prefix);
+        ::secret_bearer::__private::document_handler!(#operation_id, #provider);
     }
 }
 
@@ -206,7 +210,7 @@ mod tests {
         let documentation = file.items[2].to_token_stream().to_string();
         assert_eq!(
             documentation,
-            ":: secret_bearer :: __private :: document_handler ! (\"h\" , \"ApiKey\" , \"Bearer \") ;"
+            ":: secret_bearer :: __private :: document_handler ! (\"h\" , __secret_bearer_h) ;"
         );
     }
 
@@ -292,28 +296,53 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_doc_name_records_nothing() {
+    fn the_operation_id_is_the_unraw_name() {
         let file = expand(
             quote!(env = "A", doc = ""),
             quote!(
                 async fn r#type() {}
             ),
         );
+        let documentation = file.items[2].to_token_stream().to_string();
+        assert!(
+            documentation.contains("(\"type\" , __secret_bearer_type)"),
+            "{documentation}"
+        );
+    }
+
+    #[test]
+    fn a_named_bearer_is_the_provider_and_no_hidden_one_is_made() {
+        let file = expand(
+            quote!(crate::keys::WidgetsKey),
+            quote!(
+                pub async fn show(id: web::Path<u32>) -> String {
+                    id.to_string()
+                }
+            ),
+        );
         assert_eq!(
             file.items.len(),
             3,
-            "the provider, the extractor check, the handler"
+            "the extractor check, the documentation, the handler"
         );
-        let file = expand(
-            quote!(env = "A", doc = "Key"),
-            quote!(
-                async fn r#type() {}
-            ),
-        );
-        let documentation = file.items[2].to_token_stream().to_string();
+        let extractors = file.items[0].to_token_stream().to_string();
         assert!(
-            documentation.contains("(\"type\" , \"Key\" , \"\")"),
+            extractors.contains(
+                "use :: secret_bearer :: __private :: probe :: * ; :: secret_bearer :: __private \
+                 :: is_named_bearer :: < crate :: keys :: WidgetsKey > () ;"
+            ),
+            "{extractors}"
+        );
+        let documentation = file.items[1].to_token_stream().to_string();
+        assert!(
+            documentation.contains("(\"show\" , crate :: keys :: WidgetsKey)"),
             "{documentation}"
+        );
+        let inputs = function(&file).sig.inputs.to_token_stream().to_string();
+        assert_eq!(
+            inputs,
+            "__secret_bearer_args : :: secret_bearer :: __private :: Authenticated < \
+             (web :: Path < u32 > ,) , crate :: keys :: WidgetsKey >"
         );
     }
 

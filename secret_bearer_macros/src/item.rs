@@ -1,10 +1,11 @@
-//! What the attribute may be put on: an `async fn` that actix-web can call as a handler, or a
-//! client function or method with one request to authorize.
+//! What the attribute may be put on: an `async fn` that a server can call as a handler, a
+//! client function or method with one request to authorize, or a unit struct that names a
+//! bearer.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Item, TraitItemFn, Type};
+use syn::{Attribute, Fields, FnArg, Item, ItemStruct, TraitItemFn, Type};
 
 use crate::function::Function;
 
@@ -23,6 +24,8 @@ pub(crate) enum Target {
         request: usize,
         store: Option<usize>,
     },
+    /// A unit struct: the named bearer its keys define.
+    Named(ItemStruct),
 }
 
 /// The types a client's request parameter may have, by their last path segment (with or
@@ -41,6 +44,10 @@ pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
     let Ok(function) = syn::parse2::<Function>(item.clone()) else {
         // Not a function: the whole item is read, to say what it is.
         let error = match syn::parse2::<Item>(item.clone()) {
+            Ok(Item::Struct(item)) => match named_shape_error(&item) {
+                None => return Ok(Target::Named(item)),
+                Some(error) => error,
+            },
             Ok(Item::Verbatim(_)) | Err(_) => unreadable(&item),
             Ok(other) => not_a_function(&other),
         };
@@ -216,9 +223,32 @@ fn is_secret_bearer(attr: &Attribute) -> bool {
         .is_some_and(|segment| segment.ident == "secret_bearer")
 }
 
+/// A named bearer is a unit struct: a name, with nothing that could vary between its uses.
+fn named_shape_error(item: &ItemStruct) -> Option<syn::Error> {
+    let name = &item.ident;
+    let generics = &item.generics;
+    let (tokens, what): (&dyn ToTokens, &str) = if !generics.params.is_empty() {
+        (generics, "generic parameters")
+    } else if let Some(where_clause) = &generics.where_clause {
+        (where_clause, "a where clause")
+    } else {
+        match &item.fields {
+            Fields::Unit => return None,
+            Fields::Named(fields) => (fields, "a body"),
+            Fields::Unnamed(fields) => (fields, "fields"),
+        }
+    };
+    Some(syn::Error::new_spanned(
+        tokens,
+        format_args!(
+            "a named bearer is a unit struct, and this one has {what}: write `struct {name};` \
+             (its keys are in the attribute, and every handler that names it shares them)"
+        ),
+    ))
+}
+
 fn not_a_function(item: &Item) -> syn::Error {
     let (span, noun) = match item {
-        Item::Struct(item) => (item.struct_token.span, "a struct"),
         Item::Enum(item) => (item.enum_token.span, "an enum"),
         Item::Union(item) => (item.union_token.span, "a union"),
         Item::Trait(item) => (item.trait_token.span, "a trait"),
@@ -237,8 +267,8 @@ fn not_a_function_here(span: Span, noun: &str) -> syn::Error {
     syn::Error::new(
         span,
         format_args!(
-            "`#[secret_bearer]` goes on an `async fn` actix-web handler or on a client \
-             function, not on {noun}"
+            "`#[secret_bearer]` goes on an `async fn` handler, on a client function, or on a \
+             unit struct that names a bearer, not on {noun}"
         ),
     )
 }
@@ -379,15 +409,76 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_struct_names_a_bearer_and_any_other_struct_is_refused() {
+        assert!(matches!(
+            target(quote!(
+                /// Docs.
+                pub(crate) struct WidgetsKey;
+            )),
+            Ok(Target::Named(_))
+        ));
+        // Where each error points is pinned by the UI tests (`named_shapes`).
+        for (item, what) in [
+            (
+                quote!(
+                    struct K<T>;
+                ),
+                "generic parameters",
+            ),
+            (
+                quote!(
+                    struct K
+                    where
+                        u8: Copy;
+                ),
+                "a where clause",
+            ),
+            (
+                quote!(
+                    struct K {}
+                ),
+                "a body",
+            ),
+            (
+                quote!(
+                    struct K {
+                        a: u8,
+                    }
+                ),
+                "a body",
+            ),
+            (
+                quote!(
+                    struct K(u8);
+                ),
+                "fields",
+            ),
+        ] {
+            let (error, emitted) = target(item.clone()).err().unwrap();
+            assert!(
+                error.to_string().starts_with(&format!(
+                    "a named bearer is a unit struct, and this one has {what}: write `struct K;`"
+                )),
+                "{error}"
+            );
+            assert_eq!(
+                emitted.to_string(),
+                item.to_string(),
+                "given back as written"
+            );
+        }
+    }
+
+    #[test]
     fn other_items_are_refused_and_kept() {
         let (error, emitted) = refusal(quote!(
-            struct Widget;
+            enum Widget {}
         ));
-        assert!(error.ends_with("not on a struct"), "{error}");
+        assert!(error.ends_with("not on an enum"), "{error}");
         assert_eq!(
             emitted,
             quote!(
-                struct Widget;
+                enum Widget {}
             )
             .to_string()
         );

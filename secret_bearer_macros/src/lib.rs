@@ -19,6 +19,7 @@ mod client;
 mod expand;
 mod function;
 mod item;
+mod named;
 mod validate;
 
 /// See `secret_bearer::secret_bearer`.

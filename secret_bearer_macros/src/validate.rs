@@ -6,7 +6,21 @@
 use proc_macro2::Span;
 use syn::LitStr;
 
-use crate::args::{Key, Setting};
+use crate::args::{Args, Key, Setting};
+
+/// The bearer an attribute describes: its keys, checked, or a named bearer defined elsewhere
+/// (whose keys its own attribute checked).
+pub(crate) enum Bearer {
+    Keys(Config),
+    Named(syn::Path),
+}
+
+pub(crate) fn validate(args: Args) -> syn::Result<Bearer> {
+    match args {
+        Args::Keys(settings) => validate_keys(settings).map(Bearer::Keys),
+        Args::Named(path) => Ok(Bearer::Named(path)),
+    }
+}
 
 /// A checked attribute: what the expansion passes to the runtime builder.
 #[cfg_attr(test, derive(Debug))]
@@ -44,7 +58,7 @@ impl Source {
     }
 }
 
-pub(crate) fn validate(settings: Vec<Setting>) -> syn::Result<Config> {
+fn validate_keys(settings: Vec<Setting>) -> syn::Result<Config> {
     let find = |wanted: &[Key]| {
         settings
             .iter()
@@ -239,7 +253,10 @@ mod tests {
     use super::*;
 
     fn check(args: TokenStream) -> syn::Result<Config> {
-        validate(crate::args::parse(args).unwrap())
+        match crate::args::parse(args).unwrap() {
+            Args::Keys(settings) => validate_keys(settings),
+            Args::Named(_) => panic!("read as a named bearer"),
+        }
     }
 
     fn error(args: TokenStream) -> String {

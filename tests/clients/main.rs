@@ -114,6 +114,43 @@ async fn send_unset(request: reqwest::RequestBuilder) -> Result<reqwest::Respons
     Ok(request.send().await?)
 }
 
+/// A named bearer, named by client functions (its alternate is never sent).
+#[secret_bearer(env = "SB_CLIENT_SECRET", alt_env = "MY_SECRET", prefix = "Bearer ")]
+struct WidgetsKey;
+
+/// A trait whose default methods name it.
+trait WidgetsApi {
+    fn base(&self) -> &str;
+
+    #[secret_bearer(WidgetsKey)]
+    async fn list(&self, request: reqwest::RequestBuilder) -> Result<u16, Failure> {
+        Ok(request.send().await?.status().as_u16())
+    }
+
+    #[secret_bearer(WidgetsKey)]
+    fn build(&self, request: http::request::Builder) -> Result<http::Request<()>, Failure> {
+        Ok(request.uri(self.base()).body(())?)
+    }
+}
+
+impl WidgetsApi for String {
+    fn base(&self) -> &str {
+        self
+    }
+}
+
+/// A named bearer whose key is in a manager, sent from an `async fn` with a store.
+#[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
+struct ManagedKey;
+
+#[secret_bearer(ManagedKey)]
+async fn send_named_managed(
+    store: &SecretStore,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, Failure> {
+    Ok(request.send().await?)
+}
+
 /// Methods, as the widgets client has them: a trait's default method and an inherent one.
 trait Api {
     fn base(&self) -> &str;
@@ -436,5 +473,33 @@ async fn the_widgets_client_retries_a_401_once_and_reports_a_403() {
         "{error:?}"
     );
     assert_eq!(recorder.seen().len(), 1, "a 403 is never retried");
+    server.stop(true).await;
+}
+
+#[actix_web::test]
+async fn client_functions_naming_a_bearer_send_its_primary_key() {
+    init_env();
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let http = reqwest::Client::new();
+    let api = base.clone();
+    assert_eq!(api.list(http.get(&base)).await.unwrap(), 200);
+    let request = api.build(http::Request::builder()).unwrap();
+    assert_eq!(request.uri(), base.as_str());
+    let values: Vec<_> = request.headers().get_all("authorization").iter().collect();
+    assert_eq!(values, [format!("Bearer {SECRET}").as_str()]);
+    assert!(values[0].is_sensitive());
+
+    let manager = Rotating::default();
+    *manager.value.lock().unwrap() = "MANAGED";
+    let store = SecretStore::new(manager);
+    send_named_managed(&store, http.get(&base)).await.unwrap();
+    assert_eq!(
+        recorder.seen(),
+        [
+            vec![format!("Bearer {SECRET}")],
+            vec!["Bearer MANAGED".to_owned()]
+        ]
+    );
     server.stop(true).await;
 }

@@ -3,7 +3,16 @@
 //! on its framework and answers a [`Case`] with what its server sent.
 
 use super::{ALTERNATE, NOT_AUTHENTICATED, PRIMARY};
-use secret_bearer::{MAX_SECRET_LEN, MISCONFIGURED_BODY};
+use secret_bearer::{MAX_SECRET_LEN, MISCONFIGURED_BODY, NamedBearer};
+
+/// The named bearer of [`Route::Named`]: every runner's `/named` handlers name it, and its
+/// middleware and layer are built from it.
+#[secret_bearer::secret_bearer(
+    env = "SB_TEST_PRIMARY",
+    alt_env = "SB_TEST_ALTERNATE",
+    prefix = "Bearer "
+)]
+pub struct TestKey;
 
 /// The routes every runner serves, each protected as its doc says, answering `hello`.
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +30,8 @@ pub enum Route {
     ///
     /// [`Caller`]: secret_bearer::Caller
     Keys,
+    /// `/named`: `#[secret_bearer(TestKey)]`, [`TestKey`]'s primary, alternate and `Bearer `.
+    Named,
 }
 
 /// What `/keys` answers: who called, and whether with the newest key.
@@ -29,16 +40,20 @@ pub fn caller_body(caller: &secret_bearer::Caller) -> String {
 }
 
 impl Route {
-    pub const ALL: [Route; 5] = [
+    pub const ALL: [Route; 6] = [
         Route::Plain,
         Route::Bearer,
         Route::Missing,
         Route::Empty,
         Route::Keys,
+        Route::Named,
     ];
 
     /// The route's configuration as a bearer, for the runners of middleware and layers.
     pub fn bearer(self) -> secret_bearer::SecretBearer {
+        if let Self::Named = self {
+            return TestKey::bearer().unwrap().clone();
+        }
         let builder = secret_bearer::SecretBearer::builder();
         let builder = match self {
             Self::Plain => builder.env("SB_TEST_PRIMARY").alt_env("SB_TEST_ALTERNATE"),
@@ -46,6 +61,7 @@ impl Route {
             Self::Missing => builder.env("SB_TEST_UNSET_MISSING"),
             Self::Empty => builder.env("SB_TEST_EMPTY"),
             Self::Keys => builder.keys_env("SB_TEST_KEYS").prefix("Bearer "),
+            Self::Named => unreachable!("built by the attribute, above"),
         };
         builder.build().unwrap()
     }
@@ -57,6 +73,7 @@ impl Route {
             Self::Missing => "/missing",
             Self::Empty => "/empty",
             Self::Keys => "/keys",
+            Self::Named => "/named",
         }
     }
 }
@@ -187,5 +204,17 @@ pub fn check_cases() -> Vec<Case> {
     }
     cases.push(Case::new(Keys, &["ALICEKEY"], 401, Some("Bearer")));
     cases.push(Case::new(Keys, &[], 401, Some("Bearer")));
+    // A named bearer checks as its keys say, wherever it is named.
+    for value in [PRIMARY, ALTERNATE] {
+        cases.push(accepted(Named, &format!("bearer {value}")));
+    }
+    cases.push(Case::new(Named, &[], 401, Some("Bearer")));
+    cases.push(Case::new(Named, &[PRIMARY], 401, Some("Bearer")));
+    cases.push(Case::new(
+        Named,
+        &["Bearer NOTTHESECRET"],
+        401,
+        BEARER_INVALID,
+    ));
     cases
 }
