@@ -2,8 +2,9 @@
 # What #[secret_bearer] costs a user's build: a scratch crate of N handlers (each with a Query and
 # a Path extractor), written several ways, rebuilt R times each (debug, the crate alone,
 # dependencies already built), the ways alternating within each round. Prints, per framework, each
-# way's medians and their ratio to plain handlers, of wall time and of CPU time (user + system,
-# which the load of a shared machine moves less). The actix-web crate is
+# way's median wall and CPU time (user + system, which the load of a shared machine moves less),
+# and the median of its per-round ratios to plain handlers (each round's builds are seconds apart,
+# so the machine's drift cancels more than it does between medians). The actix-web crate is
 # ../shared/bench/compile-time.sh's; the ways:
 #   plain   no authentication
 #   inline  #[secret_bearer(env = "MY_AUTH_SECRET")] on each handler
@@ -97,14 +98,15 @@ for framework in $FRAMEWORKS; do
   python3 - "$framework" "$N" "${args[@]}" <<'PY'
 import statistics, sys
 framework, n, ways = sys.argv[1], sys.argv[2], sys.argv[3:]
-def medians(runs):  # "wall:cpu wall:cpu ..." -> (median wall, median CPU)
-    pairs = [tuple(map(float, run.split(":"))) for run in runs.split()]
-    return [statistics.median(column) for column in zip(*pairs)]
-results = {way: medians(runs) for way, runs in (arg.split("=", 1) for arg in ways)}
-pw, pc = results["plain"]
-rebuilds = len(ways[0].split("=", 1)[1].split())
-print(f"{framework}, {n} handlers, median of {rebuilds} rebuilds:")
-for way, (wall, cpu) in results.items():
-    print(f"  {way:>7}: {wall:.2f} s ({wall / pw:.3f}x plain), CPU {cpu:.2f} s ({cpu / pc:.3f}x plain)")
+def runs(text):  # "wall:cpu wall:cpu ..." -> [(wall, cpu), ...], one per round
+    return [tuple(map(float, run.split(":"))) for run in text.split()]
+results = {way: runs(text) for way, text in (arg.split("=", 1) for arg in ways)}
+plain = results["plain"]
+print(f"{framework}, {n} handlers, {len(plain)} rounds (medians; ratios are the median of each "
+      "round's ratio to plain, built next to it):")
+for way, rounds in results.items():
+    wall, cpu = (statistics.median(column) for column in zip(*rounds))
+    ratio = [statistics.median(r[k] / p[k] for r, p in zip(rounds, plain)) for k in (0, 1)]
+    print(f"  {way:>7}: {wall:.2f} s ({ratio[0]:.3f}x plain), CPU {cpu:.2f} s ({ratio[1]:.3f}x plain)")
 PY
 done
