@@ -1,7 +1,7 @@
 //! The reference's widgets client: creates Thinga and Mabob through the widgets API, lists
 //! the widgets, and prints them in clearskies' envelope. Every request carries `MY_SECRET`
-//! (default `SUPERSECRET`), attached by `#[secret_bearer(env = "MY_SECRET")]` on the client
-//! trait's `send` method (see `src/widgets_client.rs`).
+//! (default `SUPERSECRET`), attached by the client's `SecretBearerMiddleware` (see
+//! `src/widgets_client.rs`), which also sends a request once more after a 401.
 //!
 //! ```text
 //! cargo run --example widgets_server &
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<String, Box<dyn Error>> {
     let base_url = std::env::var("BASE_URL").unwrap_or_else(|_| "http://localhost:8080".to_owned());
-    let client = WidgetsClient::new(base_url);
+    let client = WidgetsClient::new(base_url)?;
     let widgets = actix_web::rt::System::new().block_on(async { api_demo(&client).await })?;
     Ok(serde_json::to_string_pretty(&Envelope::success(widgets))?)
 }

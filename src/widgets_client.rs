@@ -1,14 +1,16 @@
-//! The reference's widgets client: a trait whose one authorized method sends every request
-//! with `MY_SECRET`, and the calls the reference's client makes through it.
+//! The reference's widgets client: a `ClientWithMiddleware` whose `SecretBearerMiddleware` sends
+//! every request with `MY_SECRET`, as clearskies' `ApiBackend` does, and the calls the
+//! reference's client makes through it.
 //!
 //! It speaks clearskies' REST contract (the envelope, `POST /widgets`, `GET /widgets`), so it
 //! works against any server that does, not only `examples/widgets_server/`.
 
 use std::fmt;
 
-use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
-use secret_bearer::client::retry_on_401;
-use secret_bearer::secret_bearer;
+use reqwest::{Method, Response, StatusCode};
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, RequestBuilder};
+use secret_bearer::SecretBearer;
+use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -124,36 +126,42 @@ impl From<reqwest::Error> for ClientError {
     }
 }
 
-/// The widgets API, as a client sees it. Every call goes through [`WidgetsApi::send`], the one
-/// method that attaches `MY_SECRET`, and is retried once if the server answers 401 (after
-/// reading the secret again), as clearskies' API backend does.
+impl From<reqwest_middleware::Error> for ClientError {
+    fn from(error: reqwest_middleware::Error) -> Self {
+        match error {
+            reqwest_middleware::Error::Reqwest(error) => Self::Http(error),
+            // The one middleware is ours: what it fails with is the secret's error.
+            reqwest_middleware::Error::Middleware(error) => match error.downcast() {
+                Ok(error) => Self::Secret(error),
+                Err(other) => Self::Api {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    error: other.to_string(),
+                    input_errors: Value::Null,
+                },
+            },
+        }
+    }
+}
+
+/// The widgets API, as a client sees it. Its methods know nothing of authentication: the
+/// client's middleware attaches `MY_SECRET` to every request and sends a request once more if
+/// the server answers 401 (after reading the secret again), as clearskies' API backend does.
 // The trait is used on actix's single-threaded runtime, where its futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait WidgetsApi {
     /// A request to `path`, under the API's base URL.
     fn request(&self, method: Method, path: &str) -> RequestBuilder;
 
-    /// Sends `request` with `Authorization: <MY_SECRET>`, replacing any it carries.
-    #[secret_bearer(env = "MY_SECRET")]
-    async fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
-        Ok(request.send().await?)
-    }
-
     /// `POST /widgets`: creates a widget and answers it as the server stored it.
     async fn create(&self, widget: &NewWidget<'_>) -> Result<Widget, ClientError> {
-        let response = retry_on_401(None, || {
-            self.send(self.request(Method::POST, "widgets").json(widget))
-        })
-        .await?;
-        data(response).await
+        let response = self.request(Method::POST, "widgets").json(widget).send();
+        data(response.await?).await
     }
 
     /// `GET /widgets`: the widgets, in the API's default order (by name). No sort is asked
     /// for: clearskies 2.2.1 sorts wrongly when asked, and right by default.
     async fn list(&self) -> Result<Vec<Widget>, ClientError> {
-        let response =
-            retry_on_401(None, || self.send(self.request(Method::GET, "widgets"))).await?;
-        data(response).await
+        data(self.request(Method::GET, "widgets").send().await?).await
     }
 }
 
@@ -178,17 +186,21 @@ async fn data<T: DeserializeOwned>(response: Response) -> Result<T, ClientError>
 /// The widgets API at a base URL (`http://localhost:8080` in the reference).
 #[derive(Clone, Debug)]
 pub struct WidgetsClient {
-    http: Client,
+    http: ClientWithMiddleware,
     base_url: String,
 }
 
 impl WidgetsClient {
-    /// A client of the API at `base_url`.
-    pub fn new(base_url: impl Into<String>) -> Self {
-        Self {
-            http: Client::new(),
+    /// A client of the API at `base_url`, sending `MY_SECRET` (read for every request).
+    pub fn new(base_url: impl Into<String>) -> Result<Self, ClientError> {
+        let bearer = SecretBearer::builder().env("MY_SECRET").build()?;
+        let http = ClientBuilder::new(reqwest::Client::new())
+            .with(SecretBearerMiddleware::new(bearer))
+            .build();
+        Ok(Self {
+            http,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
-        }
+        })
     }
 }
 

@@ -10,8 +10,9 @@ use std::time::Duration;
 use axum::body::Body;
 use http::{Request, Response};
 use http_body_util::BodyExt;
+use secret_bearer::client::tower::SecretBearerClientLayer;
 use secret_bearer::tower::SecretBearerLayer;
-use secret_bearer::{Caller, SecretBearer, SecretStore};
+use secret_bearer::{CachePolicy, Caller, SecretBearer, SecretStore};
 use tonic::Code;
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
@@ -198,4 +199,105 @@ async fn a_store_backed_layer_waits_for_its_store_in_a_send_future() {
         .await
         .unwrap();
     assert_eq!(response.status(), 500);
+}
+
+/// A health check through the client layer, on a tonic `Channel` to the example.
+async fn check_through(port: u16, layer: SecretBearerClientLayer) -> Result<ServingStatus, Code> {
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = HealthClient::new(tower::ServiceBuilder::new().layer(layer).service(channel));
+    match client.check(HealthCheckRequest::default()).await {
+        Ok(response) => Ok(response.into_inner().status()),
+        Err(status) => Err(status.code()),
+    }
+}
+
+/// A store whose secret is `value` at first, rotated at will, that re-reads after a mismatch
+/// at once.
+fn rotating_store(value: &str) -> (Scripted, SecretStore) {
+    let scripted = Scripted::new(&[("client/key", value)]);
+    let policy = CachePolicy::default()
+        .mismatch_min_age(Duration::ZERO)
+        .mismatch_interval(Duration::ZERO);
+    (scripted.clone(), SecretStore::with_policy(scripted, policy))
+}
+
+#[tokio::test]
+async fn the_client_layer_authorizes_a_channel_and_reads_its_secret_again_after_unauthenticated() {
+    let example = Server::example("tonic_health", &[]);
+    // SAFETY: before any other thread of this test reads it; no other test reads it.
+    unsafe { std::env::set_var("SB_GRPC_CLIENT_KEY", "SUPERSECRET") };
+    let from_env = SecretBearer::builder()
+        .env("SB_GRPC_CLIENT_KEY")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    let layer = SecretBearerClientLayer::new(from_env);
+    assert_eq!(
+        check_through(example.port, layer).await,
+        Ok(ServingStatus::Serving)
+    );
+
+    // The client's store holds an old key; it is rotated in the store. The call with the
+    // cached key is refused, and the next one carries the new key.
+    let (scripted, store) = rotating_store("OLDKEY");
+    let managed = SecretBearer::builder()
+        .secret("client/key")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    let layer = SecretBearerClientLayer::new(managed).with_store(store);
+    assert_eq!(
+        check_through(example.port, layer.clone()).await,
+        Err(Code::Unauthenticated)
+    );
+    scripted.set("client/key", "SUPERSECRET");
+    assert_eq!(
+        check_through(example.port, layer.clone()).await,
+        Err(Code::Unauthenticated),
+        "the refused call read the store before it was rotated"
+    );
+    assert_eq!(
+        check_through(example.port, layer).await,
+        Ok(ServingStatus::Serving)
+    );
+    assert_eq!(
+        scripted.fetches().len(),
+        3,
+        "the first read, one after each refusal"
+    );
+}
+
+#[tokio::test]
+async fn the_client_layer_in_front_of_the_server_layer_sends_the_key_and_rereads_after_a_401() {
+    let (scripted, store) = rotating_store("OLDKEY");
+    let client = SecretBearer::builder()
+        .secret("client/key")
+        .build()
+        .unwrap();
+    let server = SecretBearer::builder()
+        .env("SB_GRPC_SERVER_KEY")
+        .build()
+        .unwrap();
+    // SAFETY: as above.
+    unsafe { std::env::set_var("SB_GRPC_SERVER_KEY", "NEWKEY") };
+    let service = SecretBearerClientLayer::new(client)
+        .with_store(store)
+        .layer(SecretBearerLayer::new(server).layer(service_fn(who)));
+    let call = |authorization: Option<&str>| {
+        let service = service.clone();
+        let request = request("text/plain", authorization);
+        async move { assert_send(service.oneshot(request)).await.unwrap() }
+    };
+    // A value the caller set is replaced by the key the store holds.
+    assert_eq!(call(Some("NEWKEY")).await.status(), 401);
+    scripted.set("client/key", "NEWKEY");
+    assert_eq!(call(None).await.status(), 401, "the cached key, once more");
+    let response = call(None).await;
+    assert_eq!(response.status(), 200, "read again after the 401");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "primary");
 }

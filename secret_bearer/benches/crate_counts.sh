@@ -18,7 +18,7 @@ for kind in $KINDS; do
     echo '[dependencies]'
     case $kind in
       client) echo "secret_bearer = { path = \"$runtime\", default-features = false, features = [\"reqwest\"] }"
-              echo 'reqwest = { version = "0.12", default-features = false }' ;;
+              echo 'reqwest = { version = "0.13", default-features = false }' ;;
       axum)   echo "secret_bearer = { path = \"$runtime\", default-features = false, features = [\"axum\"] }"
               echo 'axum = { version = "0.8", default-features = false, features = ["tokio", "http1"] }'
               echo 'tokio = { version = "1", features = ["rt-multi-thread", "net"] }' ;;

@@ -124,7 +124,10 @@
 //! (its name is looked up, an older key is counted): that tells the sender only whose key it
 //! presented, which it knows. The memcheck
 //! probe (`secret_bearer/tests/constant_time.rs`) checks this for key sets as for single
-//! secrets. One residue: a bucket that other requests read often may sit in the processor's
+//! secrets, on the code as users ship it: optimised, without debug assertions (the workspace
+//! builds the crate so even in its debug profile). That is what the promise covers: release
+//! builds. A debug build of your own keeps `subtle`'s debug assertion in `Choice::from`, a
+//! branch on the secret that only debug builds have. One residue: a bucket that other requests read often may sit in the processor's
 //! cache, which a local observer could time; that says at most a few leading bits of some
 //! accepted credential's digest, never a key, and nothing at all about keys of 128 random bits
 //! or more (the README's snippet makes over 200). The work per request is bounded: a set of 1,000
@@ -231,8 +234,36 @@
 //! whose type is `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder` or
 //! `&mut http::HeaderMap` (an owned `HeaderMap` is an axum extractor), each behind the cargo feature of its crate. A secret
 //! that cannot be read is the function's error, through `From<secret_bearer::Error>`.
-//! [`client::retry_on_401`] retries a call once after a 401, reading the secret again first;
-//! the [`client`] module has the same without the macro.
+//! [`client::retry_on_401`] retries a call once after a 401, reading the secret again first
+//! ([`client::retry_on_401_if`] for your own result types); the [`client`] module has the same
+//! without the macro.
+//!
+//! A whole client is authorized by a middleware instead, every request it sends, with the
+//! retry built in: `client::reqwest_middleware::SecretBearerMiddleware` (feature
+//! `reqwest-middleware`) for reqwest, `client::tower::SecretBearerClientLayer` (feature `tower`)
+//! for hyper, tonic and any tower client. Choose it when every request of the client goes to the
+//! protected API (clearskies' `ApiBackend`); the attribute when only some do, on the one
+//! function or trait method that sends them:
+//!
+//! ```
+//! # #[cfg(feature = "reqwest")] {
+//! use secret_bearer::{SecretStore, secret_bearer};
+//!
+//! /// The widgets API; an implementation gives the base URL and its store.
+//! pub trait WidgetsApi {
+//!     fn url(&self, path: &str) -> String;
+//!
+//!     #[secret_bearer(secret = "prod/widgets#api_key", prefix = "Bearer ")]
+//!     async fn send(
+//!         &self,
+//!         store: &SecretStore,
+//!         request: reqwest::RequestBuilder,
+//!     ) -> Result<reqwest::Response, Box<dyn std::error::Error + Send + Sync>> {
+//!         Ok(request.send().await?)
+//!     }
+//! }
+//! # }
+//! ```
 //!
 //! # OpenAPI
 //!
@@ -410,8 +441,8 @@ pub use store::{CachePolicy, SecretStore};
 ///
 /// On a function or method that has one parameter of a request type (`reqwest::RequestBuilder`,
 /// `awc::ClientRequest`, `http::request::Builder`, or `&mut http::HeaderMap`,
-/// recognised by the type's name; the `reqwest`, `awc` and `http` features make them
-/// [`client::Authorize`]), the attribute authorizes that request before the body runs: the
+/// recognised by the type's name as written, so a type alias is not followed; the `reqwest`,
+/// `awc` and `http` features make them [`client::Authorize`]), the attribute authorizes that request before the body runs: the
 /// body sees it, under the same name, carrying `Authorization: <prefix><primary secret>`, which
 /// replaces any value it had and is marked sensitive. The alternate secret is never sent; `doc`
 /// does not apply. The function returns a `Result` whose error type implements

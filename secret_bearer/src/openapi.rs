@@ -162,7 +162,8 @@ fn secure(
     if operations.is_empty() {
         return Ok(0);
     }
-    let scheme = scheme_for(prefix);
+    // utoipa 6 lets a document's scheme be a `$ref`; ours is always written out.
+    let scheme = RefOr::T(scheme_for(prefix));
     let schemes = &mut openapi
         .components
         .get_or_insert_with(Components::new)

@@ -226,7 +226,10 @@ pub mod probe {
         label = "not an extractor of actix-web (`FromRequest`) or axum (`FromRequestParts`, `FromRequest`)",
         note = "every parameter of a protected handler must be an extractor of its server; \
                 on axum, the attribute checks against the state of the handler's `State<S>` \
-                parameter, or `()` without one"
+                parameter, or `()` without one",
+        note = "a client function is recognised by a parameter of type \
+                `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder` or \
+                `&mut http::HeaderMap`, by the type's name as written: a type alias is not followed"
     )]
     pub trait Extractor {}
 }

@@ -36,9 +36,10 @@ const REQUEST_TYPES: [&str; 3] = ["RequestBuilder", "ClientRequest", "Builder"];
 /// A request type only behind `&mut`: an owned `HeaderMap` is an axum handler's extractor.
 const BORROWED_REQUEST_TYPE: &str = "HeaderMap";
 
-/// The names of the request types, for messages.
+/// The names of the request types, for messages, and how they are recognised.
 pub(crate) const REQUEST_TYPES_WRITTEN: &str = "`reqwest::RequestBuilder`, \
-    `awc::ClientRequest`, `http::request::Builder` or `&mut http::HeaderMap`";
+    `awc::ClientRequest`, `http::request::Builder` or `&mut http::HeaderMap` (recognised by \
+    the type's name as written: a type alias is not followed)";
 
 pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
     let Ok(function) = syn::parse2::<Function>(item.clone()) else {
@@ -191,9 +192,10 @@ fn handler_shape_error(function: &Function) -> Option<syn::Error> {
     } else if sig.asyncness.is_none() {
         (
             sig.fn_token.span,
-            "`#[secret_bearer]` needs an `async fn` on an actix-web handler (on a client \
-             function, it authorizes a parameter of type `reqwest::RequestBuilder`, \
-             `awc::ClientRequest`, `http::request::Builder` or `http::HeaderMap`)",
+            "`#[secret_bearer]` needs an `async fn` on a handler (on a client function, it \
+             authorizes a parameter of type `reqwest::RequestBuilder`, `awc::ClientRequest`, \
+             `http::request::Builder` or `&mut http::HeaderMap`, recognised by the type's name \
+             as written: a type alias is not followed)",
         )
     } else if let Some(variadic) = &sig.variadic {
         (variadic.span(), "an actix-web handler cannot be variadic")

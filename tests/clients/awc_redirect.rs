@@ -10,8 +10,10 @@ use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
+use secret_bearer::SecretBearer;
 use secret_bearer::client;
-use secret_bearer::{CachePolicy, ManagerError, SecretBearer, SecretManager, SecretStore};
+
+use super::Rotating;
 
 const SECRET: &str = "redirect-s3cret";
 
@@ -137,24 +139,9 @@ async fn a_redirect_to_another_origin_drops_the_header() {
     other_handle.stop(true).await;
 }
 
-/// A secret manager whose one secret the test rotates.
-#[derive(Clone, Default)]
-struct Rotating(Arc<Mutex<&'static str>>);
-
-impl SecretManager for Rotating {
-    async fn get(&self, _path: &str) -> Result<String, ManagerError> {
-        Ok(self.0.lock().unwrap().to_string())
-    }
-}
-
 #[actix_web::test]
 async fn a_retry_sends_the_secret_read_again_in_place_of_the_first() {
-    let manager = Rotating::default();
-    *manager.0.lock().unwrap() = "OLD";
-    let policy = CachePolicy::default()
-        .mismatch_min_age(std::time::Duration::ZERO)
-        .mismatch_interval(std::time::Duration::ZERO);
-    let store = SecretStore::with_policy(manager.clone(), policy);
+    let (manager, store) = Rotating::with_store("OLD");
     let bearer = SecretBearer::builder()
         .secret("/client/key")
         .prefix("Bearer ")
@@ -162,7 +149,7 @@ async fn a_retry_sends_the_secret_read_again_in_place_of_the_first() {
         .unwrap();
     // Warm the cache with the old value, then rotate it.
     bearer.authorization_with(Some(&store)).await.unwrap();
-    *manager.0.lock().unwrap() = "NEW";
+    *manager.value.lock().unwrap() = "NEW";
     let server = Server::default();
     server.answers.lock().unwrap().push_back(401);
     let (base, handle) = server.start();

@@ -5,6 +5,7 @@
 mod support;
 
 mod awc_redirect;
+mod middleware;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -395,6 +396,19 @@ impl SecretManager for Rotating {
     }
 }
 
+impl Rotating {
+    /// A manager holding `value`, and a store over it that fetches again after every mismatch
+    /// (no minimum age, no interval), as a retry after a 401 asks it to.
+    fn with_store(value: &'static str) -> (Self, SecretStore) {
+        let manager = Self::default();
+        *manager.value.lock().unwrap() = value;
+        let policy = CachePolicy::default()
+            .mismatch_min_age(std::time::Duration::ZERO)
+            .mismatch_interval(std::time::Duration::ZERO);
+        (manager.clone(), SecretStore::with_policy(manager, policy))
+    }
+}
+
 #[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
 async fn send_managed(
     store: &SecretStore,
@@ -405,12 +419,7 @@ async fn send_managed(
 
 #[actix_web::test]
 async fn a_retry_reads_a_rotated_secret_from_the_clients_store() {
-    let manager = Rotating::default();
-    *manager.value.lock().unwrap() = "OLD";
-    let policy = CachePolicy::default()
-        .mismatch_min_age(std::time::Duration::ZERO)
-        .mismatch_interval(std::time::Duration::ZERO);
-    let store = SecretStore::with_policy(manager.clone(), policy);
+    let (manager, store) = Rotating::with_store("OLD");
     let recorder = Recorder {
         accept: Some("Bearer NEW"),
         ..Recorder::default()
@@ -457,7 +466,7 @@ async fn the_widgets_client_retries_a_401_once_and_reports_a_403() {
         ..Recorder::answering(&[401])
     };
     let (base, server) = recorder.start();
-    let widgets = WidgetsClient::new(&base).list().await.unwrap();
+    let widgets = WidgetsClient::new(&base).unwrap().list().await.unwrap();
     assert!(widgets.is_empty());
     assert_eq!(recorder.seen(), [[SECRET], [SECRET]]);
     server.stop(true).await;
@@ -467,7 +476,7 @@ async fn the_widgets_client_retries_a_401_once_and_reports_a_403() {
         ..Recorder::answering(&[403])
     };
     let (base, server) = recorder.start();
-    let error = WidgetsClient::new(&base).list().await.unwrap_err();
+    let error = WidgetsClient::new(&base).unwrap().list().await.unwrap_err();
     assert!(
         matches!(&error, ClientError::Api { status, error, .. } if *status == 403 && error == "Forbidden"),
         "{error:?}"
@@ -483,16 +492,19 @@ async fn client_functions_naming_a_bearer_send_its_primary_key() {
     let (base, server) = recorder.start();
     let http = reqwest::Client::new();
     let api = base.clone();
-    assert_eq!(api.list(http.get(&base)).await.unwrap(), 200);
+    // A trait's default method, through `&self`: its future is `Send`, for a multi-threaded
+    // runtime's `spawn`.
+    fn is_send<T: Send>(value: T) -> T {
+        value
+    }
+    assert_eq!(is_send(api.list(http.get(&base))).await.unwrap(), 200);
     let request = api.build(http::Request::builder()).unwrap();
     assert_eq!(request.uri(), base.as_str());
     let values: Vec<_> = request.headers().get_all("authorization").iter().collect();
     assert_eq!(values, [format!("Bearer {SECRET}").as_str()]);
     assert!(values[0].is_sensitive());
 
-    let manager = Rotating::default();
-    *manager.value.lock().unwrap() = "MANAGED";
-    let store = SecretStore::new(manager);
+    let (_, store) = Rotating::with_store("MANAGED");
     send_named_managed(&store, http.get(&base)).await.unwrap();
     assert_eq!(
         recorder.seen(),
@@ -501,5 +513,83 @@ async fn client_functions_naming_a_bearer_send_its_primary_key() {
             vec!["Bearer MANAGED".to_owned()]
         ]
     );
+    server.stop(true).await;
+}
+
+/// A client's own error type, as a typed client has one.
+#[derive(Debug)]
+enum WidgetError {
+    Unauthorized,
+    Status(u16),
+    /// Printed when a test fails.
+    #[allow(dead_code)]
+    Other(String),
+}
+
+impl From<reqwest::Error> for WidgetError {
+    fn from(error: reqwest::Error) -> Self {
+        Self::Other(error.to_string())
+    }
+}
+
+impl From<Error> for WidgetError {
+    fn from(error: Error) -> Self {
+        Self::Other(error.to_string())
+    }
+}
+
+/// A typed client function: it answers the body, or its own error.
+#[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
+async fn typed_widget(
+    store: &SecretStore,
+    request: reqwest::RequestBuilder,
+) -> Result<String, WidgetError> {
+    let response = request.send().await?;
+    match response.status().as_u16() {
+        200 => Ok(response.text().await?),
+        401 => Err(WidgetError::Unauthorized),
+        status => Err(WidgetError::Status(status)),
+    }
+}
+
+#[actix_web::test]
+async fn a_typed_result_is_retried_once_after_its_401_with_the_secret_read_again() {
+    let (manager, store) = Rotating::with_store("OLD");
+    let recorder = Recorder {
+        accept: Some("Bearer NEW"),
+        body: "widget",
+        ..Recorder::default()
+    };
+    let (base, server) = recorder.start();
+    let http = reqwest::Client::new();
+    let unauthorized =
+        |answer: &Result<String, WidgetError>| matches!(answer, Err(WidgetError::Unauthorized));
+
+    // The store is read once; the server refuses OLD, then the store holds NEW.
+    typed_widget(&store, http.get(&base)).await.unwrap_err();
+    *manager.value.lock().unwrap() = "NEW";
+    let widget = client::retry_on_401_if(Some(&store), unauthorized, || {
+        typed_widget(&store, http.get(&base))
+    })
+    .await
+    .unwrap();
+    assert_eq!(widget, "widget");
+    assert_eq!(
+        recorder.seen(),
+        [["Bearer OLD"], ["Bearer OLD"], ["Bearer NEW"]],
+        "the cached OLD once more, then NEW after the 401"
+    );
+
+    // A 403 (or any other error) is not retried.
+    recorder.answers.lock().unwrap().push_back(403);
+    let refused = client::retry_on_401_if(Some(&store), unauthorized, || {
+        typed_widget(&store, http.get(&base))
+    })
+    .await;
+    assert!(
+        matches!(refused, Err(WidgetError::Status(403))),
+        "{refused:?}"
+    );
+    assert_eq!(recorder.seen().len(), 4, "one attempt");
     server.stop(true).await;
 }

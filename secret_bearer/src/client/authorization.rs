@@ -103,19 +103,30 @@ impl SecretBearer {
         store: Option<&SecretStore>,
         reread: bool,
     ) -> Result<Authorization, Error> {
+        if reread {
+            self.reread_sent(store).await;
+        }
         let source = self.sent_source()?;
         let Some(store) = store.filter(|_| source.is_managed()) else {
             return self.authorization();
         };
-        if reread {
-            store.refresh_after_mismatch(source).await;
-        }
         // A sent secret is never optional: only an alternate can be absent without an error.
         let secret = store.secret(source, Use::Send).await?;
         let secret = secret.ok_or_else(|| Error::MissingSecret {
             source: source.clone(),
         })?;
         self.authorization_from(&secret)
+    }
+
+    /// After the server refused what was sent: the sent secret, if it lives in a secret
+    /// manager, is fetched again if the cache's mismatch rules allow it (an environment
+    /// variable is read afresh for every request anyway).
+    pub(crate) async fn reread_sent(&self, store: Option<&SecretStore>) {
+        if let (Ok(source), Some(store)) = (self.sent_source(), store)
+            && source.is_managed()
+        {
+            store.refresh_after_mismatch(source).await;
+        }
     }
 
     /// The primary secret's source: what a client sends. A key set holds other callers' keys,

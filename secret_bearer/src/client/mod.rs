@@ -26,6 +26,14 @@
 )]
 //! | `http` | `http::request::Builder`, `http::HeaderMap`, `&mut http::HeaderMap` | |
 //!
+//! A whole client, every request it sends, is authorized by a middleware instead: for reqwest,
+//! `reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`); for hyper, tonic
+//! and any tower client, `tower::SecretBearerClientLayer` (feature `tower`). Both retry (or, for
+//! tower, read the secret again) after a 401 as [`retry_on_401`] does. Choose the middleware
+//! when every request of a client goes to the protected API, as clearskies' `ApiBackend` does;
+//! the attribute on a function or trait method when only some requests do, or a client sends
+//! different keys to different APIs.
+//!
 //! The header replaces any `Authorization` already set (it is never doubled) and is marked
 //! sensitive, so clients that log headers, and HTTP/2's header compression, leave it out.
 //!
@@ -70,9 +78,15 @@ pub mod awc;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod reqwest;
+#[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
+pub mod reqwest_middleware;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 pub use authorization::{Authorization, Authorize};
-pub use retry::{Answer, SendError, retry_on_401};
+pub use retry::{Answer, SendError, retry_on_401, retry_on_401_if};
 
 #[cfg(doc)]
 use crate::{bearer::SecretBearer, store::SecretStore};

@@ -11,7 +11,8 @@ use crate::store::SecretStore;
 ///
 /// Implemented for the responses of each client feature (`reqwest::Response`,
 /// `awc::ClientResponse`, `http::Response`) and for a `Result` holding one (an error is not
-/// retried); implement it for your own answer types to retry them.
+/// retried). For a function that returns your own types (`Result<Widget, ClientError>`), use
+/// [`retry_on_401_if`] and say which outcome was a 401.
 pub trait Answer {
     /// Whether the server answered 401 Unauthorized.
     fn is_unauthorized(&self) -> bool;
@@ -47,13 +48,66 @@ impl<T: Answer, E> Answer for Result<T, E> {
 /// # Ok(()) }
 /// # }
 /// ```
-pub async fn retry_on_401<F, Fut>(store: Option<&SecretStore>, mut attempt: F) -> Fut::Output
+pub async fn retry_on_401<F, Fut>(store: Option<&SecretStore>, attempt: F) -> Fut::Output
 where
     F: FnMut() -> Fut,
     Fut: Future<Output: Answer>,
 {
+    retry_on_401_if(store, Answer::is_unauthorized, attempt).await
+}
+
+/// [`retry_on_401`] for an attempt that ends with any type, your own included:
+/// `is_unauthorized` says whether it ended with a 401.
+///
+/// ```no_run
+/// # #[cfg(feature = "reqwest")] {
+/// use secret_bearer::client::retry_on_401_if;
+/// use secret_bearer::secret_bearer;
+///
+/// #[derive(Debug)]
+/// enum ClientError {
+///     /// The server answered 401: the key is wrong, or was rotated.
+///     Unauthorized,
+///     Http(reqwest::Error),
+///     Secret(secret_bearer::Error),
+/// }
+/// # impl From<reqwest::Error> for ClientError { fn from(e: reqwest::Error) -> Self { Self::Http(e) } }
+/// # impl From<secret_bearer::Error> for ClientError { fn from(e: secret_bearer::Error) -> Self { Self::Secret(e) } }
+///
+/// struct Widget { name: String }
+///
+/// #[secret_bearer(env = "WIDGETS_KEY", prefix = "Bearer ")]
+/// async fn widget(request: reqwest::RequestBuilder) -> Result<Widget, ClientError> {
+///     let response = request.send().await?;
+///     if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+///         return Err(ClientError::Unauthorized);
+///     }
+///     Ok(Widget { name: response.error_for_status()?.text().await? })
+/// }
+///
+/// # async fn run() -> Result<(), ClientError> {
+/// let client = reqwest::Client::new();
+/// let widget = retry_on_401_if(
+///     None,
+///     |answer| matches!(answer, Err(ClientError::Unauthorized)),
+///     || widget(client.get("http://localhost:8080/widgets/1")),
+/// )
+/// .await?;
+/// # let _ = widget.name; Ok(()) }
+/// # }
+/// ```
+pub async fn retry_on_401_if<F, Fut, P>(
+    store: Option<&SecretStore>,
+    is_unauthorized: P,
+    mut attempt: F,
+) -> Fut::Output
+where
+    F: FnMut() -> Fut,
+    Fut: Future,
+    P: FnOnce(&Fut::Output) -> bool,
+{
     let first = attempt().await;
-    if !first.is_unauthorized() {
+    if !is_unauthorized(&first) {
         return first;
     }
     drop(first);

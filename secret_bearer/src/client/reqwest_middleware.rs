@@ -1,0 +1,113 @@
+//! `reqwest-middleware` (feature `reqwest-middleware`): [`SecretBearerMiddleware`] authorizes
+//! every request a `ClientWithMiddleware` sends, as clearskies' `ApiBackend` authorizes every
+//! request of an API client, so that its methods need no attribute and no request parameter.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use secret_bearer::SecretBearer;
+//! use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+//!
+//! let bearer = SecretBearer::builder().env("WIDGETS_KEY").prefix("Bearer ").build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(SecretBearerMiddleware::new(bearer))
+//!     .build();
+//! let widgets = client.get("http://localhost:8080/widgets").send().await?;
+//! # let _ = widgets; Ok(()) }
+//! ```
+//!
+//! Each request gets `Authorization: <prefix><primary secret>`, replacing any value it had,
+//! marked sensitive; the alternate is never sent. After a 401 the secret is read again (an
+//! environment variable is read for every request anyway; a secret in a manager is fetched
+//! again within the store's limits on refreshes after a mismatch) and the request is sent once
+//! more, when it can be cloned: a request whose body streams is not replayed, and its 401 is
+//! the answer. A 403 is never retried. A secret that cannot be read is the request's error
+//! (`reqwest_middleware::Error::Middleware`, holding the [`Error`](crate::Error), which names
+//! the source, never the value), and nothing is sent.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use ::reqwest::{Request, Response, StatusCode};
+use ::reqwest_middleware::{Middleware, Next};
+use http::Extensions;
+
+use super::retry::retrying;
+use super::{Authorization, Authorize};
+use crate::bearer::SecretBearer;
+use crate::store::SecretStore;
+
+/// A `reqwest_middleware::Middleware` that authorizes every request with a [`SecretBearer`]'s
+/// primary secret, and sends it once more after a 401 with the secret read again (see the
+/// [module docs](self)).
+#[derive(Clone, Debug)]
+pub struct SecretBearerMiddleware {
+    bearer: SecretBearer,
+    store: Option<SecretStore>,
+}
+
+impl SecretBearerMiddleware {
+    /// Authorizes requests with `bearer`, whose secret is an environment variable (for a secret
+    /// in a manager, add [`SecretBearerMiddleware::with_store`]).
+    pub fn new(bearer: SecretBearer) -> Self {
+        Self {
+            bearer,
+            store: None,
+        }
+    }
+
+    /// Reads the bearer's secret, when it lives in a secret manager, through `store`'s cache.
+    pub fn with_store(self, store: SecretStore) -> Self {
+        Self {
+            store: Some(store),
+            ..self
+        }
+    }
+
+    async fn send(
+        &self,
+        mut request: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> ::reqwest_middleware::Result<Response> {
+        let again = request.try_clone();
+        let _ = request
+            .headers_mut()
+            .authorize(&self.authorization(false).await?);
+        let response = next.clone().run(request, extensions).await?;
+        let Some(mut again) = again.filter(|_| response.status() == StatusCode::UNAUTHORIZED)
+        else {
+            return Ok(response);
+        };
+        drop(response);
+        retrying();
+        let _ = again
+            .headers_mut()
+            .authorize(&self.authorization(true).await?);
+        next.run(again, extensions).await
+    }
+
+    async fn authorization(&self, reread: bool) -> ::reqwest_middleware::Result<Authorization> {
+        self.bearer
+            .authorization_rereading(self.store.as_ref(), reread)
+            .await
+            .map_err(::reqwest_middleware::Error::middleware)
+    }
+}
+
+// The trait's method, as `async_trait` would write it, without that dependency.
+impl Middleware for SecretBearerMiddleware {
+    fn handle<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        request: Request,
+        extensions: &'life1 mut Extensions,
+        next: Next<'life2>,
+    ) -> Pin<Box<dyn Future<Output = ::reqwest_middleware::Result<Response>> + Send + 'async_trait>>
+    where
+        Self: 'async_trait,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+    {
+        Box::pin(self.send(request, extensions, next))
+    }
+}

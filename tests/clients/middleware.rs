@@ -1,0 +1,119 @@
+//! Whole clients: `SecretBearerMiddleware` on a reqwest-middleware `ClientWithMiddleware`,
+//! against the recording server on loopback.
+
+use actix_web::http::header::AUTHORIZATION;
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+use secret_bearer::{Error, SecretBearer};
+
+use super::{Recorder, Rotating, SECRET, init_env};
+
+fn client(middleware: SecretBearerMiddleware) -> ClientWithMiddleware {
+    ClientBuilder::new(reqwest::Client::new())
+        .with(middleware)
+        .build()
+}
+
+/// The primary from the environment (`SB_CLIENT_SECRET`), an alternate beside it.
+fn from_the_environment() -> SecretBearerMiddleware {
+    init_env();
+    let bearer = SecretBearer::builder()
+        .env("SB_CLIENT_SECRET")
+        .alt_env("SB_CLIENT_ALTERNATE")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    SecretBearerMiddleware::new(bearer)
+}
+
+#[actix_web::test]
+async fn every_request_carries_the_primary_replacing_any_value_and_never_the_alternate() {
+    // SAFETY: as in `init_env`; no other test reads this variable.
+    unsafe { std::env::set_var("SB_CLIENT_ALTERNATE", "the-alternate") };
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let client = client(from_the_environment());
+    client.get(&base).send().await.unwrap();
+    client
+        .post(&base)
+        .header(AUTHORIZATION.as_str(), "stale")
+        .header(AUTHORIZATION.as_str(), "staler")
+        .body("a body")
+        .send()
+        .await
+        .unwrap();
+    let sent = format!("Bearer {SECRET}");
+    assert_eq!(recorder.seen(), [[sent.as_str()], [sent.as_str()]]);
+    server.stop(true).await;
+}
+
+#[actix_web::test]
+async fn a_401_is_sent_again_once_with_the_secret_read_again_and_a_403_never() {
+    let (manager, store) = Rotating::with_store("OLD");
+    let bearer = SecretBearer::builder()
+        .secret("/client/key")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    // The store caches OLD; then the secret is rotated in the store and on the server.
+    bearer.authorization_with(Some(&store)).await.unwrap();
+    *manager.value.lock().unwrap() = "NEW";
+    let recorder = Recorder {
+        accept: Some("Bearer NEW"),
+        ..Recorder::default()
+    };
+    let (base, server) = recorder.start();
+    let client = client(SecretBearerMiddleware::new(bearer).with_store(store));
+
+    let response = client.post(&base).body("a body").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(recorder.seen(), [["Bearer OLD"], ["Bearer NEW"]]);
+
+    // A second 401 in a row is the answer; a 403 is never retried.
+    recorder.answers.lock().unwrap().extend([401, 401, 403]);
+    let response = client.get(&base).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let response = client.get(&base).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(recorder.seen().len(), 5, "two for the 401, one for the 403");
+    server.stop(true).await;
+}
+
+#[actix_web::test]
+async fn a_streaming_body_is_not_replayed() {
+    let recorder = Recorder::answering(&[401]);
+    let (base, server) = recorder.start();
+    let client = client(from_the_environment());
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>("a streamed body")]);
+    let response = client
+        .post(&base)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "the 401 is the answer");
+    assert_eq!(recorder.seen().len(), 1);
+    server.stop(true).await;
+}
+
+#[actix_web::test]
+async fn a_secret_that_cannot_be_read_is_the_requests_error_and_nothing_is_sent() {
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let bearer = SecretBearer::builder()
+        .env("SB_CLIENT_UNSET")
+        .build()
+        .unwrap();
+    let error = client(SecretBearerMiddleware::new(bearer))
+        .get(&base)
+        .send()
+        .await
+        .unwrap_err();
+    let reqwest_middleware::Error::Middleware(error) = error else {
+        panic!("{error:?}")
+    };
+    let error = error.downcast::<Error>().unwrap();
+    assert!(matches!(error, Error::MissingSecret { .. }), "{error:?}");
+    assert!(recorder.seen().is_empty());
+    server.stop(true).await;
+}
