@@ -117,3 +117,46 @@ async fn a_secret_that_cannot_be_read_is_the_requests_error_and_nothing_is_sent(
     assert!(recorder.seen().is_empty());
     server.stop(true).await;
 }
+
+/// Records whether the `Authorization` the request reached it with is marked sensitive.
+struct Spy(std::sync::Arc<std::sync::Mutex<Vec<bool>>>);
+
+impl reqwest_middleware::Middleware for Spy {
+    fn handle<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        request: reqwest::Request,
+        extensions: &'life1 mut http::Extensions,
+        next: reqwest_middleware::Next<'life2>,
+    ) -> std::pin::Pin<
+        Box<
+            dyn Future<Output = reqwest_middleware::Result<reqwest::Response>>
+                + Send
+                + 'async_trait,
+        >,
+    >
+    where
+        Self: 'async_trait,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+    {
+        let values = request.headers().get_all(AUTHORIZATION.as_str());
+        let sensitive = values.iter().map(|value| value.is_sensitive());
+        self.0.lock().unwrap().extend(sensitive);
+        Box::pin(next.run(request, extensions))
+    }
+}
+
+#[actix_web::test]
+async fn the_header_is_marked_sensitive_for_what_comes_after() {
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let seen = std::sync::Arc::default();
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(from_the_environment())
+        .with(Spy(std::sync::Arc::clone(&seen)))
+        .build();
+    client.get(&base).send().await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), [true], "one value, sensitive");
+    server.stop(true).await;
+}

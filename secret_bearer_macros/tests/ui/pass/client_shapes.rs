@@ -62,7 +62,12 @@ fn main() {
     let _ = Remote.sign("tag", &mut map);
     let _ = Remote.build(http::Request::builder());
     let store = secret_bearer::SecretStore::new(secret_bearer::FileManager::new("/run/secrets"));
-    let _ = Remote.send(&store, reqwest::Client::new().get("http://localhost"));
+    // Through `&self`, the default method's future is `Send`: a multi-threaded runtime can
+    // spawn it.
+    fn is_send<T: Send>(future: T) -> T {
+        future
+    }
+    let _ = is_send(Remote.send(&store, reqwest::Client::new().get("http://localhost")));
     let _ = headers(&mut map);
     let _ = send_awc(awc::Client::default().get("http://localhost"));
 }
