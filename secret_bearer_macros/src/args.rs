@@ -379,6 +379,12 @@ mod tests {
             "{far}"
         );
         assert!(error(quote!(key_env = "A")).contains("did you mean `keys_env`?"));
+        // Long names forgive more: a third of the name's length.
+        let far_but_long = error(quote!(alternat_enviromnt_ky = "A"));
+        assert!(
+            far_but_long.contains("did you mean `alternate_environment_key`?"),
+            "{far_but_long}"
+        );
         assert!(error(quote!(keys_secrets = "A")).contains("did you mean `keys_secret`?"));
     }
 

@@ -328,6 +328,20 @@ mod tests {
             None,
             "taken by reference"
         );
+        assert_eq!(
+            store(quote!(
+                async fn send(store: &mut SecretStore, request: RequestBuilder) {}
+            )),
+            None,
+            "taken by shared reference"
+        );
+        assert_eq!(
+            store(quote!(
+                async fn send(store: &SecretStore<M>, request: RequestBuilder) {}
+            )),
+            None,
+            "not generic"
+        );
     }
 
     #[test]
@@ -363,6 +377,27 @@ mod tests {
             )),
             0,
             "a shared reference cannot be authorized"
+        );
+    }
+
+    #[test]
+    fn a_request_type_in_parentheses_or_an_invisible_group_is_a_request() {
+        assert_eq!(
+            client_request(quote!(
+                fn build(request: (http::request::Builder)) {}
+            )),
+            0
+        );
+        // What a `macro_rules!` expansion hands on: the type in a group without delimiters.
+        let grouped = proc_macro2::Group::new(
+            proc_macro2::Delimiter::None,
+            quote!(reqwest::RequestBuilder),
+        );
+        assert_eq!(
+            client_request(quote!(
+                fn send(request: #grouped) {}
+            )),
+            0
         );
     }
 

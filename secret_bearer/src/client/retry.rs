@@ -65,7 +65,7 @@ where
 /// use secret_bearer::secret_bearer;
 ///
 /// #[derive(Debug)]
-/// enum ClientError {
+/// pub enum ClientError {
 ///     /// The server answered 401: the key is wrong, or was rotated.
 ///     Unauthorized,
 ///     Http(reqwest::Error),
@@ -74,26 +74,34 @@ where
 /// # impl From<reqwest::Error> for ClientError { fn from(e: reqwest::Error) -> Self { Self::Http(e) } }
 /// # impl From<secret_bearer::Error> for ClientError { fn from(e: secret_bearer::Error) -> Self { Self::Secret(e) } }
 ///
-/// struct Widget { name: String }
-///
-/// #[secret_bearer(env = "WIDGETS_KEY", prefix = "Bearer ")]
-/// async fn widget(request: reqwest::RequestBuilder) -> Result<Widget, ClientError> {
-///     let response = request.send().await?;
-///     if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-///         return Err(ClientError::Unauthorized);
-///     }
-///     Ok(Widget { name: response.error_for_status()?.text().await? })
+/// pub struct Widget {
+///     pub name: String,
 /// }
 ///
-/// # async fn run() -> Result<(), ClientError> {
-/// let client = reqwest::Client::new();
-/// let widget = retry_on_401_if(
-///     None,
-///     |answer| matches!(answer, Err(ClientError::Unauthorized)),
-///     || widget(client.get("http://localhost:8080/widgets/1")),
-/// )
-/// .await?;
-/// # let _ = widget.name; Ok(()) }
+/// #[allow(async_fn_in_trait)]
+/// pub trait WidgetsApi {
+///     fn http(&self) -> &reqwest::Client;
+///
+///     /// Sends one request for a widget, authorized.
+///     #[secret_bearer(env = "WIDGETS_KEY", prefix = "Bearer ")]
+///     async fn send_widget(&self, request: reqwest::RequestBuilder) -> Result<Widget, ClientError> {
+///         let response = request.send().await?;
+///         if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+///             return Err(ClientError::Unauthorized);
+///         }
+///         Ok(Widget { name: response.error_for_status()?.text().await? })
+///     }
+///
+///     /// Creates a widget, once more after a 401 with the key read again.
+///     async fn create_widget(&self, name: &str) -> Result<Widget, ClientError> {
+///         retry_on_401_if(
+///             None,
+///             |answer| matches!(answer, Err(ClientError::Unauthorized)),
+///             || self.send_widget(self.http().post("http://localhost:8080/widgets").body(name.to_owned())),
+///         )
+///         .await
+///     }
+/// }
 /// # }
 /// ```
 pub async fn retry_on_401_if<F, Fut, P>(
