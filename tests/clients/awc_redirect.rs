@@ -13,8 +13,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secret_bearer::SecretBearer;
 use secret_bearer::client;
 
-use super::Rotating;
-
 const SECRET: &str = "redirect-s3cret";
 
 fn bearer() -> SecretBearer {
@@ -141,15 +139,7 @@ async fn a_redirect_to_another_origin_drops_the_header() {
 
 #[actix_web::test]
 async fn a_retry_sends_the_secret_read_again_in_place_of_the_first() {
-    let (manager, store) = Rotating::with_store("OLD");
-    let bearer = SecretBearer::builder()
-        .secret("/client/key")
-        .prefix("Bearer ")
-        .build()
-        .unwrap();
-    // Warm the cache with the old value, then rotate it.
-    bearer.authorization_with(Some(&store)).await.unwrap();
-    *manager.value.lock().unwrap() = "NEW";
+    let (bearer, store) = super::cached_then_rotated().await;
     let server = Server::default();
     server.answers.lock().unwrap().push_back(401);
     let (base, handle) = server.start();

@@ -396,6 +396,20 @@ impl SecretManager for Rotating {
     }
 }
 
+/// A bearer of `/client/key` with the prefix `Bearer `, and a store that cached `OLD` before
+/// the secret was rotated to `NEW` in it: what a client holds when its server moves on.
+async fn cached_then_rotated() -> (SecretBearer, SecretStore) {
+    let (manager, store) = Rotating::with_store("OLD");
+    let bearer = SecretBearer::builder()
+        .secret("/client/key")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    bearer.authorization_with(Some(&store)).await.unwrap();
+    *manager.value.lock().unwrap() = "NEW";
+    (bearer, store)
+}
+
 impl Rotating {
     /// A manager holding `value`, and a store over it that fetches again after every mismatch
     /// (no minimum age, no interval), as a retry after a 401 asks it to.

@@ -6,7 +6,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
 use secret_bearer::{Error, SecretBearer};
 
-use super::{Recorder, Rotating, SECRET, init_env};
+use super::{Recorder, SECRET, init_env};
 
 fn client(middleware: SecretBearerMiddleware) -> ClientWithMiddleware {
     ClientBuilder::new(reqwest::Client::new())
@@ -49,15 +49,7 @@ async fn every_request_carries_the_primary_replacing_any_value_and_never_the_alt
 
 #[actix_web::test]
 async fn a_401_is_sent_again_once_with_the_secret_read_again_and_a_403_never() {
-    let (manager, store) = Rotating::with_store("OLD");
-    let bearer = SecretBearer::builder()
-        .secret("/client/key")
-        .prefix("Bearer ")
-        .build()
-        .unwrap();
-    // The store caches OLD; then the secret is rotated in the store and on the server.
-    bearer.authorization_with(Some(&store)).await.unwrap();
-    *manager.value.lock().unwrap() = "NEW";
+    let (bearer, store) = super::cached_then_rotated().await;
     let recorder = Recorder {
         accept: Some("Bearer NEW"),
         ..Recorder::default()

@@ -33,7 +33,6 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::Authorize;
-use super::retry::retrying;
 use crate::bearer::SecretBearer;
 use crate::store::SecretStore;
 
@@ -114,7 +113,11 @@ where
             drop(authorization);
             let response = inner.call(request).await.map_err(Into::into)?;
             if is_refused(&response) {
-                retrying();
+                // Not resent (its body is spent): the next request carries what is read now.
+                tracing::info!(
+                    "the server refused the request (401, or gRPC's UNAUTHENTICATED): reading \
+                     the secret again for the next request"
+                );
                 bearer.reread_sent(store.as_ref()).await;
             }
             Ok(response)
