@@ -213,6 +213,14 @@
 //!   longer than `fetch_timeout`, a manager that panics), the last good value serves for at
 //!   most `ttl + stale_if_error` after it was fetched, with a warning per failed fetch; then
 //!   the source fails closed. The store is asked again every `retry_after`.
+//! - `Denied` counts as unreachable: it says the store refused the *server* (its Vault token
+//!   or AWS credentials expired or lost their policy, a file it may not read), not that a key
+//!   was revoked. Answering it with an outage of every key would turn a credential that lapsed
+//!   at night into a 500 for every caller; instead keys keep working for up to
+//!   `ttl + stale_if_error` while someone restores the access (a [`VaultManager`] that logs
+//!   in obtains a new token first). So revoke a key by changing the secret, never by revoking
+//!   the server's access to it. A [`FileManager`] path that leads out of its directory is
+//!   `Invalid` instead: a configuration that cannot work, which fails closed at once.
 //! - The store's answer is authoritative: a secret it no longer has (`NotFound`, an empty
 //!   value, a JSON key gone), or a value that cannot be used, fails closed at the fetch that
 //!   finds it, as it would at start-up.

@@ -83,7 +83,10 @@ pub enum ManagerErrorKind {
     /// The store has no secret at this path: a primary secret or key set fails closed at once,
     /// and an alternate is no longer accepted (how a rotation ends).
     NotFound,
-    /// The store refused: missing permission, wrong token.
+    /// The store refused the server itself: missing permission, a wrong or expired token.
+    /// Counted as unreachable, not as a revocation: the last good value keeps serving within
+    /// the cache's bound (crate docs, "Revocation"). A manager whose request cannot work
+    /// whatever the server's access (a path outside its store) answers `Invalid` instead.
     Denied,
     /// The store could not be reached, or did not answer in time.
     Unavailable,

@@ -262,12 +262,25 @@ async fn an_alternate_that_is_unset_empty_or_deleted_is_no_alternate() {
 
 #[actix_web::test]
 async fn an_unreachable_store_serves_the_last_key_for_ttl_plus_stale_if_error_then_fails_closed() {
+    stale_for_ttl_plus_stale_if_error_then_closed(Reach::Down).await;
+}
+
+/// `Denied` is the server's own access refused (its token expired or its policy changed), not
+/// a word on the keys: it counts as unreachable, so the last good key serves within the same
+/// bound, and an outage of the server's credentials is not an outage of the API. Revoking a key
+/// is done in the key's value (the docs' "Revocation").
+#[actix_web::test]
+async fn a_store_that_denies_the_server_serves_the_last_key_for_the_same_bound() {
+    stale_for_ttl_plus_stale_if_error_then_closed(Reach::Denied).await;
+}
+
+async fn stale_for_ttl_plus_stale_if_error_then_closed(reach: Reach) {
     tokio::time::pause();
     let manager = Scripted::new(&[("/key", "THE-KEY")]);
     let store = SecretStore::with_policy(manager.clone(), policy());
     let bearer = single("/key");
     assert_eq!(status(&bearer, &store, "THE-KEY").await, 200);
-    manager.reach(Reach::Down);
+    manager.reach(reach);
     let logs = CapturedLogs::start();
     sleep(SECOND * 300).await;
     assert_eq!(
@@ -311,4 +324,26 @@ async fn an_unreachable_store_serves_the_last_key_for_ttl_plus_stale_if_error_th
         "{expired}"
     );
     assert!(!expired.contains("THE-KEY"), "{expired}");
+}
+
+/// A runtime built without timers cannot bound a fetch: the error says so, rather than
+/// blaming the manager for Tokio's panic.
+#[test]
+fn a_runtime_without_timers_is_named_as_the_fault() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let manager = Scripted::new(&[("/key", "THE-KEY")]);
+    let store = SecretStore::with_policy(manager.clone(), policy());
+    let bearer = single("/key");
+    let logs = CapturedLogs::start();
+    assert_eq!(runtime.block_on(status(&bearer, &store, "THE-KEY")), 500);
+    let logged = logs.text();
+    assert!(
+        logged.contains("the Tokio runtime has no timers"),
+        "{logged}"
+    );
+    assert!(logged.contains("enable_time()"), "{logged}");
+    assert!(!logged.contains("panicked"), "{logged}");
+    assert!(manager.fetches().is_empty(), "the manager was never asked");
 }

@@ -14,6 +14,8 @@ pub enum Reach {
     Up,
     /// Answers `Unavailable` at once.
     Down,
+    /// Answers `Denied` at once: the server's own access to the store is refused.
+    Denied,
     /// Never answers.
     Hang,
     /// The manager panics.
@@ -120,6 +122,7 @@ impl SecretManager for Scripted {
                 value.ok_or_else(|| ManagerError::not_found(format!("no secret at {path}")))
             }
             Reach::Down => Err(ManagerError::unavailable("the store is down")),
+            Reach::Denied => Err(ManagerError::denied("the store refused the server's token")),
             Reach::Hang => std::future::pending().await,
             Reach::Panic => panic!("the scripted manager panics"),
         }

@@ -17,6 +17,11 @@ use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 /// followed, so Kubernetes' `..data` link swap, its way of replacing a mounted secret in place,
 /// is seen at the next fetch (after the [`SecretStore`](crate::SecretStore)'s time-to-live).
 ///
+/// A path that names no file under the root is `Invalid`, which the store takes as final: the
+/// source fails closed at once, whatever it held before. A file the process may not read is
+/// `Denied`, which the store takes as the server's access lapsing, not a revocation: the last
+/// good value keeps serving within the cache's bound (crate docs, "Revocation").
+///
 /// Files are read synchronously: mounted secrets live in memory (`tmpfs`), and the store reads
 /// each only when its cache asks (first use, time-to-live, retry, refresh on mismatch). Only
 /// regular files of at most 1 MiB are read: room for a JSON document of secrets, or a key set
@@ -38,7 +43,7 @@ impl FileManager {
         let relative = path.strip_prefix('/').unwrap_or(path);
         let refused = |why: &str| {
             ManagerError::new(
-                ManagerErrorKind::Denied,
+                ManagerErrorKind::Invalid,
                 format!("secret path `{path}` {why}; it must name a file under the root"),
             )
         };
@@ -72,9 +77,10 @@ impl FileManager {
         let root = self.root.canonicalize().map_err(failed)?;
         let resolved = file.canonicalize().map_err(failed)?;
         if !resolved.starts_with(&root) {
-            return Err(ManagerError::denied(format!(
-                "secret `{path}` is a link that leads out of the root"
-            )));
+            return Err(ManagerError::new(
+                ManagerErrorKind::Invalid,
+                format!("secret `{path}` is a link that leads out of the root"),
+            ));
         }
         let bytes = read_bounded(&resolved).map_err(failed)?;
         let mut value = String::from_utf8(bytes).map_err(|error| {
@@ -169,7 +175,7 @@ mod tests {
             "a/",
         ] {
             let error = manager.locate(escape).unwrap_err();
-            assert_eq!(error.kind(), ManagerErrorKind::Denied, "{escape:?}");
+            assert_eq!(error.kind(), ManagerErrorKind::Invalid, "{escape:?}");
         }
     }
 

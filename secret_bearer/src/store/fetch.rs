@@ -68,6 +68,15 @@ impl SecretStore {
     /// Asks the manager once, within the policy's `fetch_timeout`: a manager that takes longer,
     /// or panics, has not reached its store.
     async fn ask(&self, entry: &Entry) -> Fetched {
+        if Handle::try_current().is_ok() && !timers_enabled() {
+            // Tokio's own panic would be caught below and read as the manager's.
+            return Fetched::Refused(ManagerError::new(
+                ManagerErrorKind::Other,
+                "the Tokio runtime has no timers, which the cache needs to bound each fetch: \
+                 build it with `enable_time()` or `enable_all()` (as `#[tokio::main]`, \
+                 `#[actix_web::main]` and actix-web's server do)",
+            ));
+        }
         let timeout = self.inner.policy.fetch_timeout;
         let get = self.inner.manager.get_boxed(&entry.path, entry.version);
         let bounded = async move {
@@ -90,4 +99,10 @@ impl SecretStore {
             )),
         }
     }
+}
+
+/// Whether the current Tokio runtime has its timers enabled. Tokio has no question to ask
+/// this; making a timer panics without them, so the answer is whether that panics.
+fn timers_enabled() -> bool {
+    std::panic::catch_unwind(|| drop(tokio::time::sleep(std::time::Duration::ZERO))).is_ok()
 }
