@@ -2,7 +2,7 @@
 //! SUPERSECRET`, byte for byte as `hello` does on actix-web.
 //!
 //! ```text
-//! cargo run --example axum_hello
+//! cargo run -p secret_bearer_tests --example axum_hello
 //! curl 'http://localhost:8080' -H 'Authorization: SUPERSECRET'
 //! ```
 

@@ -3,7 +3,7 @@
 //! requirement and the 401 on each protected operation.
 //!
 //! ```text
-//! cargo run --example openapi
+//! cargo run -p secret_bearer_tests --example openapi
 //! curl 'http://localhost:8080/openapi.json'
 //! curl 'http://localhost:8080/widgets' -H 'Authorization: SUPERSECRET'
 //! ```

@@ -3,7 +3,7 @@
 //! `authorization: Bearer SUPERSECRET` is answered.
 //!
 //! ```text
-//! cargo run --example tonic_health
+//! cargo run -p secret_bearer_tests --example tonic_health
 //! grpcurl -plaintext -H 'authorization: Bearer SUPERSECRET' localhost:8080 grpc.health.v1.Health/Check
 //! ```
 //!

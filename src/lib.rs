@@ -1,8 +1,6 @@
 //! Helpers shared by this workspace's examples and tests (not published): clearskies' response
 //! envelope and the examples' start-up conventions.
 
-pub mod widgets_client;
-
 /// A protected handler this library defines and no example mounts: its variable is never set,
 /// and `resolve_all!` in the crates that link this library must not refuse to start over it.
 #[secret_bearer::secret_bearer(env = "SB_TEST_UNSET_LIBRARY_HANDLER")]
@@ -163,8 +161,3 @@ where
         server.run().await
     })
 }
-
-/// The README's Rust snippets compile, as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;

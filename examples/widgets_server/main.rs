@@ -3,7 +3,7 @@
 //! rotation (by default the same as `MY_SECRET`). See `api.rs`.
 //!
 //! ```text
-//! cargo run --example widgets_server
+//! cargo run -p secret_bearer_tests --example widgets_server
 //! curl 'http://localhost:8080/widgets' -H 'Authorization: SUPERSECRET' \
 //!     -d '{"name": "Thinga", "category": "Doohickey", "cost": 125}'
 //! curl 'http://localhost:8080/widgets' -H 'Authorization: SUPERSECRET'

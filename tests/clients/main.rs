@@ -6,6 +6,10 @@ mod support;
 
 mod awc_redirect;
 mod middleware;
+/// The widgets example's client, as its example builds it (the example uses the rest).
+#[path = "../../examples/widgets_client/client.rs"]
+#[allow(dead_code)]
+mod widgets_client;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -471,7 +475,7 @@ async fn a_retry_reads_a_rotated_secret_from_the_clients_store() {
 
 #[actix_web::test]
 async fn the_widgets_client_retries_a_401_once_and_reports_a_403() {
-    use secret_bearer_workspace::widgets_client::{ClientError, WidgetsApi, WidgetsClient};
+    use crate::widgets_client::{ClientError, WidgetsApi, WidgetsClient};
     init_env();
     let empty_list =
         r#"{"status":"success","error":"","data":[],"pagination":{},"input_errors":{}}"#;

@@ -129,8 +129,11 @@ pub fn example_binary(name: &str) -> PathBuf {
         .to_owned();
     let binary = profile_dir.join("examples").join(name);
     if !binary.exists() {
+        // The example may be the root package's or this one's: the workspace finds it.
         let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--example", name]);
+        build
+            .args(["build", "--workspace", "--example", name])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
         if profile_dir.ends_with("release") {
             build.arg("--release");
         }

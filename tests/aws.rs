@@ -3,10 +3,7 @@
 //! `AWSPREVIOUS` across `put-secret-value` rotations, a missing secret, the standard
 //! configuration chain's endpoint override, and a server that stops.
 
-// The helpers the workspace's end-to-end tests share (the root package's tests/), not copies.
-#[path = "../../tests/stores/mod.rs"]
 mod stores;
-#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use aws_sdk_secretsmanager::Client;

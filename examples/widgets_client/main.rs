@@ -1,11 +1,11 @@
 //! The reference's widgets client: creates Thinga and Mabob through the widgets API, lists
 //! the widgets, and prints them in clearskies' envelope. Every request carries `MY_SECRET`
 //! (default `SUPERSECRET`), attached by the client's `SecretBearerMiddleware` (see
-//! `src/widgets_client.rs`), which also sends a request once more after a 401.
+//! `client.rs` beside it), which also sends a request once more after a 401.
 //!
 //! ```text
-//! cargo run --example widgets_server &
-//! cargo run --example widgets_client
+//! cargo run -p secret_bearer_tests --example widgets_server &
+//! cargo run -p secret_bearer_tests --example widgets_client
 //! ```
 //!
 //! `BASE_URL` (default `http://localhost:8080`) says where the API is.
@@ -13,8 +13,10 @@
 use std::error::Error;
 use std::process::ExitCode;
 
+mod client;
+
+use client::{Envelope, WidgetsClient, api_demo};
 use secret_bearer::SecretBearer;
-use secret_bearer_workspace::widgets_client::{Envelope, WidgetsClient, api_demo};
 use secret_bearer_workspace::{init_logs, seed_env};
 
 fn main() -> ExitCode {
