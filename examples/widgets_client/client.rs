@@ -144,8 +144,9 @@ impl From<reqwest_middleware::Error> for ClientError {
 }
 
 /// The widgets API, as a client sees it. Its methods know nothing of authentication: the
-/// client's middleware attaches `MY_SECRET` to every request and sends a request once more if
-/// the server answers 401 (after reading the secret again), as clearskies' API backend does.
+/// client's middleware attaches `MY_SECRET` to every request and, after a 401, reads it again
+/// and sends the request once more only if it changed (an unchanged secret would only be
+/// refused again, so the 401 is the answer).
 // The trait is used on actix's single-threaded runtime, where its futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait WidgetsApi {

@@ -242,9 +242,9 @@
 //! whose type is `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder` or
 //! `&mut http::HeaderMap` (an owned `HeaderMap` is an axum extractor), each behind the cargo feature of its crate. A secret
 //! that cannot be read is the function's error, through `From<secret_bearer::Error>`.
-//! [`client::retry_on_401`] retries a call once after a 401, reading the secret again first
-//! ([`client::retry_on_401_if`] for your own result types); the [`client`] module has the same
-//! without the macro.
+//! The attribute sends nothing again; `client::reqwest::send` and `client::awc::send` send a
+//! request once more after a 401 when the secret read again differs (see [`client`]), which
+//! also has the attribute's header without the macro.
 //!
 //! A whole client is authorized by a middleware instead, every request it sends, with the
 //! retry built in: `client::reqwest_middleware::SecretBearerMiddleware` (feature
@@ -470,8 +470,8 @@ pub use store::{CachePolicy, SecretStore};
 /// # }
 /// ```
 ///
-/// Put it on the one method that sends, and wrap calls in [`client::retry_on_401`] to retry
-/// once after a 401 with the secret read again. A method with no request, two requests, a
+/// Put it on the one method that sends; to send once more after a 401 when the secret read
+/// again differs, send through the [`client`] module's `send` or middleware instead. A method with no request, two requests, a
 /// secret in a manager on a function that is not `async` or that takes no `&SecretStore`, a key
 /// set, or a trait method without a body is a compile error; naming a bearer that is a key set,
 /// or whose secret is in a manager where the function cannot fetch it, is an error at the name.

@@ -1,25 +1,26 @@
 //! Outgoing requests: `#[secret_bearer]` on client functions and methods, the runtime calls
-//! without the macro, and the retry after a 401, against a recording server on loopback.
+//! without the macro, sending again after a 401 and across redirects, against recording servers
+//! on loopback.
 
 #[path = "../support/mod.rs"]
 mod support;
 
-mod awc_redirect;
 mod middleware;
+mod redirects;
+mod resend;
 /// The widgets example's client, as its example builds it (the example uses the rest).
 #[path = "../../examples/widgets_client/client.rs"]
 #[allow(dead_code)]
 mod widgets_client;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use secret_bearer::client::{self, Authorize, retry_on_401};
+use secret_bearer::client::{self, Authorize};
 use secret_bearer::{
     CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
 };
@@ -324,85 +325,21 @@ async fn an_environment_secret_is_read_for_every_request() {
     server.stop(true).await;
 }
 
-/// Statuses scripted for the server, the requests it then saw, and the last answer.
-async fn retried(statuses: &[u16]) -> (usize, u16) {
-    init_env();
-    let recorder = Recorder::answering(statuses);
-    let (base, server) = recorder.start();
-    let http = reqwest::Client::new();
-    let response = retry_on_401(None, || send_reqwest(http.get(&base)))
-        .await
-        .unwrap();
-    server.stop(true).await;
-    (recorder.seen().len(), response.status().as_u16())
-}
-
-#[actix_web::test]
-async fn a_401_is_retried_once_and_a_403_never() {
-    assert_eq!(retried(&[]).await, (1, 200));
-    assert_eq!(retried(&[401]).await, (2, 200));
-    assert_eq!(retried(&[401, 401]).await, (2, 401), "once only");
-    assert_eq!(retried(&[403]).await, (1, 403));
-    assert_eq!(retried(&[500]).await, (1, 500));
-}
-
-#[actix_web::test]
-async fn the_send_helpers_retry_once_after_a_401() {
-    init_env();
-    let bearer = SecretBearer::builder()
-        .env("SB_CLIENT_SECRET")
-        .build()
-        .unwrap();
-    for (statuses, expected) in [
-        (&[401][..], (2, 200)),
-        (&[401, 401], (2, 401)),
-        (&[403], (1, 403)),
-    ] {
-        let recorder = Recorder::answering(statuses);
-        let (base, server) = recorder.start();
-        let request = reqwest::Client::new().post(&base).body("widget");
-        let response = client::reqwest::send(&bearer, None, request).await.unwrap();
-        assert_eq!(
-            (recorder.seen().len(), response.status().as_u16()),
-            expected
-        );
-        let recorder = Recorder::answering(statuses);
-        let (base, server2) = recorder.start();
-        let request = awc::Client::default().post(&base);
-        let response = client::awc::send(&bearer, None, request, "widget")
-            .await
-            .unwrap();
-        assert_eq!(
-            (recorder.seen().len(), response.status().as_u16()),
-            expected
-        );
-        assert!(
-            recorder.seen().iter().all(|values| values == &[SECRET]),
-            "{:?}",
-            recorder.seen()
-        );
-        server.stop(true).await;
-        server2.stop(true).await;
-    }
-}
-
-/// A secret manager whose one secret can be rotated, counting its fetches.
+/// A secret manager whose one secret can be rotated.
 #[derive(Clone, Default)]
 struct Rotating {
     value: Arc<Mutex<&'static str>>,
-    fetches: Arc<AtomicUsize>,
 }
 
 impl SecretManager for Rotating {
     async fn get(&self, _path: &str) -> Result<String, ManagerError> {
-        self.fetches.fetch_add(1, Ordering::SeqCst);
         Ok(self.value.lock().unwrap().to_string())
     }
 }
 
 /// A bearer of `/client/key` with the prefix `Bearer `, and a store that cached `OLD` before
-/// the secret was rotated to `NEW` in it: what a client holds when its server moves on.
-async fn cached_then_rotated() -> (SecretBearer, SecretStore) {
+/// the secret was set to `now` in it: rotated, what a client holds when its server moves on.
+async fn cached_then_set(now: &'static str) -> (SecretBearer, SecretStore) {
     let (manager, store) = Rotating::with_store("OLD");
     let bearer = SecretBearer::builder()
         .secret("/client/key")
@@ -410,13 +347,13 @@ async fn cached_then_rotated() -> (SecretBearer, SecretStore) {
         .build()
         .unwrap();
     bearer.authorization_with(Some(&store)).await.unwrap();
-    *manager.value.lock().unwrap() = "NEW";
+    *manager.value.lock().unwrap() = now;
     (bearer, store)
 }
 
 impl Rotating {
     /// A manager holding `value`, and a store over it that fetches again after every mismatch
-    /// (no minimum age, no interval), as a retry after a 401 asks it to.
+    /// (no minimum age, no interval), as a client that was refused asks it to.
     fn with_store(value: &'static str) -> (Self, SecretStore) {
         let manager = Self::default();
         *manager.value.lock().unwrap() = value;
@@ -427,80 +364,29 @@ impl Rotating {
     }
 }
 
-#[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
-async fn send_managed(
-    store: &SecretStore,
-    request: reqwest::RequestBuilder,
-) -> Result<reqwest::Response, Failure> {
-    Ok(request.send().await?)
-}
-
 #[actix_web::test]
-async fn a_retry_reads_a_rotated_secret_from_the_clients_store() {
-    let (manager, store) = Rotating::with_store("OLD");
-    let recorder = Recorder {
-        accept: Some("Bearer NEW"),
-        ..Recorder::default()
-    };
-    let (base, server) = recorder.start();
-    let http = reqwest::Client::new();
-
-    let refused = send_managed(&store, http.get(&base)).await.unwrap();
-    assert_eq!(refused.status(), 401);
-    *manager.value.lock().unwrap() = "NEW";
-    let again = send_managed(&store, http.get(&base)).await.unwrap();
-    assert_eq!(
-        again.status(),
-        401,
-        "without a retry, the cached secret is sent"
-    );
-    assert_eq!(manager.fetches.load(Ordering::SeqCst), 1);
-
-    let accepted = retry_on_401(Some(&store), || send_managed(&store, http.get(&base)))
-        .await
-        .unwrap();
-    assert_eq!(accepted.status(), 200);
-    assert_eq!(manager.fetches.load(Ordering::SeqCst), 2);
-    assert_eq!(
-        recorder.seen(),
-        [
-            ["Bearer OLD"],
-            ["Bearer OLD"],
-            ["Bearer OLD"],
-            ["Bearer NEW"]
-        ]
-    );
-    server.stop(true).await;
-}
-
-#[actix_web::test]
-async fn the_widgets_client_retries_a_401_once_and_reports_a_403() {
+async fn the_widgets_client_answers_a_401_at_once_with_its_secret_unchanged_and_a_403_too() {
     use crate::widgets_client::{ClientError, WidgetsApi, WidgetsClient};
     init_env();
-    let empty_list =
-        r#"{"status":"success","error":"","data":[],"pagination":{},"input_errors":{}}"#;
-    let recorder = Recorder {
-        body: empty_list,
-        ..Recorder::answering(&[401])
-    };
-    let (base, server) = recorder.start();
-    let widgets = WidgetsClient::new(&base).unwrap().list().await.unwrap();
-    assert!(widgets.is_empty());
-    assert_eq!(recorder.seen(), [[SECRET], [SECRET]]);
-    server.stop(true).await;
-
-    let recorder = Recorder {
-        body: r#"{"status":"client_error","error":"Forbidden","data":[],"pagination":{},"input_errors":{}}"#,
-        ..Recorder::answering(&[403])
-    };
-    let (base, server) = recorder.start();
-    let error = WidgetsClient::new(&base).unwrap().list().await.unwrap_err();
-    assert!(
-        matches!(&error, ClientError::Api { status, error, .. } if *status == 403 && error == "Forbidden"),
-        "{error:?}"
-    );
-    assert_eq!(recorder.seen().len(), 1, "a 403 is never retried");
-    server.stop(true).await;
+    let forbidden = r#"{"status":"client_error","error":"Forbidden","data":[],"pagination":{},"input_errors":{}}"#;
+    for (status, body, error) in [
+        (401, support::NOT_AUTHENTICATED, "Not Authenticated"),
+        (403, forbidden, "Forbidden"),
+    ] {
+        let recorder = Recorder {
+            body,
+            ..Recorder::answering(&[status, status])
+        };
+        let (base, server) = recorder.start();
+        let answer = WidgetsClient::new(&base).unwrap().list().await.unwrap_err();
+        assert!(
+            matches!(&answer, ClientError::Api { status: got, error: got_error, .. }
+                if *got == status && got_error == error),
+            "{answer:?}"
+        );
+        assert_eq!(recorder.seen(), [[SECRET]], "sent once");
+        server.stop(true).await;
+    }
 }
 
 #[actix_web::test]
@@ -531,83 +417,5 @@ async fn client_functions_naming_a_bearer_send_its_primary_key() {
             vec!["Bearer MANAGED".to_owned()]
         ]
     );
-    server.stop(true).await;
-}
-
-/// A client's own error type, as a typed client has one.
-#[derive(Debug)]
-enum WidgetError {
-    Unauthorized,
-    Status(u16),
-    /// Printed when a test fails.
-    #[allow(dead_code)]
-    Other(String),
-}
-
-impl From<reqwest::Error> for WidgetError {
-    fn from(error: reqwest::Error) -> Self {
-        Self::Other(error.to_string())
-    }
-}
-
-impl From<Error> for WidgetError {
-    fn from(error: Error) -> Self {
-        Self::Other(error.to_string())
-    }
-}
-
-/// A typed client function: it answers the body, or its own error.
-#[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
-async fn typed_widget(
-    store: &SecretStore,
-    request: reqwest::RequestBuilder,
-) -> Result<String, WidgetError> {
-    let response = request.send().await?;
-    match response.status().as_u16() {
-        200 => Ok(response.text().await?),
-        401 => Err(WidgetError::Unauthorized),
-        status => Err(WidgetError::Status(status)),
-    }
-}
-
-#[actix_web::test]
-async fn a_typed_result_is_retried_once_after_its_401_with_the_secret_read_again() {
-    let (manager, store) = Rotating::with_store("OLD");
-    let recorder = Recorder {
-        accept: Some("Bearer NEW"),
-        body: "widget",
-        ..Recorder::default()
-    };
-    let (base, server) = recorder.start();
-    let http = reqwest::Client::new();
-    let unauthorized =
-        |answer: &Result<String, WidgetError>| matches!(answer, Err(WidgetError::Unauthorized));
-
-    // The store is read once; the server refuses OLD, then the store holds NEW.
-    typed_widget(&store, http.get(&base)).await.unwrap_err();
-    *manager.value.lock().unwrap() = "NEW";
-    let widget = client::retry_on_401_if(Some(&store), unauthorized, || {
-        typed_widget(&store, http.get(&base))
-    })
-    .await
-    .unwrap();
-    assert_eq!(widget, "widget");
-    assert_eq!(
-        recorder.seen(),
-        [["Bearer OLD"], ["Bearer OLD"], ["Bearer NEW"]],
-        "the cached OLD once more, then NEW after the 401"
-    );
-
-    // A 403 (or any other error) is not retried.
-    recorder.answers.lock().unwrap().push_back(403);
-    let refused = client::retry_on_401_if(Some(&store), unauthorized, || {
-        typed_widget(&store, http.get(&base))
-    })
-    .await;
-    assert!(
-        matches!(refused, Err(WidgetError::Status(403))),
-        "{refused:?}"
-    );
-    assert_eq!(recorder.seen().len(), 4, "one attempt");
     server.stop(true).await;
 }

@@ -60,6 +60,21 @@ where
     F: Fn(actix_web::HttpRequest, actix_web::web::Data<T>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = actix_web::HttpResponse> + 'static,
 {
+    serve_on("127.0.0.1", state, handler)
+}
+
+/// [`serve_loopback`] on `address` (`127.0.0.2`, another origin on the same machine, for what
+/// must not leak across origins).
+pub fn serve_on<T, F, Fut>(
+    address: &str,
+    state: T,
+    handler: F,
+) -> (String, actix_web::dev::ServerHandle)
+where
+    T: Send + Sync + 'static,
+    F: Fn(actix_web::HttpRequest, actix_web::web::Data<T>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = actix_web::HttpResponse> + 'static,
+{
     use actix_web::{App, HttpServer, web};
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -69,7 +84,7 @@ where
     })
     .workers(1)
     .disable_signals()
-    .bind(("127.0.0.1", 0))
+    .bind((address, 0))
     .unwrap();
     let address = server.addrs()[0];
     let server = server.run();

@@ -3,6 +3,8 @@
 use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
+#[cfg(any(feature = "reqwest", feature = "awc"))]
+use subtle::ConstantTimeEq;
 
 use crate::bearer::SecretBearer;
 use crate::error::Error;
@@ -86,26 +88,11 @@ impl SecretBearer {
     }
 
     /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
-    /// is read through `store`'s cache (fetched first when due; fetched again after a 401 by
-    /// [`retry_on_401`](crate::client::retry_on_401)).
+    /// is read through `store`'s cache (fetched first when due).
     pub async fn authorization_with(
         &self,
         store: Option<&SecretStore>,
     ) -> Result<Authorization, Error> {
-        self.authorization_rereading(store, false).await
-    }
-
-    /// With `reread`, after the server refused the last value, a secret in a manager is
-    /// fetched again if the cache's mismatch rules allow it (an environment variable is read
-    /// afresh every time anyway).
-    pub(crate) async fn authorization_rereading(
-        &self,
-        store: Option<&SecretStore>,
-        reread: bool,
-    ) -> Result<Authorization, Error> {
-        if reread {
-            self.reread_sent(store).await;
-        }
         let source = self.sent_source()?;
         let Some(store) = store.filter(|_| source.is_managed()) else {
             return self.authorization();
@@ -118,9 +105,38 @@ impl SecretBearer {
         self.authorization_from(&secret)
     }
 
+    /// After the server answered `sent` with a 401: the secret read again (a secret in a
+    /// manager fetched again within the store's limits on refreshes after a mismatch), to send
+    /// the request once more with, or `None` when it is the one just refused, which could only
+    /// be refused again. The one rule of every client that sends a request again.
+    #[cfg(any(feature = "reqwest", feature = "awc"))]
+    pub(crate) async fn authorization_to_resend(
+        &self,
+        store: Option<&SecretStore>,
+        sent: &Authorization,
+    ) -> Result<Option<Authorization>, Error> {
+        self.reread_sent(store).await;
+        let read_again = self.authorization_with(store).await?;
+        // Constant time: both hold the secret, and how much of the old one the new one shares
+        // is nobody's business.
+        if bool::from(read_again.value.as_slice().ct_eq(sent.value.as_slice())) {
+            tracing::debug!(
+                "the server answered 401 Unauthorized, and the secret read again is the one it \
+                 refused: the 401 is the answer, the request is not sent again"
+            );
+            return Ok(None);
+        }
+        tracing::info!(
+            "the server answered 401 Unauthorized, and the secret read again differs: sending \
+             the request once more with it"
+        );
+        Ok(Some(read_again))
+    }
+
     /// After the server refused what was sent: the sent secret, if it lives in a secret
     /// manager, is fetched again if the cache's mismatch rules allow it (an environment
     /// variable is read afresh for every request anyway).
+    #[cfg(any(feature = "reqwest", feature = "awc", feature = "tower"))]
     pub(crate) async fn reread_sent(&self, store: Option<&SecretStore>) {
         if let (Ok(source), Some(store)) = (self.sent_source(), store)
             && source.is_managed()

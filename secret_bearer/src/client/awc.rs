@@ -1,5 +1,12 @@
-//! `awc` (feature `awc`): authorizing a `ClientRequest`, and sending one with a retry after
-//! a 401.
+//! `awc` (feature `awc`): authorizing a `ClientRequest`, and [`send`]ing one, once more after a
+//! 401 when the secret read again differs.
+//!
+//! What crosses the network: `Authorization: <prefix><primary secret>`, never the alternate.
+//! To whom: the origin the request names, and the same origin (scheme, host and port) when the
+//! client follows a redirect; a redirect to another origin drops the header. What is never sent
+//! again: a request the server answered 403; a refused request is sent again at most once, and
+//! only with a different secret (a same-origin redirect of that second request is the one
+//! exception, described at [`send`]).
 
 use ::awc::error::SendRequestError;
 use ::awc::http::StatusCode;
@@ -8,8 +15,7 @@ use ::awc::{ClientRequest, ClientResponse, SendClientRequest};
 use bytes::Bytes;
 
 use super::authorization::sensitive_value;
-use super::retry::retrying;
-use super::{Answer, Authorization, Authorize, SendError};
+use super::{Authorization, Authorize, SendError};
 use crate::bearer::SecretBearer;
 use crate::store::SecretStore;
 
@@ -25,24 +31,20 @@ impl Authorize for ClientRequest {
     }
 }
 
-#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
-impl<S> Answer for ClientResponse<S> {
-    fn is_unauthorized(&self) -> bool {
-        self.status() == StatusCode::UNAUTHORIZED
-    }
-}
-
-/// Sends `request` with `body` and the bearer's `Authorization`, and once more after a 401
-/// with the secret read again first. The answer is awc's own response type (which its
-/// compression features decide).
+/// Sends `request` with `body` and the bearer's `Authorization`; after a 401, reads the secret
+/// again and sends the request once more only if it differs from the one refused (a secret in
+/// a manager rotated since it was cached). An unchanged secret could only be refused again, so
+/// its 401 is the answer at once. A 403 is never followed by another request. The answer is
+/// awc's own response type (which its compression features decide).
 ///
 /// A redirect the client follows to the same origin (scheme, host and port) carries the header,
 /// and one to another origin drops it, as awc's redirects do for the request's own headers. One
-/// exception: when the secret read again for the retry differs, the retry's first request
-/// carries the new one, but a same-origin redirect of it the first (awc cannot change the
-/// headers of a request it may send twice), which goes only where the first attempt sent it.
+/// exception: a same-origin redirect of the request sent again carries the secret the server
+/// refused, not the new one (awc cannot change the headers of a request it may send twice), so
+/// it goes only to the origin that secret was sent to already.
 ///
-/// `store` is where a secret that lives in a secret manager is read through.
+/// `store` is where a secret that lives in a secret manager is read through. A secret that
+/// cannot be read, first or again, is [`SendError::Secret`], and nothing more is sent.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -54,21 +56,20 @@ impl<S> Answer for ClientResponse<S> {
 /// let response = send(&bearer, None, client.get("http://localhost:8080/widgets"), "").await?;
 /// # Ok(()) }
 /// ```
-pub async fn send<R>(
+pub async fn send<S>(
     bearer: &SecretBearer,
     store: Option<&SecretStore>,
     request: ClientRequest,
     body: impl Into<Bytes>,
-) -> Result<R, SendError<SendRequestError>>
+) -> Result<ClientResponse<S>, SendError<SendRequestError>>
 where
-    SendClientRequest: Future<Output = Result<R, SendRequestError>>,
-    R: Answer,
+    SendClientRequest: Future<Output = Result<ClientResponse<S>, SendRequestError>>,
 {
-    let authorization = bearer.authorization_rereading(store, false).await?;
+    let sent = bearer.authorization_with(store).await?;
     // In the request's own headers, which awc's redirects carry to the same origin: they leave
     // out a frozen request's extra headers. Frozen, the request can be sent twice.
     let request = request
-        .authorize(&authorization)
+        .authorize(&sent)
         .freeze()
         .map_err(|error| SendError::Client(error.into()))?;
     let body = body.into();
@@ -76,15 +77,16 @@ where
         .send_body(body.clone())
         .await
         .map_err(SendError::Client)?;
-    if !response.is_unauthorized() {
+    if response.status() != StatusCode::UNAUTHORIZED {
         return Ok(response);
     }
+    let Some(changed) = bearer.authorization_to_resend(store, &sent).await? else {
+        return Ok(response);
+    };
     drop(response);
-    retrying();
-    let authorization = bearer.authorization_rereading(store, true).await?;
     // An extra header replaces the request's own of the same name in what is sent.
     request
-        .extra_headers(header(&authorization))
+        .extra_headers(header(&changed))
         .send_body(body)
         .await
         .map_err(SendError::Client)

@@ -2,10 +2,10 @@
 //! clients built on the `http` crate's types (hyper, tower, and their kin).
 
 use ::http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-use ::http::{Response, StatusCode, request};
+use ::http::request;
 
 use super::authorization::sensitive_value;
-use super::{Answer, Authorization, Authorize};
+use super::{Authorization, Authorize};
 
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Authorize for &mut HeaderMap {
@@ -34,12 +34,5 @@ impl Authorize for request::Builder {
             let _ = headers.authorize(authorization);
         }
         self
-    }
-}
-
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-impl<B> Answer for Response<B> {
-    fn is_unauthorized(&self) -> bool {
-        self.status() == StatusCode::UNAUTHORIZED
     }
 }

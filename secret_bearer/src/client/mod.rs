@@ -1,11 +1,10 @@
 //! Outgoing requests: the `Authorization` header a [`SecretBearer`] sends, attached to the
-//! requests of common HTTP clients, and one retry after a 401.
+//! requests of common HTTP clients, and sending a request once more after a 401 when the
+//! secret read again differs.
 //!
-//! A client sends `Authorization: <prefix><primary secret>`; the alternate secret, which only
-//! widens what a server accepts during a rotation, is never sent. Each client is a cargo
-//! feature, so an application compiles only the one it uses:
+//! Each client is a cargo feature, so an application compiles only the one it uses:
 //!
-//! | feature | requests [`Authorize`] accepts | sending with a retry after a 401 |
+//! | feature | requests [`Authorize`] accepts | sending, once more after a 401 when the secret changed |
 //! | --- | --- | --- |
 // The links resolve only where the modules exist (docs.rs builds with every feature).
 #![cfg_attr(
@@ -27,15 +26,29 @@
 //! | `http` | `http::request::Builder`, `http::HeaderMap`, `&mut http::HeaderMap` | |
 //!
 //! A whole client, every request it sends, is authorized by a middleware instead: for reqwest,
-//! `reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`); for hyper, tonic
-//! and any tower client, `tower::SecretBearerClientLayer` (feature `tower`). Both retry (or, for
-//! tower, read the secret again) after a 401 as [`retry_on_401`] does. Choose the middleware
-//! when every request of a client goes to the protected API, as clearskies' `ApiBackend` does;
-//! the attribute on a function or trait method when only some requests do, or a client sends
-//! different keys to different APIs.
+//! `reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`), which sends
+//! once more after a 401 as `reqwest::send` does; for hyper, tonic and any tower client,
+//! `tower::SecretBearerClientLayer` (feature `tower`), which never sends a request twice but
+//! reads the secret again after a 401 for the next one. Choose the middleware when every
+//! request of a client goes to the protected API, as clearskies' `ApiBackend` does; the
+//! attribute on a function or trait method when only some requests do, or a client sends
+//! different keys to different APIs. The attribute and [`Authorize`] only attach the header:
+//! they send nothing again.
 //!
-//! The header replaces any `Authorization` already set (it is never doubled) and is marked
-//! sensitive, so clients that log headers, and HTTP/2's header compression, leave it out.
+//! # What crosses the network, to whom, and what is never sent again
+//!
+//! - What: `Authorization: <prefix><primary secret>`. The alternate secret, which only widens
+//!   what a server accepts during a rotation, is never sent. The header replaces any
+//!   `Authorization` already set (it is never doubled) and is marked sensitive, so clients that
+//!   log headers, and HTTP/2's header compression, leave it out.
+//! - To whom: the origin the request names. A redirect to another origin (scheme, host or
+//!   port) does not carry it, in reqwest (`send` and the middleware) and awc alike; the tower
+//!   layer follows no redirect (its module docs say what to do with a service that does).
+//! - Never again: after a 401 the secret is read again, and the request is sent once more only
+//!   if the secret differs from the one refused: an unchanged secret (the same environment
+//!   variable, a store not rotated) could only be refused again, so the 401 is the answer at
+//!   once. A request is sent again at most once, a body that streams never, and never after a
+//!   403: the server knew who called, and another secret would not change its mind.
 //!
 //! An environment variable is read afresh for every request, so a client follows a secret
 //! changed in its environment from its next request. A secret in a secret manager is read
@@ -70,7 +83,7 @@ assert!(request.headers()["authorization"].is_sensitive());
 mod authorization;
 #[cfg(feature = "http")]
 mod http;
-mod retry;
+mod send_error;
 
 #[cfg(feature = "awc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
@@ -86,7 +99,7 @@ pub mod reqwest_middleware;
 pub mod tower;
 
 pub use authorization::{Authorization, Authorize};
-pub use retry::{Answer, SendError, retry_on_401, retry_on_401_if};
+pub use send_error::SendError;
 
 #[cfg(doc)]
 use crate::{bearer::SecretBearer, store::SecretStore};

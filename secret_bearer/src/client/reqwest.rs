@@ -1,12 +1,18 @@
-//! `reqwest` (feature `reqwest`): authorizing a `RequestBuilder`, and sending one with a retry
-//! after a 401.
+//! `reqwest` (feature `reqwest`): authorizing a `RequestBuilder`, and [`send`]ing one, once
+//! more after a 401 when the secret read again differs.
+//!
+//! What crosses the network: `Authorization: <prefix><primary secret>`, never the alternate.
+//! To whom: the origin the request names. reqwest's redirects carry the header to the same
+//! origin and drop it on a redirect to another scheme, host or port (an `https` page that
+//! redirects to `http` included). What is never sent again: a request the server answered 403,
+//! or whose body streams; a refused request is sent again at most once, and only with a
+//! different secret.
 
 use ::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use ::reqwest::{RequestBuilder, Response, StatusCode};
 
 use super::authorization::sensitive_value;
-use super::retry::retrying;
-use super::{Answer, Authorization, Authorize, SendError};
+use super::{Authorization, Authorize, SendError};
 use crate::bearer::SecretBearer;
 use crate::store::SecretStore;
 
@@ -22,18 +28,14 @@ impl Authorize for RequestBuilder {
     }
 }
 
-#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
-impl Answer for Response {
-    fn is_unauthorized(&self) -> bool {
-        self.status() == StatusCode::UNAUTHORIZED
-    }
-}
-
-/// Sends `request` with the bearer's `Authorization`, and once more after a 401 with the
-/// secret read again first. A request whose body streams cannot be sent twice, so its 401 is
-/// the answer.
+/// Sends `request` with the bearer's `Authorization`; after a 401, reads the secret again and
+/// sends the request once more only if it differs from the one refused (a secret in a manager
+/// rotated since it was cached). An unchanged secret could only be refused again, so its 401 is
+/// the answer at once; so is the 401 of a request whose body streams, which cannot be sent
+/// twice. A 403 is never followed by another request.
 ///
-/// `store` is where a secret that lives in a secret manager is read through.
+/// `store` is where a secret that lives in a secret manager is read through. A secret that
+/// cannot be read, first or again, is [`SendError::Secret`], and nothing more is sent.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -51,20 +53,21 @@ pub async fn send(
     request: RequestBuilder,
 ) -> Result<Response, SendError<::reqwest::Error>> {
     let again = request.try_clone();
-    let authorization = bearer.authorization_rereading(store, false).await?;
+    let sent = bearer.authorization_with(store).await?;
     let response = request
-        .authorize(&authorization)
+        .authorize(&sent)
         .send()
         .await
         .map_err(SendError::Client)?;
-    let Some(again) = again.filter(|_| response.is_unauthorized()) else {
+    let Some(again) = again.filter(|_| response.status() == StatusCode::UNAUTHORIZED) else {
+        return Ok(response);
+    };
+    let Some(changed) = bearer.authorization_to_resend(store, &sent).await? else {
         return Ok(response);
     };
     drop(response);
-    retrying();
-    let authorization = bearer.authorization_rereading(store, true).await?;
     again
-        .authorize(&authorization)
+        .authorize(&changed)
         .send()
         .await
         .map_err(SendError::Client)

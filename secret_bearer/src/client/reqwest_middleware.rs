@@ -15,14 +15,21 @@
 //! # let _ = widgets; Ok(()) }
 //! ```
 //!
-//! Each request gets `Authorization: <prefix><primary secret>`, replacing any value it had,
-//! marked sensitive; the alternate is never sent. After a 401 the secret is read again (an
-//! environment variable is read for every request anyway; a secret in a manager is fetched
-//! again within the store's limits on refreshes after a mismatch) and the request is sent once
-//! more, when it can be cloned: a request whose body streams is not replayed, and its 401 is
-//! the answer. A 403 is never retried. A secret that cannot be read is the request's error
-//! (`reqwest_middleware::Error::Middleware`, holding the [`Error`](crate::Error), which names
-//! the source, never the value), and nothing is sent.
+//! What crosses the network: each request gets `Authorization: <prefix><primary secret>`,
+//! replacing any value it had, marked sensitive; the alternate is never sent. To whom: the
+//! origin the request names. The client's own redirects carry the header to the same origin
+//! and drop it on a redirect to another scheme, host or port, as with
+//! [`reqwest::send`](super::reqwest::send).
+//!
+//! What is never sent again: after a 401 the secret is read again (an environment variable is
+//! read for every request anyway; a secret in a manager is fetched again within the store's
+//! limits on refreshes after a mismatch), and the request is sent once more only if the secret
+//! differs from the one refused and the request can be cloned. An unchanged secret could only
+//! be refused again, and a body that streams cannot be replayed: either way the 401 is the
+//! answer. A 403 is never followed by another request, nor is a second 401. A secret that
+//! cannot be read is the request's error (`reqwest_middleware::Error::Middleware`, holding the
+//! [`Error`](crate::Error), which names the source, never the value), and nothing (more) is
+//! sent.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,14 +38,13 @@ use ::reqwest::{Request, Response, StatusCode};
 use ::reqwest_middleware::{Middleware, Next};
 use http::Extensions;
 
-use super::retry::retrying;
-use super::{Authorization, Authorize};
+use super::Authorize;
 use crate::bearer::SecretBearer;
 use crate::store::SecretStore;
 
 /// A `reqwest_middleware::Middleware` that authorizes every request with a [`SecretBearer`]'s
-/// primary secret, and sends it once more after a 401 with the secret read again (see the
-/// [module docs](self)).
+/// primary secret, and sends it once more after a 401 if the secret read again differs (see
+/// the [module docs](self)).
 #[derive(Clone, Debug)]
 pub struct SecretBearerMiddleware {
     bearer: SecretBearer,
@@ -69,29 +75,31 @@ impl SecretBearerMiddleware {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> ::reqwest_middleware::Result<Response> {
+        let store = self.store.as_ref();
         let again = request.try_clone();
-        let _ = request
-            .headers_mut()
-            .authorize(&self.authorization(false).await?);
+        let sent = self
+            .bearer
+            .authorization_with(store)
+            .await
+            .map_err(middleware)?;
+        let _ = request.headers_mut().authorize(&sent);
         let response = next.clone().run(request, extensions).await?;
         let Some(mut again) = again.filter(|_| response.status() == StatusCode::UNAUTHORIZED)
         else {
             return Ok(response);
         };
+        let changed = self.bearer.authorization_to_resend(store, &sent).await;
+        let Some(changed) = changed.map_err(middleware)? else {
+            return Ok(response);
+        };
         drop(response);
-        retrying();
-        let _ = again
-            .headers_mut()
-            .authorize(&self.authorization(true).await?);
+        let _ = again.headers_mut().authorize(&changed);
         next.run(again, extensions).await
     }
+}
 
-    async fn authorization(&self, reread: bool) -> ::reqwest_middleware::Result<Authorization> {
-        self.bearer
-            .authorization_rereading(self.store.as_ref(), reread)
-            .await
-            .map_err(::reqwest_middleware::Error::middleware)
-    }
+fn middleware(error: crate::Error) -> ::reqwest_middleware::Error {
+    ::reqwest_middleware::Error::middleware(error)
 }
 
 // The trait's method, as `async_trait` would write it, without that dependency.

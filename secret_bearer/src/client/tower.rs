@@ -16,14 +16,21 @@
 //! # let _ = &mut health; Ok(()) }
 //! ```
 //!
-//! Each request gets `Authorization: <prefix><primary secret>` (for gRPC, the `authorization`
-//! metadata), replacing any value it had, marked sensitive; the alternate is never sent. A
-//! request is not sent twice (a body of a tower request is consumed by sending it): after a
-//! 401, or a gRPC answer with `grpc-status` 16 (`UNAUTHENTICATED`) in its headers, the secret is
-//! read again before the refusal is answered, so the next request carries the new one (an
-//! environment variable is read for every request anyway; a secret in a manager is fetched
-//! again within the store's limits on refreshes after a mismatch). A secret that cannot be read
-//! is the call's error (the [`Error`](crate::Error), boxed), and nothing is sent.
+//! What crosses the network: each request gets `Authorization: <prefix><primary secret>` (for
+//! gRPC, the `authorization` metadata), replacing any value it had, marked sensitive; the
+//! alternate is never sent. To whom: the layer sets the header on the request it is given and
+//! follows no redirect itself; tonic's `Channel` and hyper-util's client follow none either. A
+//! service that does (tower-http's `FollowRedirect`, above or below this layer) copies the
+//! header to wherever a redirect points unless its policy keeps to the same origin
+//! (`policy::SameOrigin`).
+//!
+//! What is never sent again: any request, by this layer (a tower request's body is consumed by
+//! sending it). After a 401, or a gRPC answer with `grpc-status` 16 (`UNAUTHENTICATED`) in its
+//! headers, the secret is read again before the refusal is answered, so the next request
+//! carries the new one (an environment variable is read for every request anyway; a secret in
+//! a manager is fetched again within the store's limits on refreshes after a mismatch). A
+//! secret that cannot be read is the call's error (the [`Error`](crate::Error), boxed), and
+//! nothing is sent.
 
 use std::task::{Context, Poll};
 

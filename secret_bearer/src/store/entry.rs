@@ -192,14 +192,6 @@ impl Entry {
         self.write().want(source, used);
     }
 
-    /// Whether a client reads a secret through this entry, to send it.
-    pub(super) fn is_sent(&self) -> bool {
-        self.read()
-            .wanted
-            .iter()
-            .any(|wanted| wanted.used == Use::Send)
-    }
-
     pub(super) fn generation(&self) -> Generation {
         self.read().generation
     }

@@ -179,23 +179,6 @@ impl SecretStore {
         }
     }
 
-    /// After a server refused what a client sent ([`retry_on_401`]): fetches again every
-    /// secret clients send through this store, within the same limits as a mismatch.
-    ///
-    /// [`retry_on_401`]: crate::client::retry_on_401
-    pub(crate) async fn refresh_sent_secrets(&self) {
-        let sent: Vec<Arc<Entry>> = {
-            let entries = self.entries();
-            let all = entries.current.values().chain(entries.previous.values());
-            all.filter(|entry| entry.is_sent()).cloned().collect()
-        };
-        for entry in sent {
-            if let Some(seen) = entry.claim_mismatch_refresh(Instant::now(), &self.inner.policy) {
-                self.refresh(&entry, seen).await;
-            }
-        }
-    }
-
     fn entries(&self) -> RwLockReadGuard<'_, Entries> {
         self.inner
             .entries

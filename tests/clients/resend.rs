@@ -1,0 +1,191 @@
+//! Sending again after a 401, one table for every client that does (`client::reqwest::send`,
+//! the reqwest middleware, `client::awc::send`): a request is sent again only when the secret
+//! read again differs from the one refused, at most once, never after a 403, and never with a
+//! body that streams.
+
+use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+use secret_bearer::{SecretBearer, SecretStore, client};
+
+use super::{Recorder, SECRET, cached_then_set, init_env};
+
+/// What every request of these tests carries.
+const BODY: &str = "a widget";
+
+/// A client that sends a request again after a 401.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Resending {
+    Reqwest,
+    Middleware,
+    Awc,
+}
+
+impl Resending {
+    pub(super) const ALL: [Self; 3] = [Self::Reqwest, Self::Middleware, Self::Awc];
+
+    /// POSTs [`BODY`] (as a stream, with `streamed`) to `url` with `bearer`'s secret, read
+    /// through `store`; the final answer's status.
+    pub(super) async fn post(
+        self,
+        bearer: &SecretBearer,
+        store: Option<&SecretStore>,
+        url: &str,
+        streamed: bool,
+    ) -> u16 {
+        let body = || match streamed {
+            true => {
+                reqwest::Body::wrap_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(
+                    BODY,
+                )]))
+            }
+            false => reqwest::Body::from(BODY),
+        };
+        let status = match self {
+            Self::Reqwest => {
+                let request = reqwest::Client::new().post(url).body(body());
+                let response = client::reqwest::send(bearer, store, request).await;
+                response.unwrap().status()
+            }
+            Self::Middleware => {
+                let middleware = SecretBearerMiddleware::new(bearer.clone());
+                let middleware = match store {
+                    Some(store) => middleware.with_store(store.clone()),
+                    None => middleware,
+                };
+                let client = super::middleware::client(middleware);
+                client.post(url).body(body()).send().await.unwrap().status()
+            }
+            Self::Awc => {
+                assert!(!streamed, "`awc::send` takes its body whole");
+                let request = awc::Client::default().post(url);
+                let response = client::awc::send(bearer, store, request, BODY).await;
+                return response.unwrap().status().as_u16();
+            }
+        };
+        status.as_u16()
+    }
+}
+
+/// Where the client's secret is when the server refuses it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Secret {
+    /// An environment variable (`SB_CLIENT_SECRET`, no prefix), the same when read again.
+    Environment,
+    /// A store that cached `OLD`, still `OLD` in the manager.
+    StoreUnchanged,
+    /// A store that cached `OLD`, rotated to `NEW` in the manager.
+    StoreRotated,
+}
+
+impl Secret {
+    pub(super) async fn bearer(self) -> (SecretBearer, Option<SecretStore>) {
+        let (bearer, store) = match self {
+            Self::Environment => {
+                init_env();
+                let bearer = SecretBearer::builder().env("SB_CLIENT_SECRET").build();
+                return (bearer.unwrap(), None);
+            }
+            Self::StoreUnchanged => cached_then_set("OLD").await,
+            Self::StoreRotated => cached_then_set("NEW").await,
+        };
+        (bearer, Some(store))
+    }
+}
+
+/// One case: the secret, what the server answers (statuses in turn, then 200 to `accept` and
+/// 401 to anything else), the `Authorization` of each request it receives, and the status the
+/// client answers.
+type Case = (
+    Secret,
+    &'static [u16],
+    Option<&'static str>,
+    &'static [&'static str],
+    u16,
+);
+
+const CASES: [Case; 5] = [
+    // An unchanged secret could only be refused again: one request, and its 401.
+    (Secret::Environment, &[401, 401], None, &[SECRET], 401),
+    (
+        Secret::StoreUnchanged,
+        &[401, 401],
+        None,
+        &["Bearer OLD"],
+        401,
+    ),
+    // A rotated secret is sent once more, and accepted.
+    (
+        Secret::StoreRotated,
+        &[],
+        Some("Bearer NEW"),
+        &["Bearer OLD", "Bearer NEW"],
+        200,
+    ),
+    // Once more at the most.
+    (
+        Secret::StoreRotated,
+        &[401, 401, 401],
+        None,
+        &["Bearer OLD", "Bearer NEW"],
+        401,
+    ),
+    // Never after a 403.
+    (
+        Secret::StoreRotated,
+        &[403, 403],
+        None,
+        &["Bearer OLD"],
+        403,
+    ),
+];
+
+async fn check_cases(client: Resending) {
+    for case @ (secret, answers, accept, seen, status) in CASES {
+        let (bearer, store) = secret.bearer().await;
+        let recorder = Recorder {
+            accept,
+            ..Recorder::answering(answers)
+        };
+        let (base, server) = recorder.start();
+        let answered = client.post(&bearer, store.as_ref(), &base, false).await;
+        server.stop(true).await;
+        assert_eq!(
+            (recorder.seen(), answered),
+            (
+                seen.iter().map(|value| vec![value.to_string()]).collect(),
+                status
+            ),
+            "{client:?}, {case:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn reqwest_send_sends_again_only_with_a_changed_secret() {
+    check_cases(Resending::Reqwest).await;
+}
+
+#[actix_web::test]
+async fn the_middleware_sends_again_only_with_a_changed_secret() {
+    check_cases(Resending::Middleware).await;
+}
+
+#[actix_web::test]
+async fn awc_send_sends_again_only_with_a_changed_secret() {
+    check_cases(Resending::Awc).await;
+}
+
+#[actix_web::test]
+async fn a_streaming_body_is_never_sent_again_even_with_a_rotated_secret() {
+    for client in [Resending::Reqwest, Resending::Middleware] {
+        let (bearer, store) = Secret::StoreRotated.bearer().await;
+        let recorder = Recorder::answering(&[401]);
+        let (base, server) = recorder.start();
+        let answered = client.post(&bearer, store.as_ref(), &base, true).await;
+        server.stop(true).await;
+        assert_eq!(
+            (recorder.seen(), answered),
+            (vec![vec!["Bearer OLD".to_owned()]], 401),
+            "{client:?}"
+        );
+    }
+}
