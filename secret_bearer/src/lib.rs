@@ -246,10 +246,12 @@
 //! request once more after a 401 when the secret read again differs (see [`client`]), which
 //! also has the attribute's header without the macro.
 //!
-//! A whole client is authorized by a middleware instead, every request it sends, with the
-//! retry built in: `client::reqwest_middleware::SecretBearerMiddleware` (feature
-//! `reqwest-middleware`) for reqwest, `client::tower::SecretBearerClientLayer` (feature `tower`)
-//! for hyper, tonic and any tower client. Choose it when every request of the client goes to the
+//! A whole client is authorized by a middleware instead, every request it sends:
+//! `client::reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`) for
+//! reqwest, which sends a refused request once more when the secret read again differs, and
+//! `client::tower::SecretBearerClientLayer` (feature `tower`) for hyper, tonic and any tower
+//! client, which never resends (a tower request's body is spent) but reads the secret again for
+//! the next call. Choose it when every request of the client goes to the
 //! protected API (clearskies' `ApiBackend`); the attribute when only some do, on the one
 //! function or trait method that sends them:
 //!
