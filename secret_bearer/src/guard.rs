@@ -96,7 +96,7 @@ impl<T: NamedBearer> BearerProvider for T {
 /// never has its body read, and its 401 wins over every error `T` would have raised. This is the
 /// parameter `#[secret_bearer]` gives a handler, with `T` the tuple of the handler's own
 /// parameters. It is an extractor of each server the crate is built for (features `actix`,
-/// `axum`); see [`actix`](crate::actix) and `axum` for how each runs it beside other
+/// `axum`); see the `actix` and `axum` modules for how each runs it beside other
 /// parameters. By hand on actix-web, with the bearer in the app data:
 ///
 /// ```

@@ -6,8 +6,8 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | `actix` (default) | the [`actix`] adapter: extractors, middleware, [`RejectionHandler`] |
-//! | `tower` | the [`tower`](crate::tower) adapter: `SecretBearerLayer`, for any `Service` of `http` requests, gRPC included |
-//! | `axum` | `tower`, and the [`axum`](crate::axum) extractors: the attribute on axum handlers |
+//! | `tower` | the [`tower`] adapter: `SecretBearerLayer`, for any `Service` of `http` requests, gRPC included |
+//! | `axum` | `tower`, and the [`axum`] extractors: the attribute on axum handlers |
 //! | `reqwest`, `awc`, `http` | clients: the attribute on functions that send requests |
 //! | `openapi`, `metrics`, `vault`, `aws` | documentation, counters, secret managers |
 //!
@@ -315,6 +315,35 @@
 //! - Two `Authorization` headers are refused rather than one of them picked.
 //!
 //! [clearskies]: https://pypi.org/project/clear-skies/
+// Items of a feature this build leaves out link to their docs on docs.rs, which builds them.
+#![cfg_attr(feature = "actix", doc = "[`actix`]: crate::actix")]
+#![cfg_attr(
+    not(feature = "actix"),
+    doc = "[`actix`]: https://docs.rs/secret_bearer/latest/secret_bearer/actix/index.html"
+)]
+#![cfg_attr(
+    feature = "actix",
+    doc = "[`RejectionHandler`]: crate::RejectionHandler"
+)]
+#![cfg_attr(
+    not(feature = "actix"),
+    doc = "[`RejectionHandler`]: https://docs.rs/secret_bearer/latest/secret_bearer/struct.RejectionHandler.html"
+)]
+#![cfg_attr(feature = "tower", doc = "[`tower`]: crate::tower")]
+#![cfg_attr(
+    not(feature = "tower"),
+    doc = "[`tower`]: https://docs.rs/secret_bearer/latest/secret_bearer/tower/index.html"
+)]
+#![cfg_attr(feature = "axum", doc = "[`axum`]: crate::axum")]
+#![cfg_attr(
+    not(feature = "axum"),
+    doc = "[`axum`]: https://docs.rs/secret_bearer/latest/secret_bearer/axum/index.html"
+)]
+#![cfg_attr(feature = "vault", doc = "[`VaultManager`]: crate::VaultManager")]
+#![cfg_attr(
+    not(feature = "vault"),
+    doc = "[`VaultManager`]: https://docs.rs/secret_bearer/latest/secret_bearer/struct.VaultManager.html"
+)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -81,7 +81,7 @@ impl AuthError {
     }
 
     /// The HTTP status: 401 Unauthorized, or 500 Internal Server Error for
-    /// [`AuthErrorKind::Misconfigured`]. (With the `actix` feature, [`AuthError::status`] gives
+    /// [`AuthErrorKind::Misconfigured`]. (With the `actix` feature, `AuthError::status` gives
     /// it as actix-web's type.)
     pub fn status_code(&self) -> u16 {
         if self.is_misconfigured() { 500 } else { 401 }
