@@ -22,7 +22,8 @@ pub(super) struct Tls {
     pub(super) identity: Option<Identity>,
 }
 
-/// A client that follows no redirect and sends no `Referer`: Vault answers from the address it
+/// A client that follows no redirect (and so sends no `Referer`, which reqwest adds only to
+/// a redirect it follows): Vault answers from the address it
 /// was given (an HA standby forwards to the active node itself), so a redirect is a misrouting,
 /// and following it would carry `X-Vault-Token` to wherever it points (reqwest strips only
 /// `Authorization` and `Cookie` across origins). Proxies come from `HTTPS_PROXY`, `HTTP_PROXY`
@@ -30,8 +31,7 @@ pub(super) struct Tls {
 pub(super) fn build(tls: &Tls) -> Result<Client, ManagerError> {
     let mut builder = Client::builder()
         .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .referer(false);
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(roots) = &tls.roots {
         builder = builder.tls_certs_only(roots.iter().cloned());
     }
