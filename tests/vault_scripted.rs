@@ -2,125 +2,12 @@
 //! login's secrets go (never along a redirect to 127.0.0.2), and how a refused token is
 //! replaced (one login, one more read, never a loop).
 
+mod scripted_http;
+
 use std::sync::{Arc, Mutex};
 
+use scripted_http::{Request, Scripted};
 use secret_bearer::{ManagerErrorKind, SecretManager, VaultManager};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-/// One request the scripted Vault received: its request line, its headers (lower-cased names)
-/// and its body.
-#[derive(Clone, Debug)]
-struct Request {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// An HTTP/1.1 server on `ip` that answers each request with `script(request)` (status line,
-/// extra headers, JSON body) and records it.
-struct Scripted {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Scripted {
-    async fn start(
-        ip: &str,
-        script: impl Fn(&Request) -> (&'static str, String, String) + Send + Sync + 'static,
-    ) -> Self {
-        let listener = TcpListener::bind((ip, 0)).await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (recorded, script) = (requests.clone(), Arc::new(script));
-        tokio::spawn(async move {
-            loop {
-                let (mut stream, _) = listener.accept().await.unwrap();
-                let (recorded, script) = (recorded.clone(), script.clone());
-                tokio::spawn(async move {
-                    while let Some(request) = read_request(&mut stream).await {
-                        let (status, headers, body) = script(&request);
-                        recorded.lock().unwrap().push(request);
-                        let answer = format!(
-                            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}\
-                             content-length: {}\r\n\r\n{body}",
-                            body.len()
-                        );
-                        if stream.write_all(answer.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-        Self { url, requests }
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    /// How many requests started with `line` (`"GET /v1/secret/data/x"`, ...).
-    fn count(&self, line: &str) -> usize {
-        self.requests()
-            .iter()
-            .filter(|request| request.line.starts_with(line))
-            .count()
-    }
-}
-
-/// Reads one request (headers, then a body of `content-length`), or `None` once the client
-/// closes the connection.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
-    let mut bytes = Vec::new();
-    let end = loop {
-        if let Some(end) = bytes.windows(4).position(|window| window == b"\r\n\r\n") {
-            break end;
-        }
-        let mut chunk = [0; 4096];
-        let read = stream
-            .read(&mut chunk)
-            .await
-            .ok()
-            .filter(|read| *read > 0)?;
-        bytes.extend_from_slice(&chunk[..read]);
-    };
-    let head = String::from_utf8(bytes[..end].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let line = lines.next().unwrap().to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|header| header.split_once(':'))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .map_or(0, |(_, value)| value.parse().unwrap());
-    let mut body = bytes[end + 4..].to_vec();
-    while body.len() < length {
-        let mut chunk = [0; 4096];
-        let read = stream
-            .read(&mut chunk)
-            .await
-            .ok()
-            .filter(|read| *read > 0)?;
-        body.extend_from_slice(&chunk[..read]);
-    }
-    Some(Request {
-        line,
-        headers,
-        body: String::from_utf8(body).unwrap(),
-    })
-}
 
 const SECRET: &str = r#"{"data": {"data": {"token": "VALUE"}, "metadata": {"version": 1}}}"#;
 
