@@ -115,8 +115,8 @@ fn unusable(file: &Path, what: &str) -> ManagerError {
     )
 }
 
-/// Sends a request to Vault; a redirect is an error that names where it pointed and how to fix
-/// it (the request is not sent again, anywhere).
+/// Sends a request to Vault; a redirect is an error that names where it pointed (its origin,
+/// never its path or query) and how to fix it; the request is not sent again, anywhere.
 pub(super) async fn send(request: RequestBuilder, address: &Url) -> Result<Response, ManagerError> {
     let response = request.send().await.map_err(|error| {
         ManagerError::unavailable(format!("cannot reach Vault at {}", origin(address)))
@@ -128,8 +128,10 @@ pub(super) async fn send(request: RequestBuilder, address: &Url) -> Result<Respo
             .get(LOCATION)
             .and_then(|location| location_origin(response.url(), location))
             .unwrap_or_else(|| "no valid Location".to_owned());
+        // `Other`, not `Invalid`: a standby answering during a failover is no reason to stop
+        // serving what the store cached.
         return Err(ManagerError::new(
-            ManagerErrorKind::Invalid,
+            ManagerErrorKind::Other,
             format!(
                 "Vault at {} answered {} redirecting to {target}; redirects are not followed, so \
                  that the token stays with this address: set VAULT_ADDR to the active node or \

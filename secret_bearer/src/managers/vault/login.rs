@@ -145,15 +145,17 @@ impl Login {
         namespace: Option<&str>,
     ) -> Result<(SecretString, Duration), ManagerError> {
         let (mount, method, body) = match self {
-            Self::Token(_) => unreachable!("a static token is never logged in for"),
+            // Nothing to log in with: the token is what it is, without a lease.
+            Self::Token(token) => return Ok((token.clone(), Duration::ZERO)),
             Self::Kubernetes {
                 mount,
                 role,
                 token_file,
             } => {
+                // `Other`: the file may be mid-rotation; what the store cached keeps serving.
                 let jwt = Zeroizing::new(std::fs::read_to_string(token_file).map_err(|error| {
                     ManagerError::new(
-                        ManagerErrorKind::Invalid,
+                        ManagerErrorKind::Other,
                         format!(
                             "cannot read the service-account token `{}` for Vault's Kubernetes \
                              login",
@@ -229,7 +231,7 @@ impl Login {
             .and_then(|answer| token_of(&answer))
             .ok_or_else(|| {
                 ManagerError::new(
-                    ManagerErrorKind::Invalid,
+                    ManagerErrorKind::Other,
                     format!("Vault's answer to the {method} login holds no token"),
                 )
             })

@@ -38,7 +38,22 @@ use login::{Login, Session, Token};
 /// (403) with a logged-in token (revoked, or expired early) logs in once more and reads once
 /// more, and only then is `Denied`. Logging in again rather than renewing
 /// (`auth/token/renew-self`) also outlives a token's maximum TTL, and reads the pod's rotated
-/// service-account token.
+/// service-account token. So an AppRole secret ID is used at every login: give the role
+/// secret IDs of unlimited uses (`secret_id_num_uses` 0), and a TTL as long as the service
+/// runs, or build a new manager with a new one. While a login fails, the
+/// [`SecretStore`](crate::SecretStore) serves what it cached as long as its policy allows.
+///
+/// ```no_run
+/// # fn main() -> Result<(), secret_bearer::ManagerError> {
+/// use secret_bearer::VaultManager;
+///
+/// // In a pod: log in with its service account, trusting the cluster's Vault CA alone.
+/// let vault = VaultManager::kubernetes("https://vault.vault.svc:8200", "widgets")?
+///     .ca_cert("/etc/vault-ca/ca.crt")?
+///     .mount("kv");
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # What crosses the network, and to whom
 ///
@@ -62,9 +77,10 @@ use login::{Login, Session, Token};
 ///
 /// Errors say which secret, and whether it is missing (404), refused (403: the token, or its
 /// policy), or the server unreachable; they never hold a value or a credential. Each request
-/// times out after 10 seconds. The token, the secret ID and the JWT show as `[REDACTED]` in
-/// `Debug`, and the buffers that held them are wiped (those still shared with reqwest's
-/// connection when it lets go are out of reach).
+/// times out after 10 seconds. The token, the role ID and the secret ID show as `[REDACTED]` in
+/// `Debug`; the JWT is read from its file at each login and kept no longer. The buffers that
+/// held them are wiped (except what reqwest's connection still shares when it lets go, and
+/// what reqwest and rustls keep of a client certificate's key).
 #[derive(Clone)]
 pub struct VaultManager {
     client: Client,
