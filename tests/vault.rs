@@ -232,6 +232,24 @@ async fn https_is_read_with_the_servers_ca_and_refused_without_it() {
         .ca_path(&bao.dir)
         .unwrap();
     assert!(directory.get("over/tls").await.is_ok());
+    // A client certificate and its key (here the server's own pair, which this dev server
+    // does not ask for) are read, and a certificate without its key is refused at once.
+    let (certificate, key) = (
+        bao.dir.join("vault-cert.pem"),
+        bao.dir.join("vault-key.pem"),
+    );
+    let presenting = VaultManager::new(&bao.url(), ROOT_TOKEN)
+        .unwrap()
+        .ca_cert(&ca)
+        .unwrap()
+        .client_cert(&certificate, &key)
+        .unwrap();
+    assert!(presenting.get("over/tls").await.is_ok());
+    let keyless = VaultManager::new(&bao.url(), ROOT_TOKEN)
+        .unwrap()
+        .client_cert(&certificate, &certificate)
+        .unwrap_err();
+    assert_eq!(keyless.kind(), ManagerErrorKind::Invalid);
 
     // The platform's roots do not hold the dev server's CA.
     let untrusting = VaultManager::new(&bao.url(), ROOT_TOKEN).unwrap();
@@ -279,6 +297,15 @@ async fn the_command_line_tools_variables_configure_it() {
     assert!(refused.message().contains("set VAULT_CACERT"), "{refused}");
     set("VAULT_SKIP_VERIFY", "false");
     assert!(VaultManager::from_env().is_ok());
+    set("VAULT_TLS_SERVER_NAME", "vault.internal");
+    let unsupported = VaultManager::from_env().unwrap_err();
+    assert!(
+        unsupported
+            .message()
+            .contains("VAULT_TLS_SERVER_NAME is not supported")
+    );
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("VAULT_TLS_SERVER_NAME") };
 
     set("VAULT_ROLE_ID", "role");
     set("VAULT_SECRET_ID", "SECRET-ID");
