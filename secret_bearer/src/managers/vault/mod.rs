@@ -1,7 +1,12 @@
 //! [`VaultManager`]: secrets in HashiCorp Vault's or OpenBao's key/value store, version 2.
 
+mod client;
+mod env;
+mod login;
+
 use std::fmt;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode, Url};
@@ -11,9 +16,7 @@ use serde_json::Value;
 
 use crate::json;
 use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
-
-/// How long one request to Vault may take: requests waiting for a secret wait for it.
-const TIMEOUT: Duration = Duration::from_secs(10);
+use login::{Login, Session, Token};
 
 /// A [`SecretManager`] over a Vault or OpenBao KV version 2 mount (feature `vault`).
 ///
@@ -26,24 +29,110 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// before the latest (`?version=<latest - 1>`), or the latest when there is none before it or
 /// it was deleted or destroyed.
 ///
+/// # The token
+///
+/// A static token ([`new`](Self::new), `VAULT_TOKEN`) is sent as it is, and a 403 is
+/// [`Denied`](ManagerErrorKind::Denied) at once. A login ([`kubernetes`](Self::kubernetes),
+/// [`approle`](Self::approle)) is made at the first read, and made again once two thirds of
+/// the token's lease have passed, one login at a time however many reads wait; a read refused
+/// (403) with a logged-in token (revoked, or expired early) logs in once more and reads once
+/// more, and only then is `Denied`. Logging in again rather than renewing
+/// (`auth/token/renew-self`) also outlives a token's maximum TTL, and reads the pod's rotated
+/// service-account token. So an AppRole secret ID is used at every login: give the role
+/// secret IDs of unlimited uses (`secret_id_num_uses` 0), and a TTL as long as the service
+/// runs, or build a new manager with a new one. While a login fails, the
+/// [`SecretStore`](crate::SecretStore) serves what it cached as long as its policy allows.
+///
+/// ```no_run
+/// # fn main() -> Result<(), secret_bearer::ManagerError> {
+/// use secret_bearer::VaultManager;
+///
+/// // In a pod: log in with its service account, trusting the cluster's Vault CA alone.
+/// let vault = VaultManager::kubernetes("https://vault.vault.svc:8200", "widgets")?
+///     .ca_cert("/etc/vault-ca/ca.crt")?
+///     .mount("kv");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # What crosses the network, and to whom
+///
+/// Only to the address given (`VAULT_ADDR`): the token in `X-Vault-Token` on each read; at a
+/// login, the service-account JWT (Kubernetes) or the role ID and secret ID (AppRole), in the
+/// body of `POST /v1/auth/<mount>/login`; the namespace in `X-Vault-Namespace`. Nothing else
+/// is ever sent: no redirect is followed (a 3xx is an error that names where it pointed, so
+/// that neither the token nor a login's secrets follow it to another origin, or from `https`
+/// to `http`), and no `Referer`. A proxy from `HTTPS_PROXY`/`HTTP_PROXY` (minus `NO_PROXY`) is
+/// used as Vault's CLI uses it: an `https://` Vault is tunnelled through it, end to end
+/// encrypted, but a plain-`http` proxy or Vault address shows the token to the network.
+///
+/// # TLS
+///
+/// `https://` addresses are verified with rustls against the platform's roots, or, with
+/// [`ca_cert`](Self::ca_cert) or [`ca_path`](Self::ca_path) (`VAULT_CACERT`, `VAULT_CAPATH`),
+/// against those certificates alone, as Vault's CLI does; [`client_cert`](Self::client_cert)
+/// (`VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`) presents a client certificate. Verification cannot
+/// be switched off: [`from_env`](Self::from_env) refuses `VAULT_SKIP_VERIFY`. `http://`
+/// addresses are allowed, for dev servers on loopback.
+///
 /// Errors say which secret, and whether it is missing (404), refused (403: the token, or its
-/// policy), or the server unreachable; they never hold a value. Each request times out after
-/// 10 seconds. The client speaks plain HTTP unless your build enables one of reqwest's TLS
-/// features (for example `reqwest = { version = "0.12", features = ["rustls-tls"] }`), which
-/// an `https://` address needs; or pass your own client with [`VaultManager::with_client`].
+/// policy), or the server unreachable; they never hold a value or a credential. Each request
+/// times out after 10 seconds. The token, the role ID and the secret ID show as `[REDACTED]` in
+/// `Debug`; the JWT is read from its file at each login and kept no longer. The buffers that
+/// held them are wiped (except what reqwest's connection still shares when it lets go, and
+/// what reqwest and rustls keep of a client certificate's key).
 #[derive(Clone)]
 pub struct VaultManager {
     client: Client,
+    tls: client::Tls,
     address: Url,
-    token: SecretString,
+    login: Login,
+    session: Arc<Session>,
     mount: String,
     namespace: Option<String>,
 }
 
 impl VaultManager {
-    /// The server at `address` (such as `http://127.0.0.1:8200`), read with `token`, on the
+    /// The server at `address` (such as `https://vault:8200`), read with `token`, on the
     /// mount `secret` (Vault's and OpenBao's default KV v2 mount).
     pub fn new(address: &str, token: impl Into<String>) -> Result<Self, ManagerError> {
+        Self::with_login(address, Login::Token(SecretString::from(token.into())))
+    }
+
+    /// The server at `address`, logged in to with Kubernetes auth as `role`, with the pod's
+    /// service-account token (read at each login from
+    /// `/var/run/secrets/kubernetes.io/serviceaccount/token`, or
+    /// [`kubernetes_token_file`](Self::kubernetes_token_file)) at the mount `kubernetes`
+    /// (or [`auth_mount`](Self::auth_mount)).
+    pub fn kubernetes(address: &str, role: impl Into<String>) -> Result<Self, ManagerError> {
+        Self::with_login(
+            address,
+            Login::Kubernetes {
+                mount: "kubernetes".to_owned(),
+                role: role.into(),
+                token_file: PathBuf::from(login::KUBERNETES_TOKEN_FILE),
+            },
+        )
+    }
+
+    /// The server at `address`, logged in to with AppRole auth at the mount `approle` (or
+    /// [`auth_mount`](Self::auth_mount)).
+    pub fn approle(
+        address: &str,
+        role_id: impl Into<String>,
+        secret_id: impl Into<String>,
+    ) -> Result<Self, ManagerError> {
+        Self::with_login(
+            address,
+            Login::AppRole {
+                mount: "approle".to_owned(),
+                role_id: SecretString::from(role_id.into()),
+                secret_id: SecretString::from(secret_id.into()),
+            },
+        )
+    }
+
+    fn with_login(address: &str, login: Login) -> Result<Self, ManagerError> {
         let address = Url::parse(address).map_err(|error| {
             ManagerError::new(
                 ManagerErrorKind::Invalid,
@@ -56,33 +145,32 @@ impl VaultManager {
                 format!("the Vault address `{address}` is not an http(s) URL"),
             ));
         }
-        let client = Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(|error| {
-                ManagerError::new(ManagerErrorKind::Other, "cannot build an HTTP client")
-                    .with_source(error)
-            })?;
+        let tls = client::Tls::default();
         Ok(Self {
-            client,
+            client: client::build(&tls)?,
+            tls,
             address,
-            token: SecretString::from(token.into()),
+            login,
+            session: Arc::default(),
             mount: "secret".to_owned(),
             namespace: None,
         })
     }
 
-    /// Configured as Vault's and OpenBao's command-line tools are: the address from
-    /// `VAULT_ADDR` (or `BAO_ADDR`), the token from `VAULT_TOKEN` (or `BAO_TOKEN`), the
-    /// namespace from `VAULT_NAMESPACE` (or `BAO_NAMESPACE`), if set.
+    /// Configured as Vault's and OpenBao's command-line tools are (each `VAULT_` name may be
+    /// spelled `BAO_`): the address from `VAULT_ADDR`; the namespace from `VAULT_NAMESPACE`;
+    /// TLS from `VAULT_CACERT`, `VAULT_CAPATH`, `VAULT_CLIENT_CERT` and `VAULT_CLIENT_KEY`; and
+    /// one way to the token: `VAULT_TOKEN`; or `VAULT_ROLE_ID` and `VAULT_SECRET_ID` (AppRole);
+    /// or `VAULT_KUBERNETES_ROLE` (Kubernetes), with `VAULT_AUTH_MOUNT` for a login mount
+    /// other than the method's default.
+    ///
+    /// Refused: `VAULT_SKIP_VERIFY` set to anything but false (set `VAULT_CACERT` to the
+    /// server's CA instead: a key check must not trust whoever answers), `VAULT_TLS_SERVER_NAME`
+    /// (not supported: name the host the certificate holds in `VAULT_ADDR`), and more than one
+    /// way to the token. A secret ID in the environment stays in the process's environment,
+    /// which this crate cannot wipe.
     pub fn from_env() -> Result<Self, ManagerError> {
-        let address = first_var(&["VAULT_ADDR", "BAO_ADDR"])?;
-        let token = Zeroizing::new(first_var(&["VAULT_TOKEN", "BAO_TOKEN"])?);
-        let manager = Self::new(&address, token.as_str())?;
-        Ok(match first_var(&["VAULT_NAMESPACE", "BAO_NAMESPACE"]) {
-            Ok(namespace) => manager.namespace(namespace),
-            Err(_) => manager,
-        })
+        env::manager()
     }
 
     /// The KV version 2 mount secrets are read from (default `secret`).
@@ -99,11 +187,71 @@ impl VaultManager {
         self
     }
 
-    /// Sends through this client instead (for TLS settings, a proxy, other timeouts).
+    /// The mount of the login's auth method (defaults `kubernetes`, `approle`); a static
+    /// token has none, and is left as it is.
     #[must_use]
-    pub fn with_client(mut self, client: Client) -> Self {
-        self.client = client;
+    pub fn auth_mount(mut self, auth_mount: impl Into<String>) -> Self {
+        if let Login::Kubernetes { mount, .. } | Login::AppRole { mount, .. } = &mut self.login {
+            *mount = auth_mount.into().trim_matches('/').to_owned();
+            self.session = Arc::default();
+        }
         self
+    }
+
+    /// The service-account token file a Kubernetes login reads; other logins are left as they
+    /// are.
+    #[must_use]
+    pub fn kubernetes_token_file(mut self, file: impl Into<PathBuf>) -> Self {
+        if let Login::Kubernetes { token_file, .. } = &mut self.login {
+            *token_file = file.into();
+            self.session = Arc::default();
+        }
+        self
+    }
+
+    /// Trusts the certificates of this PEM file alone (`VAULT_CACERT`), not the platform's.
+    pub fn ca_cert(self, file: impl AsRef<Path>) -> Result<Self, ManagerError> {
+        let roots = client::certificates_in(file.as_ref())?;
+        self.with_tls(|tls| tls.roots = Some(roots))
+    }
+
+    /// Trusts the certificates of the PEM files in this directory alone (`VAULT_CAPATH`), not
+    /// the platform's.
+    pub fn ca_path(self, dir: impl AsRef<Path>) -> Result<Self, ManagerError> {
+        let roots = client::certificates_under(dir.as_ref())?;
+        self.with_tls(|tls| tls.roots = Some(roots))
+    }
+
+    /// Presents this client certificate and its private key, PEM files (`VAULT_CLIENT_CERT`,
+    /// `VAULT_CLIENT_KEY`), to a Vault that asks for one.
+    pub fn client_cert(
+        self,
+        certificate: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<Self, ManagerError> {
+        let identity = client::identity(certificate.as_ref(), key.as_ref())?;
+        self.with_tls(|tls| tls.identity = Some(identity))
+    }
+
+    fn with_tls(mut self, change: impl FnOnce(&mut client::Tls)) -> Result<Self, ManagerError> {
+        change(&mut self.tls);
+        self.client = client::build(&self.tls)?;
+        Ok(self)
+    }
+
+    /// The token to read with: the static one, or the session's (logging in if need be).
+    async fn token(&self) -> Result<Token, ManagerError> {
+        match &self.login {
+            Login::Token(token) => Ok(Token {
+                value: token.clone(),
+                login: None,
+            }),
+            login => {
+                self.session
+                    .token(|| login.log_in(&self.client, &self.address, self.namespace.as_deref()))
+                    .await
+            }
+        }
     }
 
     /// The URL of a secret's data: `<address>/v1/<mount>/data/<path>`, each segment encoded,
@@ -137,7 +285,7 @@ impl VaultManager {
         Ok(url)
     }
 
-    fn headers(&self) -> Result<HeaderMap, ManagerError> {
+    fn headers(&self, token: &SecretString) -> Result<HeaderMap, ManagerError> {
         let invalid = |what: &str| {
             ManagerError::new(
                 ManagerErrorKind::Invalid,
@@ -146,7 +294,7 @@ impl VaultManager {
         };
         let mut headers = HeaderMap::new();
         let mut token =
-            HeaderValue::from_str(self.token.expose_secret()).map_err(|_| invalid("token"))?;
+            HeaderValue::from_str(token.expose_secret()).map_err(|_| invalid("token"))?;
         token.set_sensitive(true);
         headers.insert("x-vault-token", token);
         if let Some(namespace) = &self.namespace {
@@ -157,22 +305,31 @@ impl VaultManager {
     }
 
     /// A version of the secret at `path` (the latest for `None`): its key/value map as JSON,
-    /// and its version number.
+    /// and its version number. A logged-in token that is refused is replaced once.
     async fn read(&self, path: &str, version: Option<u64>) -> Result<(String, u64), ManagerError> {
+        let token = self.token().await?;
+        match (
+            self.read_with(&token.value, path, version).await,
+            token.login,
+        ) {
+            (Err(error), Some(login)) if error.kind() == ManagerErrorKind::Denied => {
+                self.session.forget(login).await;
+                let token = self.token().await?;
+                self.read_with(&token.value, path, version).await
+            }
+            (answer, _) => answer,
+        }
+    }
+
+    async fn read_with(
+        &self,
+        token: &SecretString,
+        path: &str,
+        version: Option<u64>,
+    ) -> Result<(String, u64), ManagerError> {
         let url = self.url(path, version)?;
-        let response = self
-            .client
-            .get(url)
-            .headers(self.headers()?)
-            .send()
-            .await
-            .map_err(|error| {
-                ManagerError::unavailable(format!(
-                    "cannot reach Vault at {}",
-                    self.address.as_str().trim_end_matches('/')
-                ))
-                .with_source(error.without_url())
-            })?;
+        let request = self.client.get(url).headers(self.headers(token)?);
+        let response = client::send(request, &self.address).await?;
         let status = response.status();
         let which = || match version {
             Some(version) => format!("version {version} of secret `{path}`"),
@@ -273,18 +430,6 @@ impl std::io::Write for Length {
     }
 }
 
-fn first_var(names: &[&str]) -> Result<String, ManagerError> {
-    names
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
-        .ok_or_else(|| {
-            ManagerError::new(
-                ManagerErrorKind::Invalid,
-                format!("set {}", names.join(" or ")),
-            )
-        })
-}
-
 impl SecretManager for VaultManager {
     async fn get(&self, path: &str) -> Result<String, ManagerError> {
         Ok(self.read(path, None).await?.0)
@@ -311,10 +456,10 @@ impl SecretManager for VaultManager {
 impl fmt::Debug for VaultManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VaultManager")
-            .field("address", &self.address.as_str())
+            .field("address", &client::origin(&self.address))
             .field("mount", &self.mount)
             .field("namespace", &self.namespace)
-            .field("token", &"[REDACTED]")
+            .field("login", &self.login)
             .finish_non_exhaustive()
     }
 }
@@ -346,8 +491,9 @@ mod tests {
     fn the_token_is_sensitive_and_never_shown() {
         let manager = VaultManager::new("http://vault:8200", "s.TOKEN").unwrap();
         assert!(!format!("{manager:?}").contains("TOKEN"));
-        assert!(manager.headers().unwrap()["x-vault-token"].is_sensitive());
-        let headers = manager.namespace("team/a").headers().unwrap();
+        let token = SecretString::from("s.TOKEN");
+        assert!(manager.headers(&token).unwrap()["x-vault-token"].is_sensitive());
+        let headers = manager.namespace("team/a").headers(&token).unwrap();
         assert_eq!(headers["x-vault-namespace"], "team/a");
         assert!(VaultManager::new("vault:8200", "t").is_err());
         assert!(VaultManager::new("not a url", "t").is_err());
