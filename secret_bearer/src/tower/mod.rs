@@ -45,4 +45,4 @@ pub use service::{RefusalBody, ResponseFuture, SecretBearerService};
 
 // For the axum adapter, which answers and reads as the layer does.
 #[cfg(feature = "axum")]
-pub(crate) use response::{authorization, http_response};
+pub(crate) use response::{authorization, http_response, mark_sensitive};
