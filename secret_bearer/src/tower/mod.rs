@@ -18,8 +18,8 @@
 //! - Every `Authorization` value of a request is marked sensitive (`HeaderValue::
 //!   set_sensitive`) before the check: what the layer wraps (an axum handler's `Request` or
 //!   `HeaderMap`, an inner service or middleware that logs `?request`) prints `Sensitive` in
-//!   place of the credential, and HTTP/2's header compression leaves it out of its tables. A
-//!   refusal never shows the credential (nor which secret it was compared with), and a refused
+//!   place of the credential, and a request forwarded over HTTP/2 (by a proxy) keeps it out of
+//!   the header compression's tables. A refusal never shows the credential, and a refused
 //!   request goes no further. Layers outside this one see the request before it: they are
 //!   yours to keep from printing it.
 //! - A bearer whose secrets live in a secret manager reads them through the [`SecretStore`]

@@ -16,8 +16,8 @@ pub(crate) fn authorization(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> 
 
 /// Marks every `Authorization` value of a request sensitive, so that printing the request or its
 /// headers (`{:?}`: a handler, a middleware or a service that logs `?request`) shows `Sensitive`
-/// in its place, and HTTP/2's header compression leaves it out of its tables. One pass over the
-/// headers: no lookup, no allocation.
+/// in its place, and a request forwarded over HTTP/2 (by a proxy) keeps it out of the header
+/// compression's tables. One pass over the headers: no lookup, no allocation.
 pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
     for (name, value) in headers.iter_mut() {
         if name == AUTHORIZATION {
@@ -51,7 +51,7 @@ pub(crate) fn http_response<B>(
 
 /// Whether a refusal is answered as gRPC answers: only a gRPC call, which is HTTP/2 (or
 /// later) with a `content-type` of `application/grpc` or `application/grpc+<format>` (ASCII case
-/// ignored). Everything else gets the HTTP refusal, gRPC-web (`application/grpc-web…`) and any
+/// ignored, parameters allowed). Everything else gets the HTTP refusal, gRPC-web (`application/grpc-web…`) and any
 /// request over HTTP/1.x included: a plain HTTP route's refusal stays a 401 whatever content
 /// type its caller sends, and gRPC-web and HTTP/1.1 clients read a 401 as `UNAUTHENTICATED`
 /// (gRPC's mapping of HTTP statuses). No gRPC call is HTTP/1.x.
