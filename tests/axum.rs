@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::{Request, request::Parts};
+use axum::http::{HeaderMap, Request, request::Parts};
 use axum::routing::{get, post};
 use axum::{Extension, Json};
 use http_body_util::BodyExt;
@@ -20,7 +20,9 @@ use serde::Deserialize;
 use tower::ServiceExt;
 
 use support::cases::{Answer, Case, Route, caller_body, check_cases};
-use support::{ALTERNATE, CapturedLogs, NOT_AUTHENTICATED, PRIMARY, init_env};
+use support::{
+    ALTERNATE, CapturedLogs, NOT_AUTHENTICATED, PRIMARY, assert_authorization_hidden, init_env,
+};
 
 #[secret_bearer(env = "SB_TEST_PRIMARY", alt_env = "SB_TEST_ALTERNATE")]
 async fn plain() -> &'static str {
@@ -119,6 +121,23 @@ async fn named_widget(Path(id): Path<u32>, Json(widget): Json<Widget>) -> String
     format!("{id} {}", widget.name)
 }
 
+/// What a handler that logs `?request` would print of the request it was given.
+#[secret_bearer(env = "SB_TEST_PRIMARY", prefix = "Bearer ")]
+async fn printed_request(request: Request<Body>) -> String {
+    format!("{request:?}")
+}
+
+/// What a handler that logs its headers would print.
+#[secret_bearer(env = "SB_TEST_PRIMARY", prefix = "Bearer ")]
+async fn printed_headers(headers: HeaderMap) -> String {
+    format!("{headers:?}")
+}
+
+/// The same, beside a plain guard.
+async fn guarded_headers(_: Authenticated, headers: HeaderMap) -> String {
+    format!("{headers:?}")
+}
+
 /// Counts how often its extractor runs.
 static SPY_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
 /// Set when anything polls the request body of `/spied`.
@@ -166,6 +185,9 @@ fn app() -> Router {
         .route("/spied", post(spied))
         .route("/guarded", get(guarded))
         .route("/unprotected", get(unprotected))
+        .route("/printed/request", get(printed_request))
+        .route("/printed/headers", get(printed_headers))
+        .route("/printed/guarded", get(guarded_headers))
         .layer(Extension(Route::Plain.bearer()))
         .with_state(state)
         .merge(
@@ -402,4 +424,41 @@ async fn a_second_handler_naming_the_bearer_checks_first_then_extracts() {
             .0,
         400
     );
+}
+
+#[tokio::test]
+async fn handlers_and_extractors_after_the_check_see_the_key_marked_sensitive() {
+    let app = app();
+    let bearer = format!("Bearer {PRIMARY}");
+    for (uri, authorization) in [
+        ("/printed/request", bearer.as_str()),
+        ("/printed/headers", &bearer),
+        ("/printed/guarded", PRIMARY),
+    ] {
+        let (status, printed, _) =
+            call(&app, request("GET", uri, &[authorization], Body::empty())).await;
+        assert_eq!(status, 200, "{uri}");
+        assert_authorization_hidden(&printed);
+    }
+}
+
+#[tokio::test]
+async fn what_the_layer_wraps_sees_the_key_marked_sensitive() {
+    init_env();
+    let app: Router = Router::new()
+        .route(
+            "/request",
+            get(|request: Request<Body>| async move { format!("{request:?}") }),
+        )
+        .route(
+            "/headers",
+            get(|headers: HeaderMap| async move { format!("{headers:?}") }),
+        )
+        .layer(SecretBearerLayer::new(Route::Bearer.bearer()));
+    let bearer = format!("Bearer {PRIMARY}");
+    for uri in ["/request", "/headers"] {
+        let (status, printed, _) = call(&app, request("GET", uri, &[&bearer], Body::empty())).await;
+        assert_eq!(status, 200, "{uri}");
+        assert_authorization_hidden(&printed);
+    }
 }

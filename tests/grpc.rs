@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Body;
-use http::{Request, Response};
+use http::{Request, Response, Version};
 use http_body_util::BodyExt;
 use secret_bearer::client::tower::SecretBearerClientLayer;
 use secret_bearer::tower::SecretBearerLayer;
@@ -76,9 +76,11 @@ async fn who(request: Request<Body>) -> Result<Response<Body>, Infallible> {
     Ok(Response::new(Body::from(caller.unwrap_or_default())))
 }
 
+/// A request to the health service over HTTP/2, as a gRPC call is.
 fn request(content_type: &str, authorization: Option<&str>) -> Request<Body> {
     let mut request = Request::builder()
         .uri("/grpc.health.v1.Health/Check")
+        .version(Version::HTTP_2)
         .header("content-type", content_type);
     if let Some(value) = authorization {
         request = request.header("authorization", value);
@@ -113,7 +115,7 @@ async fn answer(
 }
 
 #[tokio::test]
-async fn a_grpc_refusal_is_grpc_status_16_or_13_and_an_http_one_is_clearskies() {
+async fn a_grpc_calls_refusal_is_grpc_status_16_or_13_and_any_other_is_clearskies() {
     support::init_env();
     let layer = SecretBearerLayer::new(
         SecretBearer::builder()
@@ -121,13 +123,27 @@ async fn a_grpc_refusal_is_grpc_status_16_or_13_and_an_http_one_is_clearskies() 
             .build()
             .unwrap(),
     );
-    for content_type in [
-        "application/grpc",
-        "application/grpc+proto",
-        "Application/GRPC-Web",
+    let grpc = (200, Some("16"), "application/grpc", "");
+    let http = (401, None, "application/json", NOT_AUTHENTICATED);
+    for (version, content_type, expected) in [
+        (Version::HTTP_2, "application/grpc", grpc),
+        (Version::HTTP_2, "application/grpc+proto", grpc),
+        (Version::HTTP_2, "Application/GRPC", grpc),
+        (Version::HTTP_2, "application/grpc;charset=utf-8", grpc),
+        (Version::HTTP_3, "application/grpc", grpc),
+        // gRPC-web: its clients read a 401 as UNAUTHENTICATED.
+        (Version::HTTP_2, "application/grpc-web", http),
+        (Version::HTTP_2, "Application/GRPC-Web+proto", http),
+        (Version::HTTP_2, "application/grpc-web-text", http),
+        (Version::HTTP_2, "application/grpcx", http),
+        (Version::HTTP_2, "application/json", http),
+        // No gRPC call is HTTP/1.x: a plain route's refusal stays a 401.
+        (Version::HTTP_11, "application/grpc", http),
+        (Version::HTTP_10, "application/grpc+proto", http),
     ] {
-        let (status, grpc_status, answered_type, body) =
-            answer(&layer, request(content_type, None)).await;
+        let mut request = request(content_type, None);
+        *request.version_mut() = version;
+        let (status, grpc_status, answered_type, body) = answer(&layer, request).await;
         assert_eq!(
             (
                 status,
@@ -135,15 +151,10 @@ async fn a_grpc_refusal_is_grpc_status_16_or_13_and_an_http_one_is_clearskies() 
                 answered_type.as_str(),
                 body.as_str()
             ),
-            (200, Some("16"), "application/grpc", "")
+            expected,
+            "{version:?} {content_type}"
         );
     }
-    let (status, grpc_status, answered_type, body) =
-        answer(&layer, request("application/json", None)).await;
-    assert_eq!(
-        (status, grpc_status, answered_type.as_str(), body.as_str()),
-        (401, None, "application/json", NOT_AUTHENTICATED)
-    );
     let (status, _, _, body) =
         answer(&layer, request("application/grpc", Some(support::PRIMARY))).await;
     assert_eq!((status, body.as_str()), (200, "primary"));
@@ -166,6 +177,135 @@ async fn a_grpc_refusal_is_grpc_status_16_or_13_and_an_http_one_is_clearskies() 
         (status, grpc_status, body.as_str()),
         (500, None, secret_bearer::MISCONFIGURED_BODY)
     );
+}
+
+/// Serves, on one axum router behind the layer, the health service and a plain HTTP route,
+/// `/plain`, over HTTP/1.1 and HTTP/2 (axum's `http2`) on a free loopback port.
+async fn serve_grpc_and_http() -> u16 {
+    support::init_env();
+    let (_, health) = tonic_health::server::health_reporter();
+    let bearer = SecretBearer::builder()
+        .env("SB_TEST_PRIMARY")
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    let app = tonic::service::Routes::new(health)
+        .into_axum_router()
+        .route("/plain", axum::routing::get(|| async { "hello" }))
+        .layer(SecretBearerLayer::new(bearer));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
+}
+
+/// Status, HTTP version, `grpc-status` and body of an answer.
+async fn parts<B: axum::body::HttpBody>(
+    response: Response<B>,
+) -> (u16, Version, Option<String>, String)
+where
+    B::Error: std::fmt::Debug,
+{
+    let grpc_status = response
+        .headers()
+        .get("grpc-status")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let (status, version) = (response.status().as_u16(), response.version());
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        version,
+        grpc_status,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn one_router_refuses_grpc_calls_as_grpc_and_plain_http_with_a_401_whatever_its_type() {
+    let port = serve_grpc_and_http().await;
+    assert_eq!(check(port, None).await, Err(Code::Unauthenticated));
+    assert_eq!(
+        check(port, Some("Bearer SUPERSECRET")).await,
+        Ok(ServingStatus::Serving)
+    );
+
+    // HTTP/2 with prior knowledge, as gRPC clients speak: a tonic `Channel`, sent raw requests.
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let grpc = |status: &str| (200, Version::HTTP_2, Some(status.to_owned()), String::new());
+    let http = (401, Version::HTTP_2, None, NOT_AUTHENTICATED.to_owned());
+    for (path, content_type, expected) in [
+        ("/plain", "application/grpc", grpc("16")),
+        (
+            "/grpc.health.v1.Health/Check",
+            "application/grpc-web",
+            http.clone(),
+        ),
+        ("/plain", "application/json", http.clone()),
+    ] {
+        let request = Request::builder()
+            .uri(path)
+            .header("content-type", content_type)
+            .body(tonic::body::Body::empty())
+            .unwrap();
+        let response = channel.clone().oneshot(request).await.unwrap();
+        assert_eq!(parts(response).await, expected, "{path} {content_type}");
+    }
+
+    // HTTP/1.1, with gRPC's content type: the 401 and clearskies' body, never a `200 OK`.
+    let client = reqwest::Client::new();
+    for path in ["/plain", "/grpc.health.v1.Health/Check"] {
+        let response = client
+            .post(format!("http://127.0.0.1:{port}{path}"))
+            .header("content-type", "application/grpc")
+            .send()
+            .await
+            .unwrap();
+        let answer = (
+            response.status().as_u16(),
+            response.version(),
+            response.headers().get("grpc-status").cloned(),
+            response.text().await.unwrap(),
+        );
+        assert_eq!(
+            answer,
+            (401, Version::HTTP_11, None, NOT_AUTHENTICATED.to_owned()),
+            "{path}"
+        );
+    }
+}
+
+/// A service that answers with what it would print of the request it was given.
+async fn printed(request: Request<Body>) -> Result<Response<Body>, Infallible> {
+    Ok(Response::new(Body::from(format!("{request:?}"))))
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_service_the_layer_wraps_sees_the_key_marked_sensitive() {
+    support::init_env();
+    let from_env = SecretBearer::builder()
+        .env("SB_TEST_PRIMARY")
+        .build()
+        .unwrap();
+    let from_store = SecretBearer::builder().secret("api/key").build().unwrap();
+    let store = SecretStore::new(Scripted::new(&[("api/key", support::PRIMARY)]));
+    // Both ways a check runs: in place (environment variables), and waiting for a store.
+    for layer in [
+        SecretBearerLayer::new(from_env),
+        SecretBearerLayer::new(from_store).with_store(store),
+    ] {
+        let response = layer
+            .layer(service_fn(printed))
+            .oneshot(request("text/plain", Some(support::PRIMARY)))
+            .await
+            .unwrap();
+        let (status, _, _, printed) = parts(response).await;
+        assert_eq!(status, 200, "{printed}");
+        support::assert_authorization_hidden(&printed);
+    }
 }
 
 fn assert_send<T: Send>(value: T) -> T {

@@ -4,15 +4,17 @@
 
 mod support;
 
+use actix_web::dev::Service as _;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use actix_web::{App, HttpResponse, Responder, get, test, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, Responder, get, test, web};
 use secret_bearer::Caller;
 use secret_bearer::{
     AuthErrorKind, Authenticated, MISCONFIGURED_BODY, RejectionHandler, SecretBearer, secret_bearer,
 };
 use support::cases::{Route, caller_body, check_cases};
 use support::{
-    ALTERNATE, CapturedLogs, PRIMARY, assert_unauthenticated, get_request, init_env, read,
+    ALTERNATE, CapturedLogs, PRIMARY, assert_authorization_hidden, assert_unauthenticated,
+    get_request, init_env, read,
 };
 
 fn bearer(prefix: &'static str) -> SecretBearer {
@@ -260,5 +262,89 @@ async fn one_hook_replaces_every_refusal() {
             500,
             r#"{"path":"/misconfigured","reason":"broken"}"#.to_owned()
         )
+    );
+}
+
+/// What a middleware inside the bearer's printed of the request it was passed.
+#[derive(Clone)]
+struct PrintedInside(String);
+
+#[actix_web::test]
+async fn what_the_middleware_wraps_sees_the_key_marked_sensitive() {
+    let handler = |req: HttpRequest| async move {
+        let inside = req.extensions().get::<PrintedInside>().cloned();
+        web::Json([
+            inside.map(|p| p.0).unwrap_or_default(),
+            format!("{:?}", req.headers()),
+        ])
+    };
+    let app = test::init_service(
+        App::new().service(
+            web::scope("/api")
+                .route("/", web::get().to(handler))
+                // Registered before the bearer: inside it, given what it passes on.
+                .wrap_fn(|req, service| {
+                    let printed = PrintedInside(format!("{req:?}"));
+                    req.extensions_mut().insert(printed);
+                    service.call(req)
+                })
+                .wrap(bearer("Bearer ")),
+        ),
+    )
+    .await;
+    let authorization = format!("Bearer {PRIMARY}");
+    let response = test::call_service(&app, get_request("/api/", Some(&authorization))).await;
+    let (status, body) = read(response).await;
+    assert_eq!(status, 200, "{body}");
+    let [inside, headers]: [String; 2] = serde_json::from_str(&body).unwrap();
+    assert_authorization_hidden(&inside);
+    assert_authorization_hidden(&headers);
+}
+
+#[actix_web::test]
+async fn a_refusal_hook_sees_every_authorization_value_marked_sensitive() {
+    let hook = RejectionHandler::new(|req, error| {
+        HttpResponse::build(error.status()).body(format!("{:?}", req.headers()))
+    });
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(hook)).service(
+            web::scope("/api")
+                .wrap(bearer(""))
+                .route("/", web::get().to(ok)),
+        ),
+    )
+    .await;
+    // Two values, both keys: refused, and neither is shown.
+    let request = test::TestRequest::get()
+        .uri("/api/")
+        .append_header((AUTHORIZATION, PRIMARY))
+        .append_header((AUTHORIZATION, ALTERNATE))
+        .to_request();
+    let (status, printed) = read(test::call_service(&app, request).await).await;
+    assert_eq!(status, 401);
+    assert_authorization_hidden(&printed);
+}
+
+/// What a handler guarded by the extractor prints of its `HttpRequest`.
+async fn printed_request(_: Authenticated, req: HttpRequest) -> String {
+    format!("{req:?}")
+}
+
+#[actix_web::test]
+async fn behind_the_extractor_the_requests_own_debug_hides_the_key() {
+    // The extractor is given the request read-only, so it cannot mark the header; actix-web's
+    // `HttpRequest` hides it in `Debug` itself.
+    let app = test::init_service(
+        App::new()
+            .app_data(bearer(""))
+            .route("/", web::get().to(printed_request)),
+    )
+    .await;
+    let (status, printed) =
+        read(test::call_service(&app, get_request("/", Some(PRIMARY))).await).await;
+    assert_eq!(status, 200);
+    assert!(
+        printed.contains("*redacted*") && !printed.contains(PRIMARY),
+        "{printed}"
     );
 }

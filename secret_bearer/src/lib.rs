@@ -299,11 +299,14 @@
 //! | --- | --- | --- | --- |
 //! | actix-web (`actix`) | `App::wrap(bearer)` | `Authenticated`, `Caller` | the app data |
 //! | axum (`axum`) | `Router::layer(SecretBearerLayer::new(bearer))` | `Authenticated` (first), `Caller` | the request's extensions; the layer is given its store |
-//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (gRPC refusals are `grpc-status` 16, or 13) | `Caller` in the request's extensions | the layer is given its store |
+//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (a gRPC call's refusal, over HTTP/2, is `grpc-status` 16, or 13; any other request's is the 401, or 500) | `Caller` in the request's extensions | the layer is given its store |
 //!
 //! Every entry point runs the same check and answers a refusal the same way: the status, the
 //! `WWW-Authenticate` challenge and clearskies' body ([`AuthError::status_code`],
-//! [`AuthError::challenge`], [`AuthError::body`]).
+//! [`AuthError::challenge`], [`AuthError::body`]). None shows the credential, and the tower
+//! layer, the axum extractor and actix-web's middleware mark the incoming `Authorization`
+//! sensitive before what comes after them sees it (actix-web's extractor cannot: see "What is
+//! never shown" in the `actix` module).
 //!
 //! # How this differs from clearskies
 //!

@@ -19,6 +19,19 @@ pub const ALTERNATE: &str = "ALSOOKAY";
 /// clearskies' 401 body.
 pub const NOT_AUTHENTICATED: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
 
+/// Asserts that `printed`, a request or its headers as `{:?}` shows them (as a handler or a
+/// middleware that logs `?request` would), shows an `authorization` header, a value hidden as
+/// `Sensitive`, and neither key.
+pub fn assert_authorization_hidden(printed: &str) {
+    assert!(
+        printed.contains(r#""authorization""#)
+            && printed.contains("Sensitive")
+            && !printed.contains(PRIMARY)
+            && !printed.contains(ALTERNATE),
+        "{printed}"
+    );
+}
+
 /// `sha256:` and the hex digest of `key`, as a secret hashed at rest.
 pub fn sha256(key: &str) -> String {
     use sha2::Digest;

@@ -9,6 +9,7 @@ use std::task::{Context, Poll, ready};
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use futures_util::future::{LocalBoxFuture, Ready};
 use pin_project_lite::pin_project;
 
@@ -67,7 +68,12 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        // Before anything else: what the request reaches next (an inner middleware, the
+        // handler, a `RejectionHandler`, and the middleware outside on its way back) prints
+        // `Sensitive` in place of the credential. (`headers_mut` needs the request unshared, as
+        // actix-web's own routing after a middleware does.)
+        mark_sensitive(req.headers_mut());
         MiddlewareFuture {
             state: State::Checking {
                 check: check_service_request(req, self.bearer.clone()),
@@ -123,6 +129,18 @@ where
             }
         }
     }
+}
+
+/// Marks every `Authorization` value sensitive, in one pass over the headers (actix-web's
+/// `HeaderMap` lends no value but the first of a name mutably; `retain` lends them all, and
+/// keeps every header).
+fn mark_sensitive(headers: &mut HeaderMap) {
+    headers.retain(|name, value| {
+        if name == AUTHORIZATION {
+            value.set_sensitive(true);
+        }
+        true
+    });
 }
 
 /// The check of a request, handing it back to pass on, or answering it. Not generic: every

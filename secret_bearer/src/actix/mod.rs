@@ -5,6 +5,21 @@
 //!
 //! The bearer and the [`SecretStore`](crate::SecretStore) are found in the app data
 //! (`App::app_data`), registered as themselves or as `web::Data`.
+//!
+//! # What is never shown
+//!
+//! No refusal shows the credential, and no log event of the check names it. Beyond that:
+//!
+//! - The middleware marks every `Authorization` value of the request sensitive
+//!   (`HeaderValue::set_sensitive`) before its check: a middleware inside it that prints the
+//!   `ServiceRequest` (whose `Debug` shows every header), a handler that prints
+//!   `req.headers()`, and a [`RejectionHandler`] all see `Sensitive` in place of the
+//!   credential. Middleware outside it saw the request first: keep it from printing headers.
+//! - The extractor (and so the attribute) cannot mark it: actix-web gives extractors the
+//!   request read-only (`&HttpRequest`, with no mutable access to its headers). actix-web's
+//!   `HttpRequest` hides `Authorization` in its own `Debug` (`*redacted*`), but a handler that
+//!   prints `req.headers()` shows it; where handlers or their middleware print headers, protect
+//!   them with the middleware, which marks it.
 
 mod caller;
 mod extractor;

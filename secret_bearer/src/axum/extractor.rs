@@ -65,8 +65,10 @@ fn find<P: BearerProvider>(parts: &Parts) -> Result<&SecretBearer, Error> {
 }
 
 /// The check, with the store found in the request's extensions; an accepted request's
-/// [`Caller`](crate::Caller) is left there, for the extractor.
+/// [`Caller`](crate::Caller) is left there, for the extractor. The request's `Authorization` is
+/// marked sensitive first, for what extracts (and may print) it after the check.
 async fn check(parts: &mut Parts, find: Find) -> Result<(), AuthError> {
+    crate::tower::mark_sensitive(&mut parts.headers);
     let verdict = match find(parts) {
         Ok(bearer) => {
             // The extensions are searched only for a bearer that reads a secret manager.

@@ -10,6 +10,10 @@
 //! - A plain guard (`_: Authenticated`) checks the request when axum extracts it: axum runs a
 //!   handler's extractors one after another, in order, so put it first. The attribute does
 //!   that for you, for every parameter.
+//! - The check marks every `Authorization` value of the request sensitive before it runs: the
+//!   extractors after it and the handler (a `Request` or `HeaderMap` it prints with `{:?}`)
+//!   see `Sensitive` in place of the credential. The extractors before it see the header as it
+//!   came, one more reason to put the guard first.
 //! - [`Caller`](crate::Caller) names the caller the check accepted: the attribute's, a guard's
 //!   before it, or the tower layer's ([`SecretBearerLayer`](crate::tower::SecretBearerLayer)).
 //!   Where no check ran, it answers 500 and logs why.

@@ -7,9 +7,21 @@
 //! - A refused HTTP request is answered by the layer: a 401 (or a 500 when authentication is
 //!   misconfigured) with clearskies' JSON body and the same `WWW-Authenticate` challenge as on
 //!   actix-web. The inner service never sees it, and nothing reads its body.
-//! - A refused gRPC request (`content-type: application/grpc…`) is answered as gRPC clients
-//!   expect, as tonic's own interceptors answer: HTTP 200 with `grpc-status` 16
-//!   (`UNAUTHENTICATED`), or 13 (`INTERNAL`) for a misconfiguration, and no body.
+//! - A refused gRPC call (HTTP/2 or later, with `content-type: application/grpc` or
+//!   `application/grpc+…`) is answered as gRPC clients expect, as tonic's own interceptors
+//!   answer: HTTP 200 with `grpc-status` 16 (`UNAUTHENTICATED`), or 13 (`INTERNAL`) for a
+//!   misconfiguration, and no body. Nothing else is: a request over HTTP/1.x or a gRPC-web one
+//!   (`application/grpc-web…`) gets the 401 (or 500) above, whatever its content type, so a
+//!   plain HTTP route's refusal is never a `200 OK` that status monitoring, firewalls and caches
+//!   would miss. gRPC-web and HTTP/1.1 clients read the 401 as `UNAUTHENTICATED` (gRPC's
+//!   mapping of HTTP statuses), and no gRPC call is HTTP/1.x.
+//! - Every `Authorization` value of a request is marked sensitive (`HeaderValue::
+//!   set_sensitive`) before the check: what the layer wraps (an axum handler's `Request` or
+//!   `HeaderMap`, an inner service or middleware that logs `?request`) prints `Sensitive` in
+//!   place of the credential, and a request forwarded over HTTP/2 (by a proxy) keeps it out of
+//!   the header compression's tables. A refusal never shows the credential, and a refused
+//!   request goes no further. Layers outside this one see the request before it: they are
+//!   yours to keep from printing it.
 //! - A bearer whose secrets live in a secret manager reads them through the [`SecretStore`]
 //!   given to the layer ([`SecretBearerLayer::with_store`]); without one, its requests fail
 //!   closed with a 500 that logs [`Error::NoSecretStore`](crate::Error::NoSecretStore).
@@ -45,4 +57,4 @@ pub use service::{RefusalBody, ResponseFuture, SecretBearerService};
 
 // For the axum adapter, which answers and reads as the layer does.
 #[cfg(feature = "axum")]
-pub(crate) use response::{authorization, http_response};
+pub(crate) use response::{authorization, http_response, mark_sensitive};

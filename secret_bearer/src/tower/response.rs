@@ -2,7 +2,7 @@
 //! on actix-web; on gRPC, the status gRPC clients read.
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, Request, Response, StatusCode, Version};
 
 use crate::rejection::AuthError;
 
@@ -12,6 +12,18 @@ pub(crate) fn authorization(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> 
         .get_all(AUTHORIZATION)
         .iter()
         .map(HeaderValue::as_bytes)
+}
+
+/// Marks every `Authorization` value of a request sensitive, so that printing the request or its
+/// headers (`{:?}`: a handler, a middleware or a service that logs `?request`) shows `Sensitive`
+/// in its place, and a request forwarded over HTTP/2 (by a proxy) keeps it out of the header
+/// compression's tables. One pass over the headers: no lookup, no allocation.
+pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
+    for (name, value) in headers.iter_mut() {
+        if name == AUTHORIZATION {
+            value.set_sensitive(true);
+        }
+    }
 }
 
 /// The response to a refused HTTP request, its body made by `body` from clearskies' JSON.
@@ -37,12 +49,25 @@ pub(crate) fn http_response<B>(
     response
 }
 
-/// Whether a request is gRPC's (`application/grpc`, `application/grpc+proto`, ...).
-pub(super) fn is_grpc(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.as_bytes().get(..16))
-        .is_some_and(|start| start.eq_ignore_ascii_case(b"application/grpc"))
+/// Whether a refusal is answered as gRPC answers: only a gRPC call, which is HTTP/2 (or
+/// later) with a `content-type` of `application/grpc` or `application/grpc+<format>` (ASCII case
+/// ignored, parameters allowed). Everything else gets the HTTP refusal, gRPC-web (`application/grpc-web…`) and any
+/// request over HTTP/1.x included: a plain HTTP route's refusal stays a 401 whatever content
+/// type its caller sends, and gRPC-web and HTTP/1.1 clients read a 401 as `UNAUTHENTICATED`
+/// (gRPC's mapping of HTTP statuses). No gRPC call is HTTP/1.x.
+pub(super) fn answers_as_grpc<B>(request: &Request<B>) -> bool {
+    const GRPC: &[u8] = b"application/grpc";
+    let is_grpc_type = |value: &HeaderValue| {
+        let value = value.as_bytes();
+        value.len() >= GRPC.len()
+            && value[..GRPC.len()].eq_ignore_ascii_case(GRPC)
+            && matches!(value.get(GRPC.len()), None | Some(b'+' | b';'))
+    };
+    request.version() >= Version::HTTP_2
+        && request
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(is_grpc_type)
 }
 
 /// The response to a refused gRPC request, as tonic answers a `Status` ("trailers only"): HTTP

@@ -10,7 +10,9 @@ use http_body_util::{Either, Full};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::response::{authorization, grpc_response, http_response, is_grpc};
+use super::response::{
+    answers_as_grpc, authorization, grpc_response, http_response, mark_sensitive,
+};
 use crate::bearer::SecretBearer;
 use crate::caller::Caller;
 use crate::rejection::AuthError;
@@ -53,7 +55,9 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // Before anything else, so that nothing the request reaches can print the credential.
+        mark_sensitive(request.headers_mut());
         if !self.bearer.needs_store() {
             // Environment variables: the check never waits, so it runs here, with no box.
             let verdict = self.bearer.check(authorization(request.headers()));
@@ -78,7 +82,7 @@ where
 
 impl<S> SecretBearerService<S> {
     /// The inner service's call for an accepted request, its [`Caller`] in its extensions; the
-    /// refusal for a refused one.
+    /// refusal for a refused one, which goes no further.
     fn answer<ReqBody, ResBody>(
         &mut self,
         verdict: Result<Caller, AuthError>,
@@ -97,10 +101,10 @@ impl<S> SecretBearerService<S> {
     }
 }
 
-/// The response to a refused request: gRPC's for a gRPC request, clearskies' otherwise.
+/// The response to a refused request: gRPC's for a gRPC call, clearskies' otherwise.
 fn refusal<ReqBody>(request: &Request<ReqBody>, error: &AuthError) -> Response<Full<Bytes>> {
     let body = |text: &'static str| Full::new(Bytes::from_static(text.as_bytes()));
-    if is_grpc(request.headers()) {
+    if answers_as_grpc(request) {
         grpc_response(error, body)
     } else {
         http_response(error, body)
