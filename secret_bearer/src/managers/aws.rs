@@ -28,6 +28,15 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Errors say which secret, and whether it is missing, refused (IAM: the caller needs
 /// `secretsmanager:GetSecretValue`, and `kms:Decrypt` for a customer-managed key), or the
 /// service unreachable; they never hold a value.
+///
+/// # What crosses the network, and to whom
+///
+/// `GetSecretValue` requests, over HTTPS (rustls), to the Secrets Manager endpoint of the
+/// configured region (or the endpoint the standard variables name), each signed with SigV4: the
+/// credentials sign a request and are never sent themselves; a signature is good for that one
+/// request only. The answer carries the secret's value, which the store keeps as its digest (or
+/// its key, for a client). Nothing else is sent, and nothing is sent again except as the
+/// [`SecretStore`](crate::SecretStore)'s cache asks (its refreshes), through the SDK's own retries.
 #[derive(Clone)]
 pub struct AwsSecretsManager {
     client: Client,

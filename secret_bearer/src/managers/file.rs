@@ -22,6 +22,9 @@ use crate::manager::{ManagerError, ManagerErrorKind, SecretManager};
 /// `Denied`, which the store takes as the server's access lapsing, not a revocation: the last
 /// good value keeps serving within the cache's bound (crate docs, "Revocation").
 ///
+/// Nothing crosses the network: the files are read from the local file system, and nothing is
+/// written.
+///
 /// Files are read synchronously: mounted secrets live in memory (`tmpfs`), and the store reads
 /// each only when its cache asks (first use, time-to-live, retry, refresh on mismatch). Only
 /// regular files of at most 1 MiB are read: room for a JSON document of secrets, or a key set
