@@ -19,21 +19,44 @@ struct Case {
     primary: Stored,
     alternate: Option<Stored>,
     prefix: Prefix,
-    headers: Vec<Header>,
+    headers: Headers,
 }
 
-/// A key, and whether its secret holds it hashed (`sha256:<hex>`, lower or upper case).
+/// The request's `Authorization` values: one, a third of the time.
+#[derive(Arbitrary, Debug)]
+enum Headers {
+    One(Header),
+    None,
+    Several(Vec<Header>),
+}
+
+/// A key, and whether its secret holds it hashed (`sha256:<hex>`, lower or upper case). Unless
+/// `raw`, the key is made one a request can present (control characters dropped, edge spaces
+/// and tabs trimmed, `k` if nothing is left), so that half the inputs are usable secrets; the
+/// oracle judges the result on its own either way.
 #[derive(Arbitrary, Debug)]
 struct Stored {
     key: String,
+    raw: bool,
     hashed: Option<bool>,
 }
 
 impl Stored {
+    fn key(&self) -> String {
+        if self.raw {
+            return self.key.clone();
+        }
+        let kept: String = self.key.chars().filter(|c| !c.is_ascii_control()).collect();
+        match kept.trim_matches([' ', '\t']) {
+            "" => "k".to_owned(),
+            key => key.to_owned(),
+        }
+    }
+
     fn value(&self) -> String {
         match self.hashed {
-            Some(upper) => oracle::stored_form(self.key.as_bytes(), upper),
-            None => self.key.clone(),
+            Some(upper) => oracle::stored_form(self.key().as_bytes(), upper),
+            None => self.key(),
         }
     }
 }
@@ -82,10 +105,11 @@ enum Change {
     },
     /// Drops the first byte: the prefix one byte short.
     DropFirst,
-    /// Appends `length` (up to 8191) copies of `byte`: past the length cap.
-    Pad {
+    /// Appends copies of `byte` until the credential is the length cap plus `around` (taken
+    /// modulo 5, less 2): either side of the cap.
+    PadToCap {
         byte: u8,
-        length: u16,
+        around: u8,
     },
 }
 
@@ -104,8 +128,8 @@ impl Header {
 
 fn presented(case: &Case, alternate: bool, flips: u64, change: &Change) -> Vec<u8> {
     let key = match (alternate, &case.alternate) {
-        (true, Some(stored)) => &stored.key,
-        _ => &case.primary.key,
+        (true, Some(stored)) => stored.key(),
+        _ => case.primary.key(),
     };
     let mut value: Vec<u8> = case.prefix.text().bytes().collect();
     for (index, byte) in value.iter_mut().enumerate().take(64) {
@@ -125,8 +149,10 @@ fn presented(case: &Case, alternate: bool, flips: u64, change: &Change) -> Vec<u
             }
         }
         Change::DropFirst => drop(value.drain(..value.len().min(1))),
-        Change::Pad { byte, length } => {
-            value.extend(std::iter::repeat_n(*byte, *length as usize % 8192));
+        Change::PadToCap { byte, around } => {
+            let credential = oracle::MAX_LEN + *around as usize % 5 - 2;
+            let length = case.prefix.text().len() + credential;
+            value.resize(value.len().max(length), *byte);
         }
     }
     value
@@ -152,11 +178,11 @@ fuzz_target!(|case: Case| {
             .map(|alternate| ("alternate", alternate.value())),
     );
     let store = store(documents);
-    let headers: Vec<Vec<u8>> = case
-        .headers
-        .iter()
-        .map(|header| header.bytes(&case))
-        .collect();
+    let headers: Vec<Vec<u8>> = match &case.headers {
+        Headers::One(header) => vec![header.bytes(&case)],
+        Headers::None => Vec::new(),
+        Headers::Several(headers) => headers.iter().map(|header| header.bytes(&case)).collect(),
+    };
 
     let primary = oracle::secret(case.primary.value().as_bytes());
     let alternate = case
@@ -179,12 +205,9 @@ fuzz_target!(|case: Case| {
     assert_answer(&got, &expected, &case);
     if let Err(error) = &got {
         // Neither a key nor what the request presented.
-        let mut secrets = vec![case.primary.key.as_bytes()];
-        secrets.extend(
-            case.alternate
-                .as_ref()
-                .map(|alternate| alternate.key.as_bytes()),
-        );
+        let mut keys = vec![case.primary.key()];
+        keys.extend(case.alternate.as_ref().map(Stored::key));
+        let mut secrets: Vec<&[u8]> = keys.iter().map(|key| key.as_bytes()).collect();
         secrets.extend(headers.iter().map(Vec::as_slice));
         assert_no_key_shown(error, &secrets, &[prefix, "primary", "alternate"]);
     }

@@ -6,8 +6,10 @@
 //! nothing else is.
 //!
 //! The input is three parts: the primary's JSON key, a line break, the alternate's JSON key
-//! (empty for none), a line break, and the document both are picked from (`"doc"`). The
-//! credentials presented are the document's strings, each changed slightly.
+//! (empty for none), a line break, and the document both are picked from (`"doc"`). A JSON key
+//! written `-` reads the whole document instead (`secret = "doc"`), so that one path is read
+//! both whole and as JSON. The credentials presented are the document's strings, each changed
+//! slightly, and the document itself.
 
 #![no_main]
 
@@ -31,22 +33,33 @@ fuzz_target!(|input: &[u8]| {
         return;
     };
     let alternate_key = Some(alternate_key).filter(|key| !key.is_empty());
+    let path = |json_key: &str| match json_key {
+        "-" => "doc".to_owned(),
+        json_key => format!("doc#{json_key}"),
+    };
     let mut builder = SecretBearer::builder()
-        .secret(format!("doc#{primary_key}"))
+        .secret(path(primary_key))
         .prefix(PREFIX);
     if let Some(alternate_key) = alternate_key {
-        builder = builder.alt_secret(format!("doc#{alternate_key}"));
+        builder = builder.alt_secret(path(alternate_key));
     }
     let built = builder.build();
-    let valid =
-        oracle::valid_json_key(primary_key) && alternate_key.is_none_or(oracle::valid_json_key);
-    assert_eq!(built.is_ok(), valid, "{input:?}");
+    let valid = |json_key: &str| json_key == "-" || oracle::valid_json_key(json_key);
+    assert_eq!(
+        built.is_ok(),
+        valid(primary_key) && alternate_key.is_none_or(valid),
+        "{input:?}"
+    );
     let Ok(bearer) = built else {
         return;
     };
     let store = store([("doc", document.to_owned())]);
-    let primary = oracle::json_secret(document, primary_key);
-    let alternate = alternate_key.map(|key| oracle::json_secret(document, key));
+    let read = |json_key: &str| match json_key {
+        "-" => oracle::secret(document.as_bytes()),
+        json_key => oracle::json_secret(document, json_key),
+    };
+    let primary = read(primary_key);
+    let alternate = alternate_key.map(read);
     let keys = match (primary, alternate) {
         (Read::Key(primary), None | Some(Read::Absent)) => Some((primary, None)),
         (Read::Key(primary), Some(Read::Key(alternate))) => Some((primary, Some(alternate))),
@@ -55,7 +68,7 @@ fuzz_target!(|input: &[u8]| {
     assert_eq!(resolves(&bearer, &store), keys.is_some(), "{input:?}");
 
     let (strings, names) = strings(document);
-    let mut credentials = Vec::new();
+    let mut credentials = changed(document.as_bytes());
     for string in &strings {
         credentials.extend(changed(string.as_bytes()));
     }
@@ -72,7 +85,8 @@ fuzz_target!(|input: &[u8]| {
         let got = answer(&bearer, &store, &headers);
         assert_answer(&got, &expected, &(input, credential));
         if let Err(error) = &got {
-            let secrets: Vec<&[u8]> = strings.iter().map(|key| key.as_bytes()).collect();
+            let mut secrets: Vec<&[u8]> = strings.iter().map(|key| key.as_bytes()).collect();
+            secrets.push(document.as_bytes());
             let mut shown: Vec<&str> = names.iter().map(String::as_str).collect();
             shown.extend([primary_key, "doc"]);
             shown.extend(alternate_key);
