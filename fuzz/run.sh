@@ -34,7 +34,9 @@ for target in $(cargo +nightly fuzz list); do
     esac
     if ! cargo +nightly fuzz run "$target" "$work/$target" -- ${dictionary[@]+"${dictionary[@]}"} \
         -max_total_time="$seconds" -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
-        grep -v -E '^#[0-9]+' "$log" | tail -n 60
+        # The panic (the oracle's message names the input) and libFuzzer's verdict; the rest
+        # (the progress lines, the stack) is in the log.
+        grep -E -A4 "panicked at|ERROR: libFuzzer|SUMMARY|Test unit written" "$log" | head -n 60
         echo "fuzz/run.sh: $target failed; the input is in fuzz/artifacts/$target/"
         exit 1
     fi
