@@ -20,6 +20,8 @@ mod expand;
 mod function;
 mod item;
 mod named;
+#[cfg(test)]
+mod robustness;
 mod validate;
 
 /// See `secret_bearer::secret_bearer`.

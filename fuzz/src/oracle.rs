@@ -1,0 +1,360 @@
+//! The documented rules, written again: the check (crate docs, "The check"; SPEC §2), a
+//! secret's value ("Hashed at rest"), key sets ("Named keys") and JSON secrets
+//! (`SecretSource::Manager`). Each is the plain reading of its sentence; none calls the crate.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use secret_bearer::AuthErrorKind;
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+/// The longest credential and the longest key, in bytes (`MAX_SECRET_LEN`, documented).
+pub const MAX_LEN: usize = 4096;
+
+/// What a request is answered.
+#[derive(Debug)]
+pub enum Answer {
+    Accepted {
+        caller: String,
+        newest: bool,
+    },
+    Refused(AuthErrorKind),
+    /// A 500: the secrets cannot be used, whatever the request.
+    Misconfigured,
+}
+
+/// A key as a check compares with it.
+#[derive(Debug, Clone)]
+pub enum Key {
+    Plain(Vec<u8>),
+    Digest([u8; 32]),
+}
+
+impl Key {
+    /// Whether `credential` is this key: the key itself, or what hashes to the digest.
+    pub fn opens(&self, credential: &[u8]) -> bool {
+        match self {
+            Key::Plain(key) => key == credential,
+            Key::Digest(digest) => sha256(credential) == *digest,
+        }
+    }
+
+    /// Its SHA-256 digest: two keys are the same key when these are equal.
+    pub fn digest(&self) -> [u8; 32] {
+        match self {
+            Key::Plain(key) => sha256(key),
+            Key::Digest(digest) => *digest,
+        }
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// `sha256:` and the key's digest in hex, in the case asked for: how a key is hashed at rest.
+pub fn stored_form(key: &[u8], upper: bool) -> String {
+    let hex: String = sha256(key)
+        .iter()
+        .map(|byte| match upper {
+            true => format!("{byte:02X}"),
+            false => format!("{byte:02x}"),
+        })
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// A key as a secret's value or a key set's entry writes it: `sha256:` and 64 hex digits (in
+/// either case) is the digest; anything else starting like a digest in another case or with a
+/// dash (`SHA256:`, `sha-256:`) is refused; otherwise the value is the key, which must be
+/// something a request can present: not empty, not only spaces and tabs, no space or tab at
+/// either end, no control character but tab, at most 4096 bytes.
+pub fn key(value: &[u8]) -> Option<Key> {
+    if let Some(hex) = value.strip_prefix(b"sha256:") {
+        return hex_digest(hex).map(Key::Digest);
+    }
+    let starts =
+        |form: &[u8]| value.len() >= form.len() && value[..form.len()].eq_ignore_ascii_case(form);
+    if starts(b"sha256:") || starts(b"sha-256:") {
+        return None;
+    }
+    let blank = |byte: &u8| *byte == b' ' || *byte == b'\t';
+    let control = |byte: &u8| (*byte < 0x20 && *byte != b'\t') || *byte == 0x7f;
+    let usable = !value.is_empty()
+        && !blank(&value[0])
+        && !blank(&value[value.len() - 1])
+        && !value.iter().any(control)
+        && value.len() <= MAX_LEN;
+    usable.then(|| Key::Plain(value.to_vec()))
+}
+
+fn hex_digest(hex: &[u8]) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut digest = [0; 32];
+    for (index, byte) in digest.iter_mut().enumerate() {
+        let text = std::str::from_utf8(&hex[2 * index..2 * index + 2]).ok()?;
+        if !text.bytes().all(|digit| digit.is_ascii_hexdigit()) {
+            return None;
+        }
+        *byte = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(digest)
+}
+
+/// What a source's value gives: nothing (empty or only whitespace, or a JSON key the document
+/// lacks), a key, or something unusable.
+#[derive(Debug, Clone)]
+pub enum Read {
+    Absent,
+    Unusable,
+    Key(Key),
+}
+
+/// A single secret's value: absent when empty or ASCII whitespace only, else a key or unusable.
+pub fn secret(value: &[u8]) -> Read {
+    if value.iter().all(u8::is_ascii_whitespace) {
+        return Read::Absent;
+    }
+    key(value).map_or(Read::Unusable, Read::Key)
+}
+
+/// The string at a dotted JSON key of a document, read as a secret: a document that is not
+/// JSON, names a key twice in one object, or has a non-object on the path, or a value there
+/// that is not a string, is unusable; a name missing on the path is absent.
+pub fn json_secret(document: &str, json_key: &str) -> Read {
+    if document.bytes().all(|byte| byte.is_ascii_whitespace()) {
+        return Read::Absent;
+    }
+    let Some(document) = strict_json(document) else {
+        return Read::Unusable;
+    };
+    match walk(&document, json_key) {
+        Walk::Found(Value::String(value)) => secret(value.as_bytes()),
+        Walk::Found(_) | Walk::NotAnObject => Read::Unusable,
+        Walk::Missing => Read::Absent,
+    }
+}
+
+pub enum Walk<'a> {
+    Found(&'a Value),
+    NotAnObject,
+    Missing,
+}
+
+/// Follows `json_key`'s dot-separated names from the document's root.
+pub fn walk<'a>(document: &'a Value, json_key: &str) -> Walk<'a> {
+    let mut node = document;
+    for name in json_key.split('.') {
+        let Value::Object(object) = node else {
+            return Walk::NotAnObject;
+        };
+        match object.get(name) {
+            Some(next) => node = next,
+            None => return Walk::Missing,
+        }
+    }
+    Walk::Found(node)
+}
+
+/// A JSON key as the builder takes it: dot-separated names, none of them empty.
+pub fn valid_json_key(json_key: &str) -> bool {
+    json_key.split('.').all(|name| !name.is_empty())
+}
+
+/// The document as serde_json reads it, if it is JSON and no object in it names a key twice.
+pub fn strict_json(document: &str) -> Option<Value> {
+    serde_json::from_str::<Unique>(document).ok()?;
+    serde_json::from_str(document).ok()
+}
+
+/// A JSON value none of whose objects names a key twice (what it holds is not kept).
+struct Unique;
+
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_unit<E>(self) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Unique, A::Error> {
+        while items.next_element::<Unique>()?.is_some() {}
+        Ok(Unique)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Unique, A::Error> {
+        let mut names = HashSet::new();
+        while let Some(name) = entries.next_key::<String>()? {
+            if !names.insert(name) {
+                return Err(A::Error::custom("a name written twice"));
+            }
+            entries.next_value::<Unique>()?;
+        }
+        Ok(Unique)
+    }
+}
+
+/// One caller of a key set: its name, and its keys, newest first.
+pub type Callers = Vec<(String, Vec<Key>)>;
+
+/// A key set, if usable: a JSON object (picked by `json_key` if any) of at least one caller,
+/// each with a name that is not blank, has no edge whitespace, is at most 256 bytes and holds
+/// no control or invisible character, and a value that is a key or a non-empty list of keys;
+/// no key listed twice (under one name or two), a plain key and its digest counting as one.
+pub fn key_set(document: &str, json_key: Option<&str>) -> Option<Callers> {
+    if document.bytes().all(|byte| byte.is_ascii_whitespace()) {
+        return None;
+    }
+    let document = strict_json(document)?;
+    let set = match json_key {
+        Some(json_key) => match walk(&document, json_key) {
+            Walk::Found(set) => set,
+            Walk::NotAnObject | Walk::Missing => return None,
+        },
+        None => &document,
+    };
+    let Value::Object(set) = set else {
+        return None;
+    };
+    if set.is_empty() {
+        return None;
+    }
+    let mut callers = Vec::new();
+    for (name, value) in set {
+        if !caller_name(name) {
+            return None;
+        }
+        let listed = match value {
+            Value::String(key) => vec![key],
+            Value::Array(list) if !list.is_empty() => list
+                .iter()
+                .map(|item| match item {
+                    Value::String(key) => Some(key),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+            _ => return None,
+        };
+        let keys = listed
+            .into_iter()
+            .map(|listed| key(listed.as_bytes()))
+            .collect::<Option<Vec<_>>>()?;
+        callers.push((name.clone(), keys));
+    }
+    let mut seen = HashSet::new();
+    let all_distinct = callers
+        .iter()
+        .flat_map(|(_, keys)| keys)
+        .all(|key| seen.insert(key.digest()));
+    all_distinct.then_some(callers)
+}
+
+/// A caller's name: not blank, no whitespace at either end, at most 256 bytes, and no control
+/// character or invisible one (soft hyphen, zero-width and direction marks, separators and
+/// embeddings, word joiners and invisible operators, isolates, byte-order mark).
+pub fn caller_name(name: &str) -> bool {
+    let invisible = |c: char| {
+        matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    let edge_space = name.starts_with(char::is_whitespace) || name.ends_with(char::is_whitespace);
+    !name.chars().all(char::is_whitespace)
+        && !edge_space
+        && name.len() <= 256
+        && !name.chars().any(|c| c.is_control() || invisible(c))
+}
+
+/// Who `credential` is in a key set: the caller one of whose keys it opens, and whether that
+/// key is the caller's newest.
+pub fn key_set_owner(callers: &Callers, credential: &[u8]) -> Option<(String, bool)> {
+    callers.iter().find_map(|(name, keys)| {
+        let index = keys.iter().position(|key| key.opens(credential))?;
+        Some((name.clone(), index == 0))
+    })
+}
+
+/// Who `credential` is with a primary and perhaps an alternate: `primary` first.
+pub fn pair_owner(
+    primary: &Key,
+    alternate: Option<&Key>,
+    credential: &[u8],
+) -> Option<(String, bool)> {
+    if primary.opens(credential) {
+        return Some(("primary".into(), true));
+    }
+    alternate
+        .filter(|alternate| alternate.opens(credential))
+        .map(|_| ("alternate".into(), false))
+}
+
+/// The answer to a request, once the secrets are usable: exactly one header value, starting
+/// with the prefix in any ASCII case; the rest, verbatim, is the credential, which must not be
+/// empty nor longer than 4096 bytes, and is accepted as whoever `owner` says holds it.
+pub fn check(
+    prefix: &[u8],
+    headers: &[Vec<u8>],
+    owner: impl Fn(&[u8]) -> Option<(String, bool)>,
+) -> Answer {
+    let value = match headers {
+        [] => return Answer::Refused(AuthErrorKind::MissingCredential),
+        [value] => value,
+        _ => return Answer::Refused(AuthErrorKind::MultipleCredentials),
+    };
+    if value.len() < prefix.len() || !value[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        return Answer::Refused(AuthErrorKind::WrongPrefix);
+    }
+    let credential = &value[prefix.len()..];
+    if credential.is_empty() {
+        return Answer::Refused(AuthErrorKind::EmptyCredential);
+    }
+    if credential.len() > MAX_LEN {
+        return Answer::Refused(AuthErrorKind::CredentialTooLong);
+    }
+    match owner(credential) {
+        Some((caller, newest)) => Answer::Accepted { caller, newest },
+        None => Answer::Refused(AuthErrorKind::WrongCredential),
+    }
+}
+
+/// A prefix the builder takes: printable ASCII (spaces included), or empty, and not starting
+/// with a space, which HTTP strips from a header value (the attribute's rule, SPEC §1; the
+/// builder's docs do not say it yet).
+pub fn valid_prefix(prefix: &str) -> bool {
+    prefix.bytes().all(|byte| (b' '..=b'~').contains(&byte)) && !prefix.starts_with(' ')
+}
