@@ -260,7 +260,9 @@ impl SecretBearerBuilder {
     }
 
     /// Text that must come before the secret in the header, matched ignoring ASCII case. No
-    /// space is implied: for `Authorization: Bearer <secret>`, pass `"Bearer "`.
+    /// space is implied: for `Authorization: Bearer <secret>`, pass `"Bearer "`. It is printable
+    /// ASCII and does not start with a space (HTTP strips a value's leading spaces, so no header
+    /// could match it); `build` refuses anything else.
     pub fn prefix(mut self, prefix: impl Into<Cow<'static, str>>) -> Self {
         self.prefix = prefix.into();
         self

@@ -83,7 +83,8 @@
 //!   alternate, the callers are `primary` and `alternate` (the alternate counts as an older key).
 //!   Asked for where no check ran, it answers 500 and logs why.
 //! - **Fail closed.** A value that is not JSON, not an object, or empty; a caller's name that
-//!   is blank, has edge whitespace, control or invisible characters, or is written twice; a
+//!   is blank, longer than 256 bytes, has edge whitespace, control or invisible characters, or
+//!   is written twice; a
 //!   caller's value that is not a key or a non-empty list of keys; a malformed digest (or one
 //!   whose `sha256:` is mistyped); a key no header could carry; or a key listed twice (under two
 //!   names, or twice under one): each is a configuration error ([`Error::UnusableKeySet`]) that
