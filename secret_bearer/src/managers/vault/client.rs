@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderValue, LOCATION};
 use reqwest::{Certificate, Client, Identity, RequestBuilder, Response, Url};
 use secrecy::zeroize::Zeroizing;
@@ -14,12 +15,102 @@ use crate::manager::{ManagerError, ManagerErrorKind};
 /// How long one request to Vault may take: requests waiting for a secret wait for it.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What the client trusts and shows: `None` roots trust the platform's (as Vault's CLI does
-/// without `VAULT_CACERT`), `Some` trusts those alone.
+/// What the client trusts, shows and verifies: `None` roots trust the platform's (as Vault's
+/// CLI does without `VAULT_CACERT`), `Some` trusts those alone; a server name is the name
+/// Vault's certificate is verified against, in place of the address's host.
 #[derive(Clone, Default)]
 pub(super) struct Tls {
     pub(super) roots: Option<Vec<Certificate>>,
     pub(super) identity: Option<Identity>,
+    pub(super) server_name: Option<ServerName>,
+}
+
+/// A TLS server name (`VAULT_TLS_SERVER_NAME`) and the host and port of the address it stands
+/// for. Requests name it as their host, so that rustls verifies Vault's certificate against it
+/// and sends it as SNI; as the client's resolver, it maps that name to the address's host, so
+/// that the connection still goes where the address says.
+#[derive(Clone, Debug)]
+pub(super) struct ServerName {
+    name: String,
+    host: String,
+    port: u16,
+}
+
+impl ServerName {
+    /// `name` standing for `address`'s host, and the URL requests are then made to: the
+    /// address with `name` as its host. Refused unless `name` is a DNS name (as rustls takes
+    /// it: an IP address is not one, nor a wildcard) and the address is `https://`.
+    pub(super) fn new(name: &str, address: &Url) -> Result<(Self, Url), ManagerError> {
+        let (true, Some(host), Some(port)) = (
+            address.scheme() == "https",
+            address.host_str(),
+            address.port_or_known_default(),
+        ) else {
+            return Err(ManagerError::new(
+                ManagerErrorKind::Invalid,
+                format!(
+                    "a TLS server name (VAULT_TLS_SERVER_NAME) needs an https:// Vault address, \
+                     not `{}`",
+                    origin(address)
+                ),
+            ));
+        };
+        // Held to DNS's rules first: the URL parser would cut `vault/x` or `vault:1` short.
+        // It then refuses what it reads as an IPv4 address (`127.0.0.1`, `0x7f.1`).
+        let mut base = address.clone();
+        let lowercase = name.to_ascii_lowercase();
+        if !is_dns_name(&lowercase)
+            || base.set_host(Some(&lowercase)).is_err()
+            || base.domain() != Some(lowercase.as_str())
+        {
+            return Err(ManagerError::new(
+                ManagerErrorKind::Invalid,
+                format!("the TLS server name (VAULT_TLS_SERVER_NAME) `{name}` is not a DNS name"),
+            ));
+        }
+        // An IPv6 address is written in brackets in a URL, and without them to be resolved.
+        let host = host
+            .strip_prefix('[')
+            .and_then(|host| host.strip_suffix(']'))
+            .unwrap_or(host);
+        let server_name = Self {
+            name: lowercase,
+            host: host.to_owned(),
+            port,
+        };
+        Ok((server_name, base))
+    }
+}
+
+/// Labels of letters, digits, `-` and `_` (which rustls takes too), 1 to 63 bytes each, none
+/// starting or ending with `-`, 253 bytes in all.
+fn is_dns_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+        })
+}
+
+impl Resolve for ServerName {
+    /// The server name resolves to the address's host (resolved in turn, unless it is an IP
+    /// address); any other name (a proxy's) to its own addresses. A port of 0 is reqwest's to
+    /// replace with the URL's.
+    fn resolve(&self, name: Name) -> Resolving {
+        let target = if name.as_str().eq_ignore_ascii_case(&self.name) {
+            (self.host.clone(), self.port)
+        } else {
+            (name.as_str().to_owned(), 0)
+        };
+        Box::pin(async move {
+            let addresses: Addrs = Box::new(tokio::net::lookup_host(target).await?);
+            Ok(addresses)
+        })
+    }
 }
 
 /// A client that follows no redirect (and so sends no `Referer`, which reqwest adds only to
@@ -37,6 +128,9 @@ pub(super) fn build(tls: &Tls) -> Result<Client, ManagerError> {
     }
     if let Some(identity) = &tls.identity {
         builder = builder.identity(identity.clone());
+    }
+    if let Some(server_name) = &tls.server_name {
+        builder = builder.dns_resolver(server_name.clone());
     }
     builder.build().map_err(|error| {
         ManagerError::new(
@@ -158,6 +252,8 @@ fn location_origin(base: &Url, location: &HeaderValue) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
+
     use super::*;
 
     #[test]
@@ -171,5 +267,99 @@ mod tests {
         );
         assert_eq!(shown("/v1/other").as_deref(), Some("https://vault:8200"));
         assert_eq!(shown("http://[::1").as_deref(), None);
+    }
+
+    #[test]
+    fn a_server_name_is_a_dns_name_beside_an_https_address() {
+        let address = Url::parse("https://127.0.0.2:8200/vault/").unwrap();
+        let (server_name, base) = ServerName::new("Vault.Internal", &address).unwrap();
+        assert_eq!(base.as_str(), "https://vault.internal:8200/vault/");
+        assert_eq!(
+            (server_name.name.as_str(), server_name.host.as_str()),
+            ("vault.internal", "127.0.0.2")
+        );
+        assert!(ServerName::new("my_vault-1.internal", &address).is_ok());
+        let long_label = "x".repeat(64);
+        let long_name = [
+            "x".repeat(63),
+            "x".repeat(63),
+            "x".repeat(63),
+            "x".repeat(63),
+        ]
+        .join(".");
+        for refused in [
+            "",
+            "127.0.0.1",
+            "0x7f.1",
+            "[::1]",
+            "::1",
+            "*.internal",
+            "a..b",
+            "-a.b",
+            "a-.b",
+            "vault.internal.",
+            "vault internal",
+            "vault/internal",
+            "vault:8200",
+            "user@vault",
+            &long_label,
+            &long_name,
+        ] {
+            let error = ServerName::new(refused, &address).unwrap_err();
+            assert_eq!(error.kind(), ManagerErrorKind::Invalid, "{refused:?}");
+            assert!(
+                error.message().contains("(VAULT_TLS_SERVER_NAME)"),
+                "{error}"
+            );
+        }
+        let plain = Url::parse("http://127.0.0.1:8200").unwrap();
+        let error = ServerName::new("vault.internal", &plain).unwrap_err();
+        assert_eq!(
+            error.message(),
+            "a TLS server name (VAULT_TLS_SERVER_NAME) needs an https:// Vault address, not \
+             `http://127.0.0.1:8200`"
+        );
+    }
+
+    async fn resolved(address: &str, server_name: &str, name: &str) -> Vec<SocketAddr> {
+        let address = Url::parse(address).unwrap();
+        let (server_name, _) = ServerName::new(server_name, &address).unwrap();
+        let addresses = server_name.resolve(name.parse().unwrap()).await.unwrap();
+        addresses.collect()
+    }
+
+    #[tokio::test]
+    async fn the_server_name_resolves_to_the_addresss_host_and_other_names_to_theirs() {
+        let address = "https://127.0.0.2:8200";
+        // Not to 127.0.0.1, where `localhost` itself resolves: to the address's host.
+        let loopback2 = SocketAddr::from(([127, 0, 0, 2], 8200));
+        assert_eq!(
+            resolved(address, "localhost", "localhost").await,
+            [loopback2]
+        );
+        assert_eq!(
+            resolved(address, "localhost", "LocalHost").await,
+            [loopback2]
+        );
+        let ipv6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 8443));
+        assert_eq!(
+            resolved("https://[::1]:8443", "vault.internal", "vault.internal").await,
+            [ipv6]
+        );
+        // A host that is a name is resolved, on the scheme's port when the address has none.
+        let by_name = resolved("https://localhost", "vault.internal", "vault.internal").await;
+        assert!(!by_name.is_empty());
+        assert!(
+            by_name
+                .iter()
+                .all(|found| found.ip().is_loopback() && found.port() == 443),
+            "{by_name:?}"
+        );
+        // Any other name (a proxy's) is itself; reqwest puts the URL's port in place of 0.
+        let proxy = SocketAddr::from(([127, 0, 0, 3], 0));
+        assert_eq!(
+            resolved(address, "vault.internal", "127.0.0.3").await,
+            [proxy]
+        );
     }
 }

@@ -17,12 +17,6 @@ pub(super) fn manager() -> Result<VaultManager, ManagerError> {
              file of the CA that signed Vault's certificate instead",
         ));
     }
-    if var("TLS_SERVER_NAME").is_some() {
-        return Err(invalid(
-            "VAULT_TLS_SERVER_NAME is not supported: set VAULT_ADDR to a name Vault's \
-             certificate holds",
-        ));
-    }
     let address = var("ADDR").ok_or_else(|| invalid("set VAULT_ADDR or BAO_ADDR"))?;
     let token = var("TOKEN").map(Zeroizing::new);
     let approle = var("ROLE_ID").zip(var("SECRET_ID").map(Zeroizing::new));
@@ -57,6 +51,9 @@ pub(super) fn manager() -> Result<VaultManager, ManagerError> {
         manager = manager.ca_cert(file)?;
     } else if let Some(dir) = var("CAPATH") {
         manager = manager.ca_path(dir)?;
+    }
+    if let Some(name) = var("TLS_SERVER_NAME") {
+        manager = manager.tls_server_name(&name)?;
     }
     match (var("CLIENT_CERT"), var("CLIENT_KEY")) {
         (Some(certificate), Some(key)) => manager.client_cert(certificate, Path::new(&key)),

@@ -137,10 +137,12 @@ impl Session {
 }
 
 impl Login {
-    /// Logs in: the token Vault gave, and its lease.
+    /// Logs in, with a request to `base` (the address, or its host replaced by the TLS server
+    /// name), errors naming `address`: the token Vault gave, and its lease.
     pub(super) async fn log_in(
         &self,
         client: &Client,
+        base: &Url,
         address: &Url,
         namespace: Option<&str>,
     ) -> Result<(SecretString, Duration), ManagerError> {
@@ -179,7 +181,7 @@ impl Login {
                 (mount, "AppRole", body)
             }
         };
-        let mut url = address.clone();
+        let mut url = base.clone();
         url.path_segments_mut()
             .map_err(|()| ManagerError::new(ManagerErrorKind::Invalid, "bad Vault address"))?
             .pop_if_empty()

@@ -64,16 +64,22 @@ use login::{Login, Session, Token};
 /// that neither the token nor a login's secrets follow it to another origin, or from `https`
 /// to `http`), and no `Referer`. A proxy from `HTTPS_PROXY`/`HTTP_PROXY` (minus `NO_PROXY`) is
 /// used as Vault's CLI uses it: an `https://` Vault is tunnelled through it, end to end
-/// encrypted, but a plain-`http` proxy or Vault address shows the token to the network.
+/// encrypted, but a plain-`http` proxy or Vault address shows the token to the network. With
+/// a [TLS server name](Self::tls_server_name), unlike with Vault's CLI, the proxy is asked to
+/// connect to that name (and `NO_PROXY` is matched against it), not to the address's host:
+/// whoever answers must still hold a certificate for that name.
 ///
 /// # TLS
 ///
 /// `https://` addresses are verified with rustls against the platform's roots, or, with
 /// [`ca_cert`](Self::ca_cert) or [`ca_path`](Self::ca_path) (`VAULT_CACERT`, `VAULT_CAPATH`),
 /// against those certificates alone, as Vault's CLI does; [`client_cert`](Self::client_cert)
-/// (`VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`) presents a client certificate. Verification cannot
-/// be switched off: [`from_env`](Self::from_env) refuses `VAULT_SKIP_VERIFY`. `http://`
-/// addresses are allowed, for dev servers on loopback.
+/// (`VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`) presents a client certificate. The certificate
+/// must hold the address's host, or, with [`tls_server_name`](Self::tls_server_name)
+/// (`VAULT_TLS_SERVER_NAME`), that name, which is then also sent as SNI and in the `Host`
+/// header (which Vault does not look at), while the connection still goes to the address's
+/// host. Verification cannot be switched off: [`from_env`](Self::from_env) refuses
+/// `VAULT_SKIP_VERIFY`. `http://` addresses are allowed, for dev servers on loopback.
 ///
 /// Errors say which secret, and whether it is missing (404), refused (403: the token, or its
 /// policy), or the server unreachable; they never hold a value or a credential. Each request
@@ -85,7 +91,11 @@ use login::{Login, Session, Token};
 pub struct VaultManager {
     client: Client,
     tls: client::Tls,
+    /// As configured: what errors and `Debug` show.
     address: Url,
+    /// What requests are made to: the address, or with a TLS server name, the address with
+    /// that name as its host (which the client resolves to the address's host).
+    base: Url,
     login: Login,
     session: Arc<Session>,
     mount: String,
@@ -149,6 +159,7 @@ impl VaultManager {
         Ok(Self {
             client: client::build(&tls)?,
             tls,
+            base: address.clone(),
             address,
             login,
             session: Arc::default(),
@@ -159,16 +170,16 @@ impl VaultManager {
 
     /// Configured as Vault's and OpenBao's command-line tools are (each `VAULT_` name may be
     /// spelled `BAO_`): the address from `VAULT_ADDR`; the namespace from `VAULT_NAMESPACE`;
-    /// TLS from `VAULT_CACERT`, `VAULT_CAPATH`, `VAULT_CLIENT_CERT` and `VAULT_CLIENT_KEY`; and
-    /// one way to the token: `VAULT_TOKEN`; or `VAULT_ROLE_ID` and `VAULT_SECRET_ID` (AppRole);
-    /// or `VAULT_KUBERNETES_ROLE` (Kubernetes), with `VAULT_AUTH_MOUNT` for a login mount
-    /// other than the method's default.
+    /// TLS from `VAULT_CACERT`, `VAULT_CAPATH`, `VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY` and
+    /// `VAULT_TLS_SERVER_NAME`; and one way to the token: `VAULT_TOKEN`; or `VAULT_ROLE_ID` and
+    /// `VAULT_SECRET_ID` (AppRole); or `VAULT_KUBERNETES_ROLE` (Kubernetes), with
+    /// `VAULT_AUTH_MOUNT` for a login mount other than the method's default.
     ///
     /// Refused: `VAULT_SKIP_VERIFY` set to anything but false (set `VAULT_CACERT` to the
-    /// server's CA instead: a key check must not trust whoever answers), `VAULT_TLS_SERVER_NAME`
-    /// (not supported: name the host the certificate holds in `VAULT_ADDR`), and more than one
-    /// way to the token. A secret ID in the environment stays in the process's environment,
-    /// which this crate cannot wipe.
+    /// server's CA instead: a key check must not trust whoever answers), a
+    /// `VAULT_TLS_SERVER_NAME` that is not a DNS name or beside an `http://` address, and more
+    /// than one way to the token. A secret ID in the environment stays in the process's
+    /// environment, which this crate cannot wipe.
     pub fn from_env() -> Result<Self, ManagerError> {
         env::manager()
     }
@@ -233,6 +244,16 @@ impl VaultManager {
         self.with_tls(|tls| tls.identity = Some(identity))
     }
 
+    /// Verifies Vault's certificate against this DNS name, and sends it as SNI, in place of
+    /// the address's host (`VAULT_TLS_SERVER_NAME`); the connection still goes to the
+    /// address's host. Refused for an `http://` address, and for a name that is not a DNS name
+    /// (an IP address, a wildcard).
+    pub fn tls_server_name(mut self, name: &str) -> Result<Self, ManagerError> {
+        let (server_name, base) = client::ServerName::new(name, &self.address)?;
+        self.base = base;
+        self.with_tls(|tls| tls.server_name = Some(server_name))
+    }
+
     fn with_tls(mut self, change: impl FnOnce(&mut client::Tls)) -> Result<Self, ManagerError> {
         change(&mut self.tls);
         self.client = client::build(&self.tls)?;
@@ -248,13 +269,20 @@ impl VaultManager {
             }),
             login => {
                 self.session
-                    .token(|| login.log_in(&self.client, &self.address, self.namespace.as_deref()))
+                    .token(|| {
+                        login.log_in(
+                            &self.client,
+                            &self.base,
+                            &self.address,
+                            self.namespace.as_deref(),
+                        )
+                    })
                     .await
             }
         }
     }
 
-    /// The URL of a secret's data: `<address>/v1/<mount>/data/<path>`, each segment encoded,
+    /// The URL of a secret's data: `<base>/v1/<mount>/data/<path>`, each segment encoded,
     /// so a path can name nothing but a secret of this mount.
     fn url(&self, path: &str, version: Option<u64>) -> Result<Url, ManagerError> {
         let relative = path.strip_prefix('/').unwrap_or(path);
@@ -270,7 +298,7 @@ impl VaultManager {
                 ),
             ));
         }
-        let mut url = self.address.clone();
+        let mut url = self.base.clone();
         url.path_segments_mut()
             .map_err(|()| ManagerError::new(ManagerErrorKind::Invalid, "bad Vault address"))?
             .pop_if_empty()
@@ -485,6 +513,21 @@ mod tests {
             manager.url("a?x=1#y", None).unwrap().as_str(),
             "http://127.0.0.1:8200/v1/kv/team/data/a%3Fx=1%23y"
         );
+    }
+
+    #[test]
+    fn requests_name_the_server_name_and_errors_the_address() {
+        let manager = VaultManager::new("https://127.0.0.2:8200", "t")
+            .unwrap()
+            .tls_server_name("vault.internal")
+            .unwrap();
+        assert_eq!(
+            manager.url("a", None).unwrap().as_str(),
+            "https://vault.internal:8200/v1/secret/data/a"
+        );
+        assert!(format!("{manager:?}").contains(r#"address: "https://127.0.0.2:8200""#));
+        let plain = VaultManager::new("http://127.0.0.1:8200", "t").unwrap();
+        assert!(plain.tls_server_name("vault.internal").is_err());
     }
 
     #[test]
