@@ -92,23 +92,32 @@ async fn a_redirected_login_carries_the_secret_id_nowhere() {
     assert!(!format!("{error:?}{manager:?}").contains("SECRET-ID"));
 }
 
-#[tokio::test]
-async fn a_refused_logged_in_token_is_replaced_by_one_login_and_one_more_read() {
+/// A Vault whose AppRole logins hand out `token-0`, `token-1`, ... (counted), and which refuses
+/// a read whose token `refused` names and answers the others with the secret.
+async fn approle_vault(
+    refused: impl Fn(Option<&str>) -> bool + Send + Sync + 'static,
+) -> (Scripted, Arc<Mutex<usize>>) {
     let logins = Arc::new(Mutex::new(0));
     let counter = logins.clone();
-    // The first token is revoked behind the manager's back; the second is good.
     let vault = Scripted::start("127.0.0.1", move |request| {
         if request.line.starts_with("POST /v1/auth/approle/login") {
             let mut logins = counter.lock().unwrap();
             *logins += 1;
             login_answer(*logins - 1)
-        } else if request.header("x-vault-token") == Some("token-0") {
+        } else if refused(request.header("x-vault-token")) {
             forbidden()
         } else {
             ok(SECRET)
         }
     })
     .await;
+    (vault, logins)
+}
+
+#[tokio::test]
+async fn a_refused_logged_in_token_is_replaced_by_one_login_and_one_more_read() {
+    // The first token is revoked behind the manager's back; the second is good.
+    let (vault, logins) = approle_vault(|token| token == Some("token-0")).await;
     let manager = VaultManager::approle(&vault.url, "ROLE-ID", "SECRET-ID").unwrap();
     assert_eq!(manager.get("x").await.unwrap(), r#"{"token":"VALUE"}"#);
     assert_eq!(manager.get("x").await.unwrap(), r#"{"token":"VALUE"}"#);
@@ -124,18 +133,7 @@ async fn a_refused_logged_in_token_is_replaced_by_one_login_and_one_more_read() 
 
 #[tokio::test]
 async fn a_token_refused_again_after_a_new_login_is_denied_without_a_loop() {
-    let logins = Arc::new(Mutex::new(0));
-    let counter = logins.clone();
-    let vault = Scripted::start("127.0.0.1", move |request| {
-        if request.line.starts_with("POST /v1/auth/approle/login") {
-            let mut logins = counter.lock().unwrap();
-            *logins += 1;
-            login_answer(*logins - 1)
-        } else {
-            forbidden()
-        }
-    })
-    .await;
+    let (vault, logins) = approle_vault(|_| true).await;
     let manager = VaultManager::approle(&vault.url, "ROLE-ID", "SECRET-ID").unwrap();
     let error = manager.get("x").await.unwrap_err();
 

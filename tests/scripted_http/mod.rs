@@ -77,6 +77,18 @@ impl Scripted {
     }
 }
 
+/// Appends what the client sends next, or `None` once it closes the connection.
+async fn read_more(stream: &mut tokio::net::TcpStream, bytes: &mut Vec<u8>) -> Option<()> {
+    let mut chunk = [0; 4096];
+    let read = stream
+        .read(&mut chunk)
+        .await
+        .ok()
+        .filter(|read| *read > 0)?;
+    bytes.extend_from_slice(&chunk[..read]);
+    Some(())
+}
+
 /// Reads one request (headers, then a body of `content-length`), or `None` once the client
 /// closes the connection.
 async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
@@ -85,13 +97,7 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
         if let Some(end) = bytes.windows(4).position(|window| window == b"\r\n\r\n") {
             break end;
         }
-        let mut chunk = [0; 4096];
-        let read = stream
-            .read(&mut chunk)
-            .await
-            .ok()
-            .filter(|read| *read > 0)?;
-        bytes.extend_from_slice(&chunk[..read]);
+        read_more(stream, &mut bytes).await?;
     };
     let head = String::from_utf8(bytes[..end].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
@@ -106,13 +112,7 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
         .map_or(0, |(_, value)| value.parse().unwrap());
     let mut body = bytes[end + 4..].to_vec();
     while body.len() < length {
-        let mut chunk = [0; 4096];
-        let read = stream
-            .read(&mut chunk)
-            .await
-            .ok()
-            .filter(|read| *read > 0)?;
-        body.extend_from_slice(&chunk[..read]);
+        read_more(stream, &mut body).await?;
     }
     Some(Request {
         line,
