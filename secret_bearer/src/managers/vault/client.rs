@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderValue, LOCATION};
-use reqwest::{Certificate, Client, Identity, RequestBuilder, Response, Url};
+use reqwest::{Certificate, Client, Identity, RequestBuilder, Response, StatusCode, Url};
 use secrecy::zeroize::Zeroizing;
 
 use crate::manager::{ManagerError, ManagerErrorKind};
@@ -207,6 +207,12 @@ fn unusable(file: &Path, what: &str) -> ManagerError {
         ManagerErrorKind::Invalid,
         format!("cannot {what} `{}`", file.display()),
     )
+}
+
+/// Whether an answer says Vault cannot serve now (a server error, or too many requests), which
+/// the store treats as unreachable, rather than a refusal.
+pub(super) fn is_unavailable(status: StatusCode) -> bool {
+    status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
 }
 
 /// Sends a request to Vault; a redirect is an error that names where it pointed (its origin,

@@ -205,7 +205,7 @@ impl Login {
         let response = sent?;
         let status = response.status();
         if status != StatusCode::OK {
-            let kind = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            let kind = if client::is_unavailable(status) {
                 ManagerErrorKind::Unavailable
             } else {
                 ManagerErrorKind::Denied

@@ -381,7 +381,7 @@ impl VaultManager {
                 )));
             }
             status => {
-                let kind = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                let kind = if client::is_unavailable(status) {
                     ManagerErrorKind::Unavailable
                 } else {
                     ManagerErrorKind::Other
