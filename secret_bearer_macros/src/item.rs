@@ -102,7 +102,9 @@ pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
         ([], None) => handler_shape_error(&function),
     };
     match error {
-        Some(error) => Err((error, function.into_token_stream())),
+        // The item as written, not as re-printed from its parse, which would flatten the
+        // invisible groups another macro's tokens may carry.
+        Some(error) => Err((error, item)),
         None => Ok(Target::Handler(function)),
     }
 }
