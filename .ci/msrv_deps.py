@@ -32,7 +32,7 @@ metadata = json.loads(
 ours = {
     package["name"]: version(package["rust_version"])
     for package in metadata["packages"]
-    if package["name"] in ("secret_bearer", "secret_bearer_macros")
+    if package["name"] in ("secret_bearer", "secret_bearer_macros", "secret_bearer_rules")
 }
 msrv = max(ours.values())
 newer = [

@@ -168,7 +168,10 @@ async fn the_extractor_without_a_bearer_fails_closed_and_says_why() {
     let response = test::call_service(&app, get_request("/", Some(PRIMARY))).await;
     assert_eq!(read(response).await, (500, MISCONFIGURED_BODY.to_owned()));
     assert!(
-        logs.text().contains("no `SecretBearer` in the app data"),
+        logs.text().contains(
+            "no `SecretBearer` is registered for this request: on actix-web, add it to the app \
+             with `App::app_data(bearer)`"
+        ),
         "{}",
         logs.text()
     );

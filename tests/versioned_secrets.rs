@@ -69,7 +69,7 @@ async fn a_store_without_versions_fails_closed_and_says_why() {
     let logs = CapturedLogs::start();
     let store = SecretStore::new(Unversioned);
     let error = bearer.resolve_with(Some(&store)).await.unwrap_err();
-    let Error::Manager { source, error } = &error else {
+    let Error::Manager { source, error, .. } = &error else {
         panic!("{error:?}");
     };
     assert_eq!(
@@ -91,13 +91,18 @@ async fn a_store_without_versions_fails_closed_and_says_why() {
 #[std::prelude::v1::test]
 fn rotating_needs_a_primary_secret_in_a_manager_and_no_other_alternate() {
     let reason = |builder: secret_bearer::SecretBearerBuilder| match builder.build() {
-        Err(Error::InvalidSetting { setting, reason }) => format!("{setting}: {reason}"),
+        Err(Error::InvalidSetting {
+            setting, reason, ..
+        }) => format!("{setting:?}: {reason}"),
         other => panic!("{other:?}"),
     };
-    assert!(reason(SecretBearer::builder().env("A").rotating()).contains("must be a `secret`"));
+    assert!(
+        reason(SecretBearer::builder().env("A").rotating())
+            .contains("which only a secret manager keeps: use `.secret(\"...\")`")
+    );
     assert!(
         reason(SecretBearer::builder().secret("/a").alt_env("B").rotating())
-            .contains("remove the other alternate")
+            .contains("remove `alt_env`")
     );
     let bearer = SecretBearer::builder()
         .secret("/a#api.key")

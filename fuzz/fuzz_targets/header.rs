@@ -163,6 +163,11 @@ fuzz_target!(|case: Case| {
     let mut builder = SecretBearer::builder()
         .secret("primary")
         .prefix(prefix.to_owned());
+    // A prefix ending in a letter or digit is refused unless the key is said to follow it
+    // directly (the rules' unit tests pin that); the check is fuzzed with it said.
+    if prefix.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        builder = builder.no_space();
+    }
     if case.alternate.is_some() {
         builder = builder.alt_secret("alternate");
     }

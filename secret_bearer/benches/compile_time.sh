@@ -25,9 +25,9 @@ manifest() {  # manifest FRAMEWORK
   case $1 in
     actix) echo 'actix-web = { version = "4.9", default-features = false, features = ["macros"] }'
            echo 'actix-web-grants = "4.1"'
-           echo "secret_bearer = { path = \"$runtime\" }" ;;
+           echo "secret_bearer = { path = \"$runtime\", features = [\"actix\"] }" ;;
     axum)  echo 'axum = { version = "0.8", default-features = false, features = ["query"] }'
-           echo "secret_bearer = { path = \"$runtime\", default-features = false, features = [\"axum\"] }" ;;
+           echo "secret_bearer = { path = \"$runtime\", features = [\"axum\"] }" ;;
   esac
   echo '[workspace]'
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # How many crates a user's build compiles, from a fresh target directory (debug), for scratch
 # crates that use secret_bearer as each kind of user does:
-#   client   default-features = false, features = ["reqwest"]: a client-only build
-#   axum     examples/axum_hello's server: axum and the attribute, default-features = false
-#   actix    examples/hello's server: actix-web and the attribute, the default features
+#   client   features = ["reqwest"]: a client-only build
+#   axum     examples/axum_hello's server: axum and the attribute, features = ["axum"]
+#   actix    examples/hello's server: actix-web and the attribute, features = ["actix"]
 # Prints each count and whether any actix crate is among them.
 # Usage, from the project's root: secret_bearer/benches/crate_counts.sh [KINDS="client axum actix"]
 set -eu
@@ -17,12 +17,12 @@ for kind in $KINDS; do
     echo '[package]'; echo 'name = "crate_counts"'; echo 'version = "0.0.0"'; echo 'edition = "2024"'
     echo '[dependencies]'
     case $kind in
-      client) echo "secret_bearer = { path = \"$runtime\", default-features = false, features = [\"reqwest\"] }"
+      client) echo "secret_bearer = { path = \"$runtime\", features = [\"reqwest\"] }"
               echo 'reqwest = { version = "0.13", default-features = false }' ;;
-      axum)   echo "secret_bearer = { path = \"$runtime\", default-features = false, features = [\"axum\"] }"
+      axum)   echo "secret_bearer = { path = \"$runtime\", features = [\"axum\"] }"
               echo 'axum = { version = "0.8", default-features = false, features = ["tokio", "http1"] }'
               echo 'tokio = { version = "1", features = ["rt-multi-thread", "net"] }' ;;
-      actix)  echo "secret_bearer = { path = \"$runtime\" }"
+      actix)  echo "secret_bearer = { path = \"$runtime\", features = [\"actix\"] }"
               echo 'actix-web = { version = "4.9", default-features = false, features = ["macros"] }' ;;
     esac
     echo '[workspace]'

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::rejection::Challenges;
 use crate::secret::{Held, Secret, Use, hold};
 use crate::source::SecretSource;
+use secret_bearer_rules::{self as rules, Key, Setting, Spelling};
 
 /// The scheme name documentation uses when none is given.
 pub const DEFAULT_DOC_NAME: &str = "ApiKey";
@@ -149,36 +150,27 @@ impl fmt::Debug for SecretBearer {
     }
 }
 
-/// Configures a [`SecretBearer`]; the methods mirror the attribute's keys.
-#[derive(Clone, Debug)]
+/// Configures a [`SecretBearer`]; the methods are the attribute's keys, and [`build`] checks
+/// them by the attribute's rules (the `secret_bearer_rules` crate holds them once for both): each
+/// key at most once, one primary secret or key set, and so on.
+///
+/// [`build`]: SecretBearerBuilder::build
+#[derive(Clone, Debug, Default)]
 #[must_use]
 pub struct SecretBearerBuilder {
-    primary: Option<SecretSource>,
-    /// Whether the primary source holds a key set rather than one key.
-    key_set: bool,
-    alternate: Option<SecretSource>,
-    rotating: bool,
-    prefix: Cow<'static, str>,
-    doc_name: Cow<'static, str>,
-}
-
-impl Default for SecretBearerBuilder {
-    fn default() -> Self {
-        Self {
-            primary: None,
-            key_set: false,
-            alternate: None,
-            rotating: false,
-            prefix: Cow::Borrowed(""),
-            doc_name: Cow::Borrowed(DEFAULT_DOC_NAME),
-        }
-    }
+    /// Each setting in the order given, checked all together by `build`.
+    settings: Vec<(Key, Cow<'static, str>)>,
 }
 
 impl SecretBearerBuilder {
+    pub(crate) fn set(mut self, key: Key, value: impl Into<Cow<'static, str>>) -> Self {
+        self.settings.push((key, value.into()));
+        self
+    }
+
     /// The primary secret is the value of this environment variable (`env` in the attribute).
     pub fn env(self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.primary(SecretSource::Env(name.into()))
+        self.set(Key::Env, name)
     }
 
     /// An alternate secret, accepted beside the primary during a rotation and never sent by
@@ -186,20 +178,20 @@ impl SecretBearerBuilder {
     /// empty or only whitespace, it is no alternate: only the primary is accepted, which is how
     /// a rotation ends (one `info` event says so).
     pub fn alt_env(self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.alternate(SecretSource::Env(name.into()))
+        self.set(Key::AltEnv, name)
     }
 
     /// The primary secret is read from the bound secret manager at this path (`secret` in the
     /// attribute); `"path#json.key"` picks a key of a JSON secret (see [`SecretSource::manager`]).
     pub fn secret(self, path: impl Into<Cow<'static, str>>) -> Self {
-        self.primary(SecretSource::manager(path))
+        self.set(Key::Secret, path)
     }
 
     /// An alternate secret is read from the bound secret manager at this path (`alt_secret` in
     /// the attribute). One the store does not have (`NotFound`), holds empty, or whose JSON key
     /// is gone, is no alternate: deleting it ends a rotation.
     pub fn alt_secret(self, path: impl Into<Cow<'static, str>>) -> Self {
-        self.alternate(SecretSource::manager(path))
+        self.set(Key::AltSecret, path)
     }
 
     /// The alternate secret is the primary's previous version in its secret manager
@@ -211,9 +203,8 @@ impl SecretBearerBuilder {
     /// working until the next rotation. It needs a primary `secret` and no other alternate.
     ///
     /// [`SecretManager::get_previous`]: crate::SecretManager::get_previous
-    pub fn rotating(mut self) -> Self {
-        self.rotating = true;
-        self
+    pub fn rotating(self) -> Self {
+        self.set(Key::Rotating, "")
     }
 
     /// The accepted keys are a key set, the value of this environment variable (`keys_env` in
@@ -228,7 +219,7 @@ impl SecretBearerBuilder {
     /// A key set replaces the primary and alternate secrets; the handler learns which caller
     /// it serves from the [`Caller`](crate::Caller) extractor. See the crate docs, "Named keys".
     pub fn keys_env(self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.key_set(SecretSource::Env(name.into()))
+        self.set(Key::KeysEnv, name)
     }
 
     /// The accepted keys are a key set read from the bound secret manager at this path
@@ -236,139 +227,80 @@ impl SecretBearerBuilder {
     /// Cached and refreshed as any secret in a manager is: a caller added or revoked in the
     /// store is accepted or refused within the cache's time-to-live, with no restart.
     pub fn keys_secret(self, path: impl Into<Cow<'static, str>>) -> Self {
-        self.key_set(SecretSource::manager(path))
-    }
-
-    /// Where the key set comes from (see [`SecretBearerBuilder::keys_env`]).
-    pub fn key_set(mut self, source: SecretSource) -> Self {
-        self.primary = Some(source);
-        self.key_set = true;
-        self
-    }
-
-    /// Where the primary secret comes from.
-    pub fn primary(mut self, source: SecretSource) -> Self {
-        self.primary = Some(source);
-        self.key_set = false;
-        self
-    }
-
-    /// Where the alternate secret comes from.
-    pub fn alternate(mut self, source: SecretSource) -> Self {
-        self.alternate = Some(source);
-        self
+        self.set(Key::KeysSecret, path)
     }
 
     /// Text that must come before the secret in the header, matched ignoring ASCII case. No
     /// space is implied: for `Authorization: Bearer <secret>`, pass `"Bearer "`. It is printable
     /// ASCII and does not start with a space (HTTP strips a value's leading spaces, so no header
-    /// could match it); `build` refuses anything else.
-    pub fn prefix(mut self, prefix: impl Into<Cow<'static, str>>) -> Self {
-        self.prefix = prefix.into();
-        self
+    /// could match it). A prefix that ends in a letter or digit, such as `"Bearer"`, is refused
+    /// as the likely slip it is, unless [`no_space`](Self::no_space) says the key follows it
+    /// directly.
+    pub fn prefix(self, prefix: impl Into<Cow<'static, str>>) -> Self {
+        self.set(Key::Prefix, prefix)
+    }
+
+    /// The key follows the [`prefix`](Self::prefix), which ends in a letter or digit, with
+    /// nothing between them (`no_space` in the attribute): `.prefix("sk").no_space()` accepts
+    /// `Authorization: skKEY`.
+    pub fn no_space(self) -> Self {
+        self.set(Key::NoSpace, "")
     }
 
     /// The security scheme's name in generated documentation (default [`DEFAULT_DOC_NAME`]);
     /// `""` leaves it undocumented.
-    pub fn doc(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.doc_name = name.into();
-        self
+    pub fn doc(self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.set(Key::Doc, name)
     }
 
-    /// Validates the settings. Secrets are not read yet: see [`SecretBearer::resolve`].
+    /// Checks the settings. Secrets are not read yet: see [`SecretBearer::resolve`].
     pub fn build(self) -> Result<SecretBearer, Error> {
-        let primary = self.primary.ok_or(Error::NoPrimarySource)?;
-        if self.key_set && (self.rotating || self.alternate.is_some()) {
-            let setting = match &self.alternate {
-                _ if self.rotating => "rotating",
-                Some(alternate) if alternate.is_managed() => "alt_secret",
-                _ => "alt_env",
-            };
-            return Err(Error::InvalidSetting {
-                setting,
-                reason: "a key set takes no alternate: a caller's own rotation is a list of its \
-                         keys in the set, newest first",
-            });
-        }
-        let alternate = match (self.rotating, self.alternate) {
-            (false, alternate) => alternate,
-            (true, Some(_)) => {
-                return Err(Error::InvalidSetting {
-                    setting: "rotating",
-                    reason: "`rotating` sets the alternate secret: remove the other alternate",
-                });
+        let settings: Vec<Setting> = self
+            .settings
+            .iter()
+            .map(|(key, value)| Setting {
+                key: *key,
+                written: key.name(),
+                value,
+            })
+            .collect();
+        let checked = rules::check(&settings, Spelling::Builder).map_err(|violation| {
+            Error::InvalidSetting {
+                setting: violation.at.map(|(index, _)| settings[index].key.name()),
+                reason: violation.message,
             }
-            (true, None) => Some(primary.previous_version().ok_or(Error::InvalidSetting {
-                setting: "rotating",
-                reason: "`rotating` reads the primary secret's previous version, so the primary \
-                         must be a `secret` in a secret manager",
-            })?),
-        };
-        let invalid = |setting| move |reason| Error::InvalidSetting { setting, reason };
-        let setting = match (self.key_set, primary.is_managed()) {
-            (false, false) => "env",
-            (false, true) => "secret",
-            (true, false) => "keys_env",
-            (true, true) => "keys_secret",
-        };
-        primary.validate().map_err(invalid(setting))?;
-        if self.key_set && matches!(&primary, SecretSource::Env(name) if name.contains('#')) {
-            return Err(invalid(setting)(
-                "a variable's whole value is the key set; a JSON key (`#field`) picks a set out \
-                 of a secret manager's document, with `keys_secret`",
-            ));
-        }
-        if let Some(alternate) = &alternate {
-            let setting = if alternate.is_managed() {
-                "alt_secret"
+        })?;
+        let value = |index: usize| self.settings[index].1.clone();
+        let source = |index: usize| {
+            let (key, value) = &self.settings[index];
+            if key.is_managed() {
+                SecretSource::manager(value.clone())
             } else {
-                "alt_env"
-            };
-            alternate.validate().map_err(invalid(setting))?;
-        }
-        if !self
-            .prefix
-            .bytes()
-            .all(|byte| byte.is_ascii_graphic() || byte == b' ')
-        {
-            return Err(Error::InvalidSetting {
-                setting: "prefix",
-                reason: "a prefix must be printable ASCII",
-            });
-        }
-        if self.prefix.starts_with(' ') {
-            // HTTP strips a header value's leading spaces: such a prefix could never match.
-            return Err(Error::InvalidSetting {
-                setting: "prefix",
-                reason: "a prefix cannot start with a space",
-            });
-        }
-        let doc_name = (!self.doc_name.is_empty()).then_some(self.doc_name);
-        let openapi_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
-        if doc_name
-            .as_ref()
-            .is_some_and(|name| !name.bytes().all(openapi_name))
-        {
-            return Err(Error::InvalidSetting {
-                setting: "doc",
-                reason: "an OpenAPI security scheme name uses only A-Z, a-z, 0-9, `.`, `-` and `_`",
-            });
-        }
+                SecretSource::Env(value.clone())
+            }
+        };
+        let primary = source(checked.primary);
+        let alternate = match checked.rotating {
+            // The rules allow `rotating` only beside a primary `secret`.
+            true => primary.previous_version(),
+            false => checked.alternate.map(source),
+        };
+        let prefix = checked.prefix.map_or(Cow::Borrowed(""), value);
+        let doc_name = match checked.doc.map(value) {
+            None => Some(Cow::Borrowed(DEFAULT_DOC_NAME)),
+            Some(name) => (!name.is_empty()).then_some(name),
+        };
+        let used = match self.settings[checked.primary].0.is_key_set() {
+            true => Use::KeySet,
+            false => Use::Check,
+        };
         Ok(SecretBearer {
             inner: Arc::new(Inner {
-                challenges: Challenges::for_prefix(&self.prefix),
-                primary: Source::new(
-                    primary,
-                    if self.key_set {
-                        Use::KeySet
-                    } else {
-                        Use::Check
-                    },
-                    "primary",
-                ),
+                challenges: Challenges::for_prefix(&prefix),
+                primary: Source::new(primary, used, "primary"),
                 alternate: alternate.map(|source| Source::new(source, Use::Alternate, "alternate")),
                 usage: Usage::default(),
-                prefix: self.prefix,
+                prefix,
                 doc_name,
             }),
         })
@@ -379,50 +311,70 @@ impl SecretBearerBuilder {
 mod tests {
     use super::*;
 
+    /// The rules themselves are tested in `secret_bearer_rules`; here, what the builder makes
+    /// of their answer.
     #[test]
-    fn the_builder_refuses_what_the_attribute_refuses() {
-        let invalid = |builder: SecretBearerBuilder| builder.build().unwrap_err();
-        assert_eq!(invalid(SecretBearer::builder()), Error::NoPrimarySource);
-        for (builder, setting) in [
-            (SecretBearer::builder().env(""), "env"),
-            (SecretBearer::builder().env("A=B"), "env"),
-            (SecretBearer::builder().env("A").alt_env("B\0"), "alt_env"),
-            (
-                SecretBearer::builder().env("A").alt_secret(""),
-                "alt_secret",
-            ),
-            (
-                SecretBearer::builder().env("A").prefix("Bearer\n"),
-                "prefix",
-            ),
-            (SecretBearer::builder().env("A").prefix("Bé "), "prefix"),
-            (SecretBearer::builder().env("A").prefix(" Bearer"), "prefix"),
-            (SecretBearer::builder().env("A").doc("Api Key"), "doc"),
-            (SecretBearer::builder().env("A").rotating(), "rotating"),
-            (SecretBearer::builder().keys_env("K=V"), "keys_env"),
-            (SecretBearer::builder().keys_env("KEYS#callers"), "keys_env"),
-            (SecretBearer::builder().keys_secret("p#"), "keys_secret"),
-            (
-                SecretBearer::builder().keys_secret("p").rotating(),
-                "rotating",
-            ),
-            (
-                SecretBearer::builder().keys_env("K").alt_env("OLD"),
-                "alt_env",
-            ),
-        ] {
-            let error = invalid(builder);
-            assert!(
-                matches!(error, Error::InvalidSetting { setting: s, .. } if s == setting),
-                "{setting}: {error}"
-            );
-        }
+    fn the_builder_answers_by_the_attributes_rules_in_its_own_words() {
+        let invalid = |builder: SecretBearerBuilder| match builder.build().unwrap_err() {
+            Error::InvalidSetting { setting, reason } => (setting, reason),
+            other => panic!("{other}"),
+        };
+        let (setting, reason) = invalid(SecretBearer::builder());
+        assert_eq!(setting, None);
+        assert!(reason.contains("add `.env(\"...\")`"), "{reason}");
+        let (setting, reason) = invalid(SecretBearer::builder().env("A").secret("/p"));
+        assert_eq!(setting, Some("secret"));
+        assert!(reason.contains("give it as `alt_secret`"), "{reason}");
+        let (setting, reason) = invalid(SecretBearer::builder().env("A").prefix("Bearer"));
+        assert_eq!(setting, Some("prefix"));
+        assert!(
+            reason.contains("did you mean `.prefix(\"Bearer \")`?"),
+            "{reason}"
+        );
+        assert_eq!(
+            invalid(SecretBearer::builder().env("A").env("B")).0,
+            Some("env")
+        );
+        assert_eq!(
+            invalid(SecretBearer::builder().keys_env("K").rotating()).0,
+            Some("rotating")
+        );
+        let unspaced = SecretBearer::builder()
+            .env("A")
+            .prefix("sk")
+            .no_space()
+            .build()
+            .unwrap();
+        assert_eq!(unspaced.prefix(), "sk");
+    }
+
+    #[test]
+    fn the_parts_are_built_from_the_settings_the_rules_chose() {
+        let rotating = SecretBearer::builder()
+            .rotating()
+            .secret("prod/api#key")
+            .build()
+            .unwrap();
+        assert_eq!(
+            rotating.alternate_source().unwrap().to_string(),
+            "previous version of JSON key `key` of secret `prod/api`"
+        );
+        let plain = SecretBearer::builder()
+            .alt_env("OLD")
+            .env("NEW")
+            .build()
+            .unwrap();
+        assert_eq!(plain.primary_source(), &SecretSource::Env("NEW".into()));
+        assert_eq!(
+            plain.alternate_source(),
+            Some(&SecretSource::Env("OLD".into()))
+        );
+        assert_eq!((plain.prefix(), plain.doc_name()), ("", Some("ApiKey")));
         let undocumented = SecretBearer::builder().env("A").doc("").build().unwrap();
         assert_eq!(undocumented.doc_name(), None);
-        assert_eq!(
-            SecretBearer::builder().env("A").build().unwrap().doc_name(),
-            Some("ApiKey")
-        );
+        let key_set = SecretBearer::builder().keys_secret("/k").build().unwrap();
+        assert!(key_set.needs_store());
+        assert_eq!(key_set.inner.primary.used, Use::KeySet);
     }
 
     #[test]

@@ -148,6 +148,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_digest_never_shows_its_bytes() {
+        let digest = Digest::of(b"SUPERSECRET");
+        let shown = format!("{digest:?} {:?}", Some(&digest));
+        assert_eq!(shown, "Digest([REDACTED]) Some(Digest([REDACTED]))");
+        assert!(!shown.contains(&digest.stored_form()[7..13]), "{shown}");
+    }
+
+    #[test]
     fn values_a_header_cannot_carry_are_refused() {
         assert_eq!(check_value(b"SUPERSECRET"), Ok(()));
         assert_eq!(check_value(b"with inner\tspace"), Ok(()));

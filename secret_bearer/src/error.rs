@@ -9,29 +9,33 @@ use crate::source::SecretSource;
 /// secret cannot be read.
 ///
 /// Every variant names *where* a secret comes from, never its value, so an `Error` is safe to
-/// log and to show.
+/// log and to show. The enum and each variant are `#[non_exhaustive]`: a release may add a
+/// variant, or a field to one, so match fields with `..`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// A builder setting is invalid.
+    /// The builder's settings break a rule of a configuration (the attribute's rules: the
+    /// attribute reports the same as a compile error).
+    #[non_exhaustive]
     InvalidSetting {
-        /// The setting, as the builder method and the attribute key spell it.
-        setting: &'static str,
-        /// What is wrong with it.
-        reason: &'static str,
+        /// The setting at fault, as the builder method and the attribute key spell it; `None`
+        /// when something is missing (a primary secret or key set).
+        setting: Option<&'static str>,
+        /// What is wrong and how to fix it.
+        reason: String,
     },
-    /// No primary secret source was configured.
-    NoPrimarySource,
     /// The source holds no value: an environment variable that is not set, a value that is
     /// empty or only whitespace, or a JSON key the secret's document lacks. (A secret manager
     /// that finds nothing at the path answers [`Error::Manager`], of kind
     /// [`NotFound`](crate::ManagerErrorKind::NotFound).) For an alternate secret this is no
     /// error: the alternate is simply not accepted.
+    #[non_exhaustive]
     MissingSecret {
         /// Where the secret was looked for.
         source: SecretSource,
     },
     /// The source holds a value that cannot serve as a secret.
+    #[non_exhaustive]
     UnusableSecret {
         /// Where the secret was read.
         source: SecretSource,
@@ -40,6 +44,7 @@ pub enum Error {
     },
     /// The source holds a value that cannot serve as a key set (see
     /// [`SecretBearerBuilder::keys_env`](crate::SecretBearerBuilder::keys_env)).
+    #[non_exhaustive]
     UnusableKeySet {
         /// Where the key set was read.
         source: SecretSource,
@@ -49,10 +54,12 @@ pub enum Error {
         reason: String,
     },
     /// A handler asked for the [`Caller`](crate::Caller), but no check protects it.
+    #[non_exhaustive]
     Unprotected,
     /// The secret manager could not give the secret: it has none at the path, its value cannot
     /// be used, or it could not be reached and no value fetched before may still serve (see
     /// [`CachePolicy`](crate::CachePolicy)).
+    #[non_exhaustive]
     Manager {
         /// The secret asked for.
         source: SecretSource,
@@ -61,21 +68,25 @@ pub enum Error {
     },
     /// The secret lives in a secret manager, but no [`SecretStore`](crate::SecretStore) is
     /// bound where the request was handled, or given to the client call.
+    #[non_exhaustive]
     NoSecretStore {
         /// The secret that needed it.
         source: SecretSource,
     },
-    /// An extractor found no [`SecretBearer`](crate::SecretBearer) in the app data.
+    /// An extractor found no [`SecretBearer`](crate::SecretBearer) registered with the server
+    /// (actix-web's app data, axum's request extensions).
+    #[non_exhaustive]
     NotRegistered,
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidSetting { setting, reason } => write!(f, "invalid `{setting}`: {reason}"),
-            Self::NoPrimarySource => {
-                f.write_str("no primary secret source: set one, e.g. with `env(\"MY_SECRET\")`")
-            }
+            Self::InvalidSetting {
+                setting: Some(setting),
+                reason,
+            } => write!(f, "invalid `{setting}`: {reason}"),
+            Self::InvalidSetting { reason, .. } => write!(f, "invalid configuration: {reason}"),
             Self::MissingSecret { source } => write!(f, "{source} is not set, or is empty"),
             Self::UnusableSecret { source, reason } => {
                 write!(f, "{source} cannot be used as a secret: {reason}")
@@ -100,15 +111,63 @@ impl fmt::Display for Error {
             }
             Self::NoSecretStore { source } => write!(
                 f,
-                "{source} lives in a secret manager, but no `SecretStore` is bound: register \
-                 one with `App::app_data(SecretStore::new(manager))` (handlers), or pass one \
-                 to the client call"
+                "{source} lives in a secret manager, but no `SecretStore` is bound: {}",
+                wherever(STORE_FIXES)
             ),
-            Self::NotRegistered => f.write_str(
-                "no `SecretBearer` in the app data: register one with `App::app_data(bearer)`",
+            Self::NotRegistered => write!(
+                f,
+                "no `SecretBearer` is registered for this request: {}",
+                wherever(BEARER_FIXES)
             ),
         }
     }
+}
+
+/// Where a `SecretStore` is given, for each server and client the build has: an error names
+/// the fix in the words of the code the user writes, and never a framework the build lacks.
+const STORE_FIXES: &[(bool, &str)] = &[
+    (
+        cfg!(feature = "actix"),
+        "on actix-web, add it to the app with `App::app_data(SecretStore::new(manager))`",
+    ),
+    (
+        cfg!(feature = "axum"),
+        "on axum, add it to the router with `.layer(Extension(store))`",
+    ),
+    (
+        cfg!(feature = "tower"),
+        "behind `SecretBearerLayer`, give it with `SecretBearerLayer::with_store`",
+    ),
+    (
+        true,
+        "in a client, pass it to the call or the client's middleware",
+    ),
+];
+
+/// Where a plain guard's `SecretBearer` is registered, for each server the build has.
+const BEARER_FIXES: &[(bool, &str)] = &[
+    (
+        cfg!(feature = "actix"),
+        "on actix-web, add it to the app with `App::app_data(bearer)`",
+    ),
+    (
+        cfg!(feature = "axum"),
+        "on axum, add it to the router with `.layer(Extension(bearer))`",
+    ),
+    (
+        cfg!(not(any(feature = "actix", feature = "axum"))),
+        "only the `actix` and `axum` features' extractors look for one",
+    ),
+];
+
+/// The fixes that apply to this build, joined.
+fn wherever(fixes: &[(bool, &'static str)]) -> String {
+    let applicable: Vec<&str> = fixes
+        .iter()
+        .filter(|(enabled, _)| *enabled)
+        .map(|(_, fix)| *fix)
+        .collect();
+    applicable.join("; ")
 }
 
 impl Error {
@@ -128,5 +187,49 @@ impl std::error::Error for Error {
             Self::Manager { error, .. } => Some(error),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_store_or_bearer_is_fixed_in_the_words_of_each_server_built() {
+        let store = Error::NoSecretStore {
+            source: SecretSource::manager("/p"),
+        }
+        .to_string();
+        let bearer = Error::NotRegistered.to_string();
+        for (message, feature, fix) in [
+            (
+                &store,
+                cfg!(feature = "actix"),
+                "`App::app_data(SecretStore::new(manager))`",
+            ),
+            (&store, cfg!(feature = "axum"), "`.layer(Extension(store))`"),
+            (
+                &store,
+                cfg!(feature = "tower"),
+                "`SecretBearerLayer::with_store`",
+            ),
+            (&store, true, "pass it to the call"),
+            (&bearer, cfg!(feature = "actix"), "`App::app_data(bearer)`"),
+            (
+                &bearer,
+                cfg!(feature = "axum"),
+                "`.layer(Extension(bearer))`",
+            ),
+        ] {
+            assert_eq!(message.contains(fix), feature, "{fix}: {message}");
+        }
+        assert!(
+            store.starts_with(
+                "secret `/p` lives in a secret manager, but no `SecretStore` is bound: on \
+                 actix-web, add it"
+            ),
+            "{store}"
+        );
+        assert!(!store.contains("; ;") && !store.ends_with(' '), "{store}");
     }
 }

@@ -5,19 +5,20 @@
 //!
 //! | feature | what it adds |
 //! | --- | --- |
-//! | `actix` (default) | the [`actix`] adapter: extractors, middleware, [`RejectionHandler`] |
+//! | `actix` | the [`actix`] adapter: extractors, middleware, [`RejectionHandler`] |
 //! | `tower` | the [`tower`] adapter: `SecretBearerLayer`, for any `Service` of `http` requests, gRPC included |
 //! | `axum` | `tower`, and the [`axum`] extractors: the attribute on axum handlers |
 //! | `reqwest`, `awc`, `http` | clients: the attribute on functions that send requests |
 //! | `openapi`, `metrics`, `vault`, `aws` | documentation, counters, secret managers |
 //!
-//! The core (sources, the store, digests, key sets, the check, [`Caller`], the refusal as data)
-//! builds with none of them: a client-only build (`default-features = false, features =
-//! ["reqwest"]`) compiles no actix-web crate.
+//! No feature is on by default: name the server or client you use (`cargo add secret_bearer
+//! --features actix`, or `axum`, or `reqwest`), so that an axum, tonic or client-only build
+//! compiles no actix-web crate and never opts out of one. The core (sources, the store, digests,
+//! key sets, the check, [`Caller`], the refusal as data) builds with none of them.
 //!
 //! A request is authenticated when its `Authorization` header holds a secret read from an
-//! environment variable or a [`SecretManager`] (through a [`SecretStore`] bound in the app
-//! data, which caches it), optionally after a prefix such as `Bearer `. An alternate secret can
+//! environment variable or a [`SecretManager`] (through a [`SecretStore`], which caches it),
+//! optionally after a prefix such as `Bearer `. An alternate secret can
 //! be accepted beside the primary one while clients move from an old secret to a new one.
 //!
 //! ```no_run
@@ -110,7 +111,7 @@
 //!   `accepted`, `missing`, `malformed` (several headers, a wrong prefix, an empty or over-long
 //!   credential), `refused` and `misconfigured`; `caller` is empty unless accepted. A request
 //!   that passes two checks (a middleware and an attribute) counts twice; one refused before
-//!   any check runs (no bearer in the app data, or a `Caller` asked for where no check ran)
+//!   any check runs (no bearer registered, or a `Caller` asked for where no check ran)
 //!   does not count.
 //!
 //! **Why timing tells nothing of the keys.** The credential is hashed once with SHA-256. The
@@ -137,7 +138,8 @@
 //! A refused request gets a 401 with clearskies' body,
 //! `{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}`,
 //! and a `WWW-Authenticate` challenge naming the prefix's scheme (`ApiKey` without a prefix).
-//! A [`RejectionHandler`] in the app data replaces that response.
+//! On actix-web, a [`RejectionHandler`] in the app data replaces that response; behind the
+//! tower layer, any tower middleware can.
 //!
 //! # Three ways to protect a handler
 //!
@@ -145,7 +147,8 @@
 //!   type [`Authenticated`] that wraps the handler's own, so the check runs before any other
 //!   extractor and before the body; the handler's name, attributes, visibility, generics,
 //!   where-clause, parameter patterns and return type stay as written.
-//! - The [`Authenticated`] extractor, with a [`SecretBearer`] in the app data. As a plain guard
+//! - The [`Authenticated`] extractor, with a [`SecretBearer`] registered with the server
+//!   (actix-web's `App::app_data`, axum's `.layer(Extension(bearer))`). As a plain guard
 //!   it leaves the other parameters free to read the body while it checks; wrap them in its `T`
 //!   to authenticate first.
 //! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
@@ -422,12 +425,14 @@ pub use store::{CachePolicy, SecretStore};
 /// | `secret` | `secret_key` | path of the primary secret in the bound [`SecretManager`]; `"path#json.key"` picks a key of a JSON secret |
 /// | `alt_secret` | `alternate_secret_key` | path of an alternate secret in the bound [`SecretManager`] |
 /// | `keys_env` / `keys_secret` | | a key set, one key per caller, in place of the primary and alternate secrets (crate docs, "Named keys") |
-/// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied |
+/// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied, so one ending in a letter or digit (`"Bearer"`) is refused as a slip for `"Bearer "` |
+/// | `no_space` | | a flag, written alone: the key follows a prefix ending in a letter or digit directly (`prefix = "sk", no_space` accepts `skKEY`) |
 /// | `doc` | `documentation_security_name` | security scheme name in OpenAPI documents (default `ApiKey`, `""` for none) |
 /// | `rotating` | | a flag, written alone: the alternate is the primary `secret`'s previous version in its store ([`SecretBearerBuilder::rotating`]) |
 ///
-/// Exactly one primary (`env`, `secret`, or a key set); at most one alternate (`alt_env`,
-/// `alt_secret` or `rotating`), none beside a key set; sources mix. A handler reading a secret
+/// Each key at most once; exactly one primary (`env`, `secret`, or a key set); at most one
+/// alternate (`alt_env`, `alt_secret` or `rotating`), none beside a key set; sources mix.
+/// [`SecretBearer::builder`] follows the same rules, one method per key. A handler reading a secret
 /// manager needs a [`SecretStore`] in the app data (actix-web) or the request's extensions
 /// (axum, `.layer(Extension(store))`); without one it answers 500.
 ///
@@ -551,7 +556,8 @@ pub use secret_bearer_macros::secret_bearer;
 ///
 /// let store = SecretStore::new(FileManager::new("/var/run/secrets"));
 /// secret_bearer::resolve_all!(Some(&store)).await.map_err(std::io::Error::other)?;
-/// // ... then start the server with `App::new().app_data(store.clone())`.
+/// // ... then give the store to the server: `App::new().app_data(store.clone())` on
+/// // actix-web, `.layer(Extension(store.clone()))` on axum.
 /// # Ok(()) }
 /// ```
 #[macro_export]

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 pub use crate::__document_handler as document_handler;
 pub use crate::__handler_provider as handler_provider;
 pub use crate::__named_bearer as named_bearer;
-pub use crate::bearer::{SecretBearer, SecretBearerBuilder};
+pub use crate::bearer::SecretBearer;
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
 pub use crate::error::Error;
@@ -14,70 +14,24 @@ pub use crate::guard::{Authenticated, NamedBearer};
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
 pub use crate::store::SecretStore;
 pub use inventory;
+pub use secret_bearer_rules::Key;
 
-/// An attribute's keys, as data: what a handler's or client function's bearer is built from.
-/// Data rather than a builder chain per function, so that each annotated function adds a
-/// static, not code.
-pub struct Spec {
-    /// `env`.
-    pub env: Option<&'static str>,
-    /// `alt_env`.
-    pub alt_env: Option<&'static str>,
-    /// `secret`.
-    pub secret: Option<&'static str>,
-    /// `alt_secret`.
-    pub alt_secret: Option<&'static str>,
-    /// `keys_env`.
-    pub keys_env: Option<&'static str>,
-    /// `keys_secret`.
-    pub keys_secret: Option<&'static str>,
-    /// `prefix`.
-    pub prefix: Option<&'static str>,
-    /// `doc`.
-    pub doc: Option<&'static str>,
-    /// `rotating`.
-    pub rotating: bool,
-}
+/// An attribute's settings as written, each a key and its value (empty for a flag): what a
+/// handler's or client function's bearer is built from. Data rather than a builder chain per
+/// function, so that each annotated function adds a static, not code.
+pub struct Spec(pub &'static [(Key, &'static str)]);
 
 impl Spec {
-    /// No key set: what the attribute's keys are written over.
-    pub const NONE: Self = Self {
-        env: None,
-        alt_env: None,
-        secret: None,
-        alt_secret: None,
-        keys_env: None,
-        keys_secret: None,
-        prefix: None,
-        doc: None,
-        rotating: false,
-    };
-
     fn build(&self) -> Result<SecretBearer, Error> {
-        let mut builder = SecretBearer::builder();
-        let sources = [
-            (self.env, SecretBearerBuilder::env as Setter),
-            (self.secret, SecretBearerBuilder::secret),
-            (self.alt_env, SecretBearerBuilder::alt_env),
-            (self.alt_secret, SecretBearerBuilder::alt_secret),
-            (self.keys_env, SecretBearerBuilder::keys_env),
-            (self.keys_secret, SecretBearerBuilder::keys_secret),
-            (self.prefix, SecretBearerBuilder::prefix),
-            (self.doc, SecretBearerBuilder::doc),
-        ];
-        for (value, set) in sources {
-            if let Some(value) = value {
-                builder = set(builder, value);
-            }
-        }
-        if self.rotating {
-            builder = builder.rotating();
-        }
+        let builder = self
+            .0
+            .iter()
+            .fold(SecretBearer::builder(), |builder, &(key, value)| {
+                builder.set(key, value)
+            });
         builder.build()
     }
 }
-
-type Setter = fn(SecretBearerBuilder, &'static str) -> SecretBearerBuilder;
 
 /// The bearer of one annotated handler or client function, built on first use.
 pub struct LazyBearer {
@@ -161,22 +115,31 @@ pub mod probe {
     use std::marker::PhantomData;
 
     /// What the attribute checks of each parameter of a handler, at its type: that it is an
-    /// extractor of a server the crate is built for (actix-web, or axum with state `S`). Written
-    /// `(&&&Probe::<Type, S>::new()).is_extractor()`: method resolution tries the framework's
-    /// trait at each level of references in turn and takes the first whose bound holds, so a type
-    /// that is an extractor of both servers is no ambiguity; a type that is neither falls through
-    /// to the last, whose bound is [`Extractor`], and is one error at the parameter, in its words.
-    pub struct Probe<T, S>(PhantomData<fn() -> (T, S)>);
+    /// extractor of a server the crate is built for (actix-web, or axum with state `S`), and,
+    /// before the last parameter, one that leaves the body alone (axum runs only the last
+    /// parameter's `FromRequest`). Written `(&&&Probe::<Type, S, Position>::new()).is_extractor()`:
+    /// method resolution tries the framework's trait at each level of references in turn and
+    /// takes the first whose bound holds, so a type that is an extractor of both servers is no
+    /// ambiguity; a type that is neither falls through to the last, whose bound is
+    /// [`Extractor`] (or [`HeadExtractor`] before the last parameter), and is one error at the
+    /// parameter, in its words.
+    pub struct Probe<T, S, P>(PhantomData<fn() -> (T, S)>, PhantomData<P>);
 
-    impl<T, S> Probe<T, S> {
+    /// The position of a parameter before the last.
+    pub enum Head {}
+
+    /// The position of the last parameter.
+    pub enum Last {}
+
+    impl<T, S, P> Probe<T, S, P> {
         /// The probe of one parameter's type.
         #[allow(clippy::new_without_default)]
         pub const fn new() -> Self {
-            Self(PhantomData)
+            Self(PhantomData, PhantomData)
         }
     }
 
-    /// An actix-web extractor.
+    /// An actix-web extractor (in any position: actix-web runs each parameter's extractor).
     #[cfg(feature = "actix")]
     pub trait ActixExtractor {
         /// Found: nothing to do.
@@ -184,9 +147,9 @@ pub mod probe {
     }
 
     #[cfg(feature = "actix")]
-    impl<T: actix_web::FromRequest, S> ActixExtractor for &&&Probe<T, S> {}
+    impl<T: actix_web::FromRequest, S, P> ActixExtractor for &&&Probe<T, S, P> {}
 
-    /// An axum extractor that reads the request's head.
+    /// An axum extractor that reads the request's head (in any position).
     #[cfg(feature = "axum")]
     pub trait AxumPartsExtractor {
         /// Found: nothing to do.
@@ -194,9 +157,9 @@ pub mod probe {
     }
 
     #[cfg(feature = "axum")]
-    impl<T: axum_core::extract::FromRequestParts<S>, S> AxumPartsExtractor for &&Probe<T, S> {}
+    impl<T: axum_core::extract::FromRequestParts<S>, S, P> AxumPartsExtractor for &&Probe<T, S, P> {}
 
-    /// An axum extractor that reads the body.
+    /// An axum extractor that reads the body: the last parameter only.
     #[cfg(feature = "axum")]
     pub trait AxumBodyExtractor {
         /// Found: nothing to do.
@@ -204,10 +167,10 @@ pub mod probe {
     }
 
     #[cfg(feature = "axum")]
-    impl<T: axum_core::extract::FromRequest<S>, S> AxumBodyExtractor for &Probe<T, S> {}
+    impl<T: axum_core::extract::FromRequest<S>, S> AxumBodyExtractor for &Probe<T, S, Last> {}
 
-    /// The last resort: no server's extractor trait holds, so the bound below fails, with this
-    /// message.
+    /// The last resort for the last parameter: no server's extractor trait holds, so the bound
+    /// below fails, with [`Extractor`]'s message.
     pub trait NotAnExtractor<T> {
         /// Fails to compile: `T` is not an extractor.
         fn is_extractor(&self)
@@ -217,13 +180,77 @@ pub mod probe {
         }
     }
 
-    impl<T, S> NotAnExtractor<T> for Probe<T, S> {}
+    impl<T, S> NotAnExtractor<T> for Probe<T, S, Last> {}
+
+    /// The last resort before the last parameter: with axum, [`HeadExtractor`]'s message (only
+    /// the last parameter may read the body); without, [`Extractor`]'s, as for the last.
+    pub trait NotAHeadExtractor<T> {
+        /// Fails to compile: `T` is not an extractor that leaves the body alone.
+        #[cfg(feature = "axum")]
+        fn is_extractor(&self)
+        where
+            T: HeadExtractor,
+        {
+        }
+
+        /// Fails to compile: `T` is not an extractor.
+        #[cfg(not(feature = "axum"))]
+        fn is_extractor(&self)
+        where
+            T: Extractor,
+        {
+        }
+    }
+
+    impl<T, S> NotAHeadExtractor<T> for Probe<T, S, Head> {}
+
+    /// Implemented by no type: a parameter before the last whose type reaches it is not an
+    /// extractor of any server this crate is built for, or is an axum extractor of the body.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot come before the handler's last parameter",
+        label = "not an extractor, or one that reads the request body",
+        note = "on axum, only the last parameter may read the body (`Json`, `Form`, `String`, \
+                `Bytes`, ...): move it last; every other parameter must be an extractor of the \
+                request's head (`FromRequestParts`)",
+        note = "on actix-web, every parameter must be an extractor (`FromRequest`), in any order"
+    )]
+    pub trait HeadExtractor {}
 
     /// Implemented by no type: a parameter whose type reaches it is not an extractor of any
-    /// server this crate is built for.
+    /// server this crate is built for. The message names the servers the build has, and in a
+    /// build with none, the feature to enable.
+    #[cfg_attr(
+        all(feature = "actix", feature = "axum"),
+        diagnostic::on_unimplemented(
+            message = "`{Self}` is not an extractor, so `#[secret_bearer]` cannot run it after the check",
+            label = "not an extractor of actix-web (`FromRequest`) or axum (`FromRequestParts`, `FromRequest`)"
+        )
+    )]
+    #[cfg_attr(
+        all(feature = "actix", not(feature = "axum")),
+        diagnostic::on_unimplemented(
+            message = "`{Self}` is not an extractor, so `#[secret_bearer]` cannot run it after the check",
+            label = "not an actix-web extractor (`FromRequest`)",
+            note = "for an axum handler, enable `secret_bearer`'s `axum` feature"
+        )
+    )]
+    #[cfg_attr(
+        all(not(feature = "actix"), feature = "axum"),
+        diagnostic::on_unimplemented(
+            message = "`{Self}` is not an extractor, so `#[secret_bearer]` cannot run it after the check",
+            label = "not an axum extractor (`FromRequestParts`, `FromRequest`)",
+            note = "for an actix-web handler, enable `secret_bearer`'s `actix` feature"
+        )
+    )]
+    #[cfg_attr(
+        not(any(feature = "actix", feature = "axum")),
+        diagnostic::on_unimplemented(
+            message = "`#[secret_bearer]` protects a handler of a server this build of `secret_bearer` has no feature for",
+            label = "an extractor of which server?",
+            note = "enable `secret_bearer`'s `actix` feature for actix-web handlers, or `axum` for axum handlers"
+        )
+    )]
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not an extractor, so `#[secret_bearer]` cannot run it after the check",
-        label = "not an extractor of actix-web (`FromRequest`) or axum (`FromRequestParts`, `FromRequest`)",
         note = "every parameter of a protected handler must be an extractor of its server; \
                 on axum, the attribute checks against the state of the handler's `State<S>` \
                 parameter, or `()` without one",

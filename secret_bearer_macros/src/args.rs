@@ -4,81 +4,13 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::{Expr, ExprLit, Lit, LitStr, Token};
 
-/// One key the attribute accepts, under its own name or its clearskies alias.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Key {
-    Env,
-    AltEnv,
-    Secret,
-    AltSecret,
-    /// A key set (a JSON object from each caller's name to its key) in an environment
-    /// variable, in place of the primary secret.
-    KeysEnv,
-    /// A key set in a secret manager, in place of the primary secret.
-    KeysSecret,
-    Prefix,
-    Doc,
-    /// A flag, written alone: the alternate is the primary secret's previous version.
-    Rotating,
-}
+pub(crate) use secret_bearer_rules::Key;
 
-impl Key {
-    const ALL: [Key; 9] = [
-        Key::Env,
-        Key::AltEnv,
-        Key::Secret,
-        Key::AltSecret,
-        Key::KeysEnv,
-        Key::KeysSecret,
-        Key::Prefix,
-        Key::Doc,
-        Key::Rotating,
-    ];
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Key::Env => "env",
-            Key::AltEnv => "alt_env",
-            Key::Secret => "secret",
-            Key::AltSecret => "alt_secret",
-            Key::KeysEnv => "keys_env",
-            Key::KeysSecret => "keys_secret",
-            Key::Prefix => "prefix",
-            Key::Doc => "doc",
-            Key::Rotating => "rotating",
-        }
-    }
-
-    /// The clearskies name; `rotating` and the key sets are ours alone, so each is its own
-    /// alias.
-    fn alias(self) -> &'static str {
-        match self {
-            Key::Env => "environment_key",
-            Key::AltEnv => "alternate_environment_key",
-            Key::Secret => "secret_key",
-            Key::AltSecret => "alternate_secret_key",
-            Key::Prefix => "header_prefix",
-            Key::Doc => "documentation_security_name",
-            Key::Rotating | Key::KeysEnv | Key::KeysSecret => self.name(),
-        }
-    }
-
-    /// Whether the key gives a key set, one key per caller, in place of the primary secret.
-    pub(crate) fn is_key_set(self) -> bool {
-        matches!(self, Key::KeysEnv | Key::KeysSecret)
-    }
-
-    fn spellings() -> impl Iterator<Item = (&'static str, Key)> {
-        Key::ALL
-            .into_iter()
-            .flat_map(|key| [(key.name(), key), (key.alias(), key)])
-    }
-
-    fn lookup(written: &str) -> Option<Key> {
-        Key::spellings()
-            .find(|(spelling, _)| *spelling == written)
-            .map(|(_, key)| key)
-    }
+/// Every spelling of every key: its name and its clearskies alias.
+fn spellings() -> impl Iterator<Item = &'static str> {
+    Key::ALL
+        .into_iter()
+        .flat_map(|key| [key.name(), key.alias()])
 }
 
 /// One `key = "value"` (or flag) as written.
@@ -105,7 +37,7 @@ pub(crate) enum Args {
     Named(syn::Path),
 }
 
-/// Reads the pairs in the order written; each key at most once, counting its alias. A path
+/// Reads the pairs in the order written (the rules then refuse a key given twice). A path
 /// written alone that is not a key names a bearer, and then nothing else may stand beside it.
 pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
     let mut settings: Vec<Setting> = Vec::new();
@@ -142,10 +74,7 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
         if let Some(named) = &named {
             return Err(beside_named(named, &written));
         }
-        if let Some(earlier) = settings.iter().find(|setting| setting.key == key) {
-            return Err(duplicate_key(&written, earlier));
-        }
-        let is_flag = key == Key::Rotating;
+        let is_flag = key.is_flag();
         match (is_flag, meta.input.peek(Token![=])) {
             (true, false) => {
                 let value = LitStr::new("", written.span());
@@ -227,8 +156,8 @@ fn beside_named(named: &syn::Path, key: &syn::Ident) -> syn::Error {
 /// `alone`: written without a value, so perhaps meant as a named bearer's type.
 fn unknown_key(written: &syn::Ident, alone: bool) -> syn::Error {
     let written_text = written.to_string();
-    let nearest = Key::spellings()
-        .map(|(spelling, _)| {
+    let nearest = spellings()
+        .map(|spelling| {
             (
                 strsim::damerau_levenshtein(&written_text, spelling),
                 spelling,
@@ -253,19 +182,6 @@ fn unknown_key(written: &syn::Ident, alone: bool) -> syn::Error {
              names){named}"
         ),
     )
-}
-
-fn duplicate_key(written: &syn::Ident, earlier: &Setting) -> syn::Error {
-    let message = if *written == earlier.written {
-        format!("`{written}` is set twice; keep one")
-    } else {
-        format!(
-            "`{written}` and `{}` are the same key (`{}`); keep one",
-            earlier.written,
-            earlier.key.name()
-        )
-    };
-    syn::Error::new(written.span(), message)
 }
 
 #[cfg(test)]
@@ -354,14 +270,6 @@ mod tests {
     }
 
     #[test]
-    fn every_alias_is_its_key() {
-        for key in Key::ALL {
-            assert_eq!(Key::lookup(key.alias()), Some(key));
-            assert_eq!(Key::lookup(key.name()), Some(key));
-        }
-    }
-
-    #[test]
     fn unknown_keys_suggest_the_nearest() {
         assert!(error(quote!(evn = "A")).contains("did you mean `env`?"));
         assert!(error(quote!(enviroment_key = "A")).contains("did you mean `environment_key`?"));
@@ -374,7 +282,7 @@ mod tests {
         assert!(
             far.contains(
                 "`env`, `alt_env`, `secret`, `alt_secret`, `keys_env`, `keys_secret`, `prefix`, \
-                 `doc`, `rotating` (or"
+                 `no_space`, `doc`, `rotating` (or"
             ),
             "{far}"
         );
@@ -405,15 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn repeats_wrong_values_and_shapes_are_refused() {
-        assert_eq!(
-            error(quote!(env = "A", env = "B")),
-            "`env` is set twice; keep one"
-        );
-        assert_eq!(
-            error(quote!(env = "A", environment_key = "B")),
-            "`environment_key` and `env` are the same key (`env`); keep one"
-        );
+    fn wrong_values_and_shapes_are_refused() {
         assert!(error(quote!(env = 5)).contains("takes a string literal"));
         assert!(error(quote!(env = MY_SECRET)).contains("takes a string literal"));
         assert!(error(quote!(env)).contains("takes a value"));

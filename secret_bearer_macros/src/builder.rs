@@ -6,28 +6,17 @@ use quote::{format_ident, quote};
 
 use crate::validate::Config;
 
-/// A `LazyBearer` of the keys' `Spec`: each key given is a field of the same name.
+/// A `LazyBearer` of the settings as written, each a `Key` and its value (empty for a flag),
+/// which the runtime builder checks again by the same rules.
 pub(crate) fn lazy_bearer(config: &Config) -> TokenStream {
-    let mut fields = Vec::new();
-    // Each source key is also the field that holds it.
-    for source in std::iter::once(&config.primary).chain(&config.alternate) {
-        let field = format_ident!("{}", source.key.name());
-        let value = &source.value;
-        fields.push(quote!(#field: ::core::option::Option::Some(#value)));
-    }
-    for (field, value) in [("prefix", &config.prefix), ("doc", &config.doc)] {
-        if let Some(value) = value {
-            let field = format_ident!("{field}");
-            fields.push(quote!(#field: ::core::option::Option::Some(#value)));
-        }
-    }
-    if config.rotating {
-        fields.push(quote!(rotating: true));
-    }
+    let settings = config.settings.iter().map(|setting| {
+        let key = format_ident!("{}", format!("{:?}", setting.key));
+        let value = &setting.value;
+        quote!((::secret_bearer::__private::Key::#key, #value))
+    });
     quote! {
-        ::secret_bearer::__private::LazyBearer::new(::secret_bearer::__private::Spec {
-            #(#fields,)*
-            ..::secret_bearer::__private::Spec::NONE
-        })
+        ::secret_bearer::__private::LazyBearer::new(::secret_bearer::__private::Spec(&[
+            #(#settings),*
+        ]))
     }
 }

@@ -165,9 +165,8 @@ mod tests {
             text.contains(
                 "static __SECRET_BEARER : :: secret_bearer :: __private :: LazyBearer = \
                  :: secret_bearer :: __private :: LazyBearer :: new (:: secret_bearer :: \
-                 __private :: Spec { env : :: core :: option :: Option :: Some (\"A\") , \
-                 prefix : :: core :: option :: Option :: Some (\"Bearer \") , .. :: \
-                 secret_bearer :: __private :: Spec :: NONE }) ;"
+                 __private :: Spec (& [(:: secret_bearer :: __private :: Key :: Env , \"A\") , \
+                 (:: secret_bearer :: __private :: Key :: Prefix , \"Bearer \")])) ;"
             ),
             "{text}"
         );

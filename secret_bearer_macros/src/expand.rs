@@ -66,7 +66,8 @@ pub(crate) fn protect(mut function: Function, bearer: &Bearer) -> TokenStream {
 /// A parameter that is not an extractor: one error at its type, which the compiler reports
 /// before the server's own error at the route (that the handler is not a handler). The check
 /// is of every server the runtime is built for (`__private::probe`); on axum, against the
-/// state of the handler's `State<S>` parameter, or `()` without one.
+/// state of the handler's `State<S>` parameter, or `()` without one, and before the last
+/// parameter against the request's head only, as axum's `debug_handler` checks.
 fn extractor_check(function: &Function, types: &[&Type], named_check: TokenStream) -> TokenStream {
     let name = format_ident!("__secret_bearer_extractors_{}", function.sig.ident);
     let generics = &function.sig.generics;
@@ -75,9 +76,16 @@ fn extractor_check(function: &Function, types: &[&Type], named_check: TokenStrea
         .iter()
         .find_map(|ty| state_of(ty))
         .map_or_else(|| quote!(()), ToTokens::into_token_stream);
-    let probes = types.iter().map(|ty| {
+    // Only the last parameter may read the body (axum's rule; actix-web has none).
+    let probes = types.iter().enumerate().map(|(index, ty)| {
+        let position = if index + 1 == types.len() {
+            quote!(Last)
+        } else {
+            quote!(Head)
+        };
         quote_spanned! {ty.span()=>
-            (&&&::secret_bearer::__private::probe::Probe::<#ty, #state>::new()).is_extractor();
+            (&&&::secret_bearer::__private::probe::Probe::<#ty, #state, #position>::new())
+                .is_extractor();
         }
     });
     quote! {
@@ -169,9 +177,9 @@ mod tests {
         for expected in [
             "fn __secret_bearer_extractors_show < T : Clone > () where T : 'static {",
             "(& & & :: secret_bearer :: __private :: probe :: Probe :: < web :: Path < u32 > , () \
-             > :: new ()) . is_extractor () ;",
-            "(& & & :: secret_bearer :: __private :: probe :: Probe :: < web :: Data < T > , () > \
-             :: new ()) . is_extractor () ;",
+             , Head > :: new ()) . is_extractor () ;",
+            "(& & & :: secret_bearer :: __private :: probe :: Probe :: < web :: Data < T > , () , \
+             Last > :: new ()) . is_extractor () ;",
         ] {
             assert!(extractors.contains(expected), "{extractors}");
         }
@@ -197,9 +205,8 @@ mod tests {
             provider,
             ":: secret_bearer :: __private :: handler_provider ! (__secret_bearer_h , :: \
              secret_bearer :: __private :: LazyBearer :: new (:: secret_bearer :: __private :: \
-             Spec { env : :: core :: option :: Option :: Some (\"A\") , prefix : :: core :: \
-             option :: Option :: Some (\"Bearer \") , .. :: secret_bearer :: __private :: \
-             Spec :: NONE })) ;"
+             Spec (& [(:: secret_bearer :: __private :: Key :: Env , \"A\") , (:: \
+             secret_bearer :: __private :: Key :: Prefix , \"Bearer \")]))) ;"
         );
         let extractors = file.items[1].to_token_stream().to_string();
         assert_eq!(
@@ -223,12 +230,13 @@ mod tests {
             ),
         );
         let extractors = file.items[1].to_token_stream().to_string();
-        for ty in [
-            "Path < u32 >",
-            "axum :: extract :: State < App < 'static > >",
+        for (ty, position) in [
+            ("Path < u32 >", "Head"),
+            ("axum :: extract :: State < App < 'static > >", "Last"),
         ] {
-            let probe =
-                format!("Probe :: < {ty} , App < 'static > > :: new ()) . is_extractor () ;");
+            let probe = format!(
+                "Probe :: < {ty} , App < 'static > , {position} > :: new ()) . is_extractor () ;"
+            );
             assert!(extractors.contains(&probe), "{extractors}");
         }
         // Not a `State<S>`: two arguments, or another name.
@@ -240,7 +248,7 @@ mod tests {
         );
         let extractors = file.items[1].to_token_stream().to_string();
         assert!(
-            extractors.contains("Probe :: < Stated < C > , () >"),
+            extractors.contains("Probe :: < Stated < C > , () , Last >"),
             "{extractors}"
         );
     }
@@ -256,8 +264,8 @@ mod tests {
         let implementation = file.items[0].to_token_stream().to_string();
         assert!(
             implementation.contains(
-                "Spec { secret : :: core :: option :: Option :: Some (\"/new#api.key\") , \
-                 alt_env : :: core :: option :: Option :: Some (\"OLD\") ,"
+                "Spec (& [(:: secret_bearer :: __private :: Key :: Secret , \"/new#api.key\") , \
+                 (:: secret_bearer :: __private :: Key :: AltEnv , \"OLD\")])"
             ),
             "{implementation}"
         );
@@ -274,9 +282,8 @@ mod tests {
         let provider = file.items[0].to_token_stream().to_string();
         assert!(
             provider.contains(
-                "Spec { keys_env : :: core :: option :: Option :: Some (\"API_KEYS\") , \
-                 prefix : :: core :: option :: Option :: Some (\"Bearer \") , .. :: \
-                 secret_bearer :: __private :: Spec :: NONE }"
+                "Spec (& [(:: secret_bearer :: __private :: Key :: KeysEnv , \"API_KEYS\") , \
+                 (:: secret_bearer :: __private :: Key :: Prefix , \"Bearer \")])"
             ),
             "{provider}"
         );
@@ -289,7 +296,8 @@ mod tests {
         let provider = file.items[0].to_token_stream().to_string();
         assert!(
             provider.contains(
-                "Spec { keys_secret : :: core :: option :: Option :: Some (\"prod/api-keys#callers\") ,"
+                "Spec (& [(:: secret_bearer :: __private :: Key :: KeysSecret , \
+                 \"prod/api-keys#callers\")])"
             ),
             "{provider}"
         );

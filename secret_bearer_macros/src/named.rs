@@ -70,9 +70,9 @@ mod tests {
         );
         for expected in [
             ":: secret_bearer :: __private :: named_bearer ! (WidgetsKey , :: secret_bearer :: \
-             __private :: LazyBearer :: new (:: secret_bearer :: __private :: Spec { env : :: \
-             core :: option :: Option :: Some (\"WIDGETS_KEY\") , prefix : :: core :: option :: \
-             Option :: Some (\"Bearer \") , .. :: secret_bearer :: __private :: Spec :: NONE })) ;",
+             __private :: LazyBearer :: new (:: secret_bearer :: __private :: Spec (& [(:: \
+             secret_bearer :: __private :: Key :: Env , \"WIDGETS_KEY\") , (:: secret_bearer :: \
+             __private :: Key :: Prefix , \"Bearer \")]))) ;",
             "impl :: secret_bearer :: __private :: OneKey for WidgetsKey { }",
             "impl :: secret_bearer :: __private :: ReadWithoutStore for WidgetsKey { }",
         ] {

@@ -17,6 +17,12 @@
 //! - [`Caller`](crate::Caller) names the caller the check accepted: the attribute's, a guard's
 //!   before it, or the tower layer's ([`SecretBearerLayer`](crate::tower::SecretBearerLayer)).
 //!   Where no check ran, it answers 500 and logs why.
+//! - The attribute checks each parameter as `#[axum::debug_handler]` does, at the parameter:
+//!   that it is an extractor with the handler's state, and that only the last one reads the body
+//!   (`Json` before `Caller` is an error naming `Json`). `debug_handler` itself goes below
+//!   `#[secret_bearer]`, where it checks the handler the attribute wrote; above, it checks the
+//!   handler as written, whose parameters the attribute then replaces, and reports the wrong
+//!   number of arguments.
 //!
 //! ```
 //! use axum::{Json, Router, routing::post};

@@ -25,8 +25,10 @@ use crate::source::{SecretSource, SecretVersion};
 use entry::{Entry, Look};
 pub use policy::CachePolicy;
 
-/// A [`SecretManager`] with its cache: what secrets in a manager are read through. Bind it
-/// once in the app data for handlers, as clearskies binds `secrets`, and pass it to clients:
+/// A [`SecretManager`] with its cache: what secrets in a manager are read through. Give it once
+/// to the server, as clearskies binds `secrets` (actix-web: `App::app_data`, as below; axum:
+/// `.layer(Extension(store))`; the tower layer: `SecretBearerLayer::with_store`), and pass it to
+/// clients. On actix-web:
 ///
 /// ```
 /// use actix_web::{App, HttpServer};
@@ -38,8 +40,8 @@ pub use policy::CachePolicy;
 /// # let _ = server;
 /// ```
 ///
-/// It may also be registered as `web::Data<SecretStore>`. A handler whose secret lives in a
-/// manager, with no store bound, answers 500 and logs the missing binding.
+/// On actix-web it may also be registered as `web::Data<SecretStore>`. A handler whose secret
+/// lives in a manager, with no store given, answers 500 and logs the fix for its server.
 ///
 /// Each path is cached on its own under the [`CachePolicy`] (the JSON keys of one path share
 /// its fetches, and come from one version of its document):

@@ -40,11 +40,20 @@ where
     format!("{value} {text}")
 }
 
+// axum's own checks, below the attribute: they see the one `Authenticated` parameter, whose
+// parameters the attribute checked as `debug_handler` would.
+#[secret_bearer(env = "MY_AUTH_SECRET")]
+#[axum::debug_handler]
+async fn debugged(caller: Caller, Json(value): Json<Vec<u32>>) -> String {
+    format!("{} {}", caller.name(), value.len())
+}
+
 fn main() {
     let _: Router = Router::new()
         .route("/", get(none))
         .route("/{id}", get(parts))
         .route("/body", post(body))
+        .route("/debugged", post(debugged))
         .with_state(AppState);
     let _: Router = Router::new()
         .route("/generic", post(generic::<String>))

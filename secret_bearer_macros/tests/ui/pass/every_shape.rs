@@ -47,6 +47,13 @@ async fn many(
     format!("{} {}", a.len(), b.as_str())
 }
 
+// A key that follows a prefix ending in a letter directly, said so.
+#[get("/glued")]
+#[secret_bearer(env = "MY_SECRET", prefix = "sk", no_space)]
+async fn glued() -> impl Responder {
+    "glued"
+}
+
 #[secret_bearer(env = "MY_SECRET")]
 async fn no_arguments() -> &'static str {
     "hello"
@@ -71,6 +78,7 @@ fn main() {
         .service(web::resource("/generic").to(api::generic::<String>))
         .service(aliases)
         .service(many)
+        .service(glued)
         .service(r#type)
         .service(traced)
         .route("/", web::get().to(no_arguments));
