@@ -8,8 +8,9 @@ use actix_web::dev::Service as _;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, Responder, get, test, web};
 use secret_bearer::Caller;
+use secret_bearer::actix::RejectionHandler;
 use secret_bearer::{
-    AuthErrorKind, Authenticated, MISCONFIGURED_BODY, RejectionHandler, SecretBearer, secret_bearer,
+    AuthErrorKind, Authenticated, MISCONFIGURED_BODY, SecretBearer, secret_bearer,
 };
 use support::cases::{Route, caller_body, check_cases};
 use support::{

@@ -21,9 +21,10 @@ use actix_http::{BoxedPayloadStream, Request};
 use actix_web::dev::{Payload, Service, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, post, test, web};
+use secret_bearer::actix::RejectionHandler;
 use secret_bearer::{
-    Authenticated, CachePolicy, Caller, ManagerError, RejectionHandler, SecretBearer,
-    SecretManager, SecretStore, secret_bearer,
+    Authenticated, CachePolicy, Caller, ManagerError, SecretBearer, SecretManager, SecretStore,
+    secret_bearer,
 };
 use support::{NOT_AUTHENTICATED, PRIMARY, get_request, init_env, read};
 use tokio::time::{Instant, sleep};

@@ -1,4 +1,4 @@
-//! The reference's widgets client: a `ClientWithMiddleware` whose `SecretBearerMiddleware` sends
+//! The reference's widgets client: a `ClientWithMiddleware` whose `SecretBearerClientMiddleware` sends
 //! every request with `MY_SECRET`, as clearskies' `ApiBackend` does, and the calls the
 //! reference's client makes through it.
 //!
@@ -10,7 +10,7 @@ use std::fmt;
 use reqwest::{Method, Response, StatusCode};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, RequestBuilder};
 use secret_bearer::SecretBearer;
-use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -196,7 +196,7 @@ impl WidgetsClient {
     pub fn new(base_url: impl Into<String>) -> Result<Self, ClientError> {
         let bearer = SecretBearer::builder().env("MY_SECRET").build()?;
         let http = ClientBuilder::new(reqwest::Client::new())
-            .with(SecretBearerMiddleware::new(bearer))
+            .with(SecretBearerClientMiddleware::new(bearer))
             .build();
         Ok(Self {
             http,

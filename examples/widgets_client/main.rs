@@ -1,6 +1,6 @@
 //! The reference's widgets client: creates Thinga and Mabob through the widgets API, lists
 //! the widgets, and prints them in clearskies' envelope. Every request carries `MY_SECRET`
-//! (default `SUPERSECRET`), attached by the client's `SecretBearerMiddleware` (see
+//! (default `SUPERSECRET`), attached by the client's `SecretBearerClientMiddleware` (see
 //! `client.rs` beside it), which also sends a request once more after a 401 when the secret
 //! read again differs.
 //!

@@ -251,7 +251,7 @@
 //! also has the attribute's header without the macro.
 //!
 //! A whole client is authorized by a middleware instead, every request it sends:
-//! `client::reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`) for
+//! `client::reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`) for
 //! reqwest, which sends a refused request once more when the secret read again differs, and
 //! `client::tower::SecretBearerClientLayer` (feature `tower`) for hyper, tonic and any tower
 //! client, which never resends (a tower request's body is spent) but reads the secret again for
@@ -330,11 +330,11 @@
 )]
 #![cfg_attr(
     feature = "actix",
-    doc = "[`RejectionHandler`]: crate::RejectionHandler"
+    doc = "[`RejectionHandler`]: crate::actix::RejectionHandler"
 )]
 #![cfg_attr(
     not(feature = "actix"),
-    doc = "[`RejectionHandler`]: https://docs.rs/secret_bearer/latest/secret_bearer/struct.RejectionHandler.html"
+    doc = "[`RejectionHandler`]: https://docs.rs/secret_bearer/latest/secret_bearer/actix/struct.RejectionHandler.html"
 )]
 #![cfg_attr(feature = "tower", doc = "[`tower`]: crate::tower")]
 #![cfg_attr(
@@ -395,8 +395,6 @@ pub mod axum;
 #[path = "private.rs"]
 pub mod __private;
 
-#[cfg(feature = "actix")]
-pub use actix::RejectionHandler;
 pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;

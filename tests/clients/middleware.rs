@@ -1,21 +1,21 @@
-//! Whole clients: `SecretBearerMiddleware` on a reqwest-middleware `ClientWithMiddleware`,
+//! Whole clients: `SecretBearerClientMiddleware` on a reqwest-middleware `ClientWithMiddleware`,
 //! against the recording server on loopback.
 
 use actix_web::http::header::AUTHORIZATION;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
 use secret_bearer::{Error, SecretBearer};
 
 use super::{Recorder, SECRET, init_env};
 
-pub(super) fn client(middleware: SecretBearerMiddleware) -> ClientWithMiddleware {
+pub(super) fn client(middleware: SecretBearerClientMiddleware) -> ClientWithMiddleware {
     ClientBuilder::new(reqwest::Client::new())
         .with(middleware)
         .build()
 }
 
 /// The primary from the environment (`SB_CLIENT_SECRET`), an alternate beside it.
-fn from_the_environment() -> SecretBearerMiddleware {
+fn from_the_environment() -> SecretBearerClientMiddleware {
     init_env();
     let bearer = SecretBearer::builder()
         .env("SB_CLIENT_SECRET")
@@ -23,7 +23,7 @@ fn from_the_environment() -> SecretBearerMiddleware {
         .prefix("Bearer ")
         .build()
         .unwrap();
-    SecretBearerMiddleware::new(bearer)
+    SecretBearerClientMiddleware::new(bearer)
 }
 
 #[actix_web::test]
@@ -55,7 +55,7 @@ async fn a_secret_that_cannot_be_read_is_the_requests_error_and_nothing_is_sent(
         .env("SB_CLIENT_UNSET")
         .build()
         .unwrap();
-    let error = client(SecretBearerMiddleware::new(bearer))
+    let error = client(SecretBearerClientMiddleware::new(bearer))
         .get(&base)
         .send()
         .await

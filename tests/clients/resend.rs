@@ -3,7 +3,7 @@
 //! read again differs from the one refused, at most once, never after a 403, and never with a
 //! body that streams.
 
-use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
 use secret_bearer::{SecretBearer, SecretStore, client};
 
 use super::{Recorder, SECRET, cached_then_set, init_env};
@@ -46,7 +46,7 @@ impl Resending {
                 response.unwrap().status()
             }
             Self::Middleware => {
-                let middleware = SecretBearerMiddleware::new(bearer.clone());
+                let middleware = SecretBearerClientMiddleware::new(bearer.clone());
                 let middleware = match store {
                     Some(store) => middleware.with_store(store.clone()),
                     None => middleware,

@@ -54,7 +54,7 @@ impl ResponseError for AuthError {
 ///
 /// ```
 /// use actix_web::{App, HttpResponse};
-/// use secret_bearer::RejectionHandler;
+/// use secret_bearer::actix::RejectionHandler;
 ///
 /// let app = App::new().app_data(RejectionHandler::new(|_req, error| {
 ///     HttpResponse::build(error.status()).json(serde_json::json!({ "message": "who are you?" }))

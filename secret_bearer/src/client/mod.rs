@@ -26,7 +26,7 @@
 //! | `http` | `http::request::Builder`, `http::HeaderMap`, `&mut http::HeaderMap` | |
 //!
 //! A whole client, every request it sends, is authorized by a middleware instead: for reqwest,
-//! `reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`), which sends
+//! `reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`), which sends
 //! once more after a 401 as `reqwest::send` does; for hyper, tonic and any tower client,
 //! `tower::SecretBearerClientLayer` (feature `tower`), which never sends a request twice but
 //! reads the secret again after a 401 for the next one. Choose the middleware when every

@@ -1,15 +1,15 @@
-//! `reqwest-middleware` (feature `reqwest-middleware`): [`SecretBearerMiddleware`] authorizes
+//! `reqwest-middleware` (feature `reqwest-middleware`): [`SecretBearerClientMiddleware`] authorizes
 //! every request a `ClientWithMiddleware` sends, as clearskies' `ApiBackend` authorizes every
 //! request of an API client, so that its methods need no attribute and no request parameter.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use secret_bearer::SecretBearer;
-//! use secret_bearer::client::reqwest_middleware::SecretBearerMiddleware;
+//! use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
 //!
 //! let bearer = SecretBearer::builder().env("WIDGETS_KEY").prefix("Bearer ").build()?;
 //! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(SecretBearerMiddleware::new(bearer))
+//!     .with(SecretBearerClientMiddleware::new(bearer))
 //!     .build();
 //! let widgets = client.get("http://localhost:8080/widgets").send().await?;
 //! # let _ = widgets; Ok(()) }
@@ -46,14 +46,14 @@ use crate::store::SecretStore;
 /// primary secret, and sends it once more after a 401 if the secret read again differs (see
 /// the [module docs](self)).
 #[derive(Clone, Debug)]
-pub struct SecretBearerMiddleware {
+pub struct SecretBearerClientMiddleware {
     bearer: SecretBearer,
     store: Option<SecretStore>,
 }
 
-impl SecretBearerMiddleware {
+impl SecretBearerClientMiddleware {
     /// Authorizes requests with `bearer`, whose secret is an environment variable (for a secret
-    /// in a manager, add [`SecretBearerMiddleware::with_store`]).
+    /// in a manager, add [`SecretBearerClientMiddleware::with_store`]).
     pub fn new(bearer: SecretBearer) -> Self {
         Self {
             bearer,
@@ -103,7 +103,7 @@ fn middleware(error: crate::Error) -> ::reqwest_middleware::Error {
 }
 
 // The trait's method, as `async_trait` would write it, without that dependency.
-impl Middleware for SecretBearerMiddleware {
+impl Middleware for SecretBearerClientMiddleware {
     fn handle<'life0, 'life1, 'life2, 'async_trait>(
         &'life0 self,
         request: Request,

@@ -1,6 +1,6 @@
 //! tower (feature `tower`): [`SecretBearerClientLayer`] authorizes every request of a tower
 //! client service (hyper-util's client, a tonic `Channel`, any `Service` of `http` requests),
-//! as `reqwest_middleware::SecretBearerMiddleware` (feature `reqwest-middleware`) does for reqwest.
+//! as `reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`) does for reqwest.
 //!
 //! ```
 //! # async fn run(channel: tonic::transport::Channel) -> Result<(), secret_bearer::Error> {
