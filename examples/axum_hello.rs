@@ -11,7 +11,10 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use secret_bearer::secret_bearer;
-use secret_bearer_workspace::{hello_world_json, init_logs, port, report_secrets, seed_env};
+use secret_bearer_workspace::{hello_world_json, seed_env};
+
+#[path = "support/axum.rs"]
+mod support;
 
 #[secret_bearer(env = "MY_AUTH_SECRET")]
 async fn hello() -> impl IntoResponse {
@@ -20,17 +23,6 @@ async fn hello() -> impl IntoResponse {
 
 fn main() -> std::io::Result<()> {
     seed_env(&[("MY_AUTH_SECRET", "SUPERSECRET")]);
-    init_logs();
-    let port = port()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        report_secrets(secret_bearer::resolve_all!(None).await);
-        let app = Router::new().route("/", get(hello));
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        tracing::info!("listening on http://127.0.0.1:{port}");
-        axum::serve(listener, app).await
-    })
+    let app = Router::new().route("/", get(hello));
+    support::serve(secret_bearer::resolve_all!(None), app)
 }

@@ -1,6 +1,6 @@
 //! The reference's secret-manager example: the primary and the alternate secret are read from a
-//! secret manager, bound once in the app data. This fake one knows two paths and fails for any
-//! other, as the reference's does.
+//! secret manager, given once to the app (`App::app_data`). The fake one knows two paths and
+//! fails for any other, as the reference's does. `axum_secret_manager` is the same on axum.
 //!
 //! ```text
 //! cargo run --example secret_manager
@@ -8,22 +8,8 @@
 //! ```
 
 use actix_web::{HttpResponse, get};
-use secret_bearer::{ManagerError, SecretManager, SecretStore, secret_bearer};
-use secret_bearer_workspace::{hello_world, serve};
-
-struct FakeSecretManager;
-
-impl SecretManager for FakeSecretManager {
-    async fn get(&self, path: &str) -> Result<String, ManagerError> {
-        match path {
-            "/path/to/my/secret" => Ok("SUPERSECRET".to_owned()),
-            "/path/to/alternate/secret" => Ok("ALSOOKAY".to_owned()),
-            _ => Err(ManagerError::not_found(format!(
-                "Attempt to fetch non-existent secret: {path}"
-            ))),
-        }
-    }
-}
+use secret_bearer::{SecretStore, secret_bearer};
+use secret_bearer_workspace::{FakeSecretManager, hello_world, serve};
 
 #[get("/")]
 #[secret_bearer(

@@ -12,7 +12,7 @@ use std::io;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use secret_bearer::Unresolved;
+use secret_bearer::{ManagerError, SecretManager, Unresolved};
 use serde::Serialize;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
@@ -160,4 +160,20 @@ where
         tracing::info!("listening on http://127.0.0.1:{port}");
         server.run().await
     })
+}
+
+/// The reference's fake secret manager, shared by the `secret_manager` examples on each server:
+/// it knows two paths and fails for any other, as the reference's does.
+pub struct FakeSecretManager;
+
+impl SecretManager for FakeSecretManager {
+    async fn get(&self, path: &str) -> Result<String, ManagerError> {
+        match path {
+            "/path/to/my/secret" => Ok("SUPERSECRET".to_owned()),
+            "/path/to/alternate/secret" => Ok("ALSOOKAY".to_owned()),
+            _ => Err(ManagerError::not_found(format!(
+                "Attempt to fetch non-existent secret: {path}"
+            ))),
+        }
+    }
 }

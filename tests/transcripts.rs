@@ -1,5 +1,6 @@
 //! The reference document's curl transcripts, replayed with curl against the real example
-//! binaries (`examples/hello.rs`, `axum_hello.rs`, `rotation.rs`, `prefix.rs`, `secret_manager.rs`): same
+//! binaries (`examples/hello.rs`, `axum_hello.rs`, `rotation.rs`, `prefix.rs`, `secret_manager.rs`,
+//! `axum_secret_manager.rs`): same
 //! commands, same status, same body, byte for byte. And the named-keys example's own
 //! (`examples/keys.rs`), in clearskies' envelope.
 
@@ -211,24 +212,27 @@ fn openapi_example_serves_a_valid_document_of_its_protected_routes() {
     assert_eq!(status, 200);
 }
 
+/// The same transcript on each server's version of the example.
 #[test]
 #[ignore = "needs curl; .ci/run installs it"]
-fn secret_manager() {
-    let example = Example::start("secret_manager", &[]);
-    replay(&example, ROTATION);
-    // The reference's single-secret example's refusal, against the same server.
-    replay(
-        &example,
-        &[(
-            &[
-                "http://localhost:8080/",
-                "-H",
-                "Authorization: definitely-not-the-api-key",
-            ],
-            401,
-            NOT_AUTHENTICATED,
-        )],
-    );
+fn secret_manager_on_actix_web_and_axum() {
+    for name in ["secret_manager", "axum_secret_manager"] {
+        let example = Example::start(name, &[]);
+        replay(&example, ROTATION);
+        // The reference's single-secret example's refusal, against the same server.
+        replay(
+            &example,
+            &[(
+                &[
+                    "http://localhost:8080/",
+                    "-H",
+                    "Authorization: definitely-not-the-api-key",
+                ],
+                401,
+                NOT_AUTHENTICATED,
+            )],
+        );
+    }
 }
 
 /// `examples/keys.rs`'s answer to `caller`, in clearskies' envelope.
