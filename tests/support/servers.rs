@@ -6,13 +6,21 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, for a server another process will bind.
+///
+/// Drawn at random below Linux's ephemeral range (32768 and up), which `bind(0)` hands out: a
+/// port taken from that range and released could be handed to another test's listener before
+/// the server binds it, and the test would then talk to the wrong server (seen in CI: the
+/// example failed with `AddrInUse` while the wait below connected to another test's listener).
 pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::hash::{BuildHasher, RandomState};
+    loop {
+        let draw = RandomState::new().hash_one(Instant::now());
+        let port = 20_000 + (draw % 12_000) as u16;
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A server process listening on 127.0.0.1:`port`, killed when dropped (or by [`stop`]).
@@ -72,7 +80,7 @@ impl Server {
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start `{program}` ({error}); {help}"));
-        let server = Self {
+        let mut server = Self {
             child: Some(child),
             port,
         };
@@ -82,6 +90,11 @@ impl Server {
                 Instant::now() < deadline,
                 "`{program}` did not listen on {port}"
             );
+            // A server that could not start (its port taken, say) is a failure here, not a
+            // wait until something else answers on its port.
+            if let Some(Ok(Some(status))) = server.child.as_mut().map(Child::try_wait) {
+                panic!("`{program}` exited ({status}) before listening on {port}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
         server
