@@ -370,10 +370,21 @@ mod tests {
             Some(&SecretSource::Env("OLD".into()))
         );
         assert_eq!((plain.prefix(), plain.doc_name()), ("", Some("ApiKey")));
+        assert!(!plain.needs_store() && !plain.is_key_set());
+        let mixed = SecretBearer::builder()
+            .env("NEW")
+            .alt_secret("/old")
+            .build()
+            .unwrap();
+        assert_eq!(
+            mixed.alternate_source(),
+            Some(&SecretSource::manager("/old"))
+        );
+        assert!(mixed.needs_store());
         let undocumented = SecretBearer::builder().env("A").doc("").build().unwrap();
         assert_eq!(undocumented.doc_name(), None);
         let key_set = SecretBearer::builder().keys_secret("/k").build().unwrap();
-        assert!(key_set.needs_store());
+        assert!(key_set.needs_store() && key_set.is_key_set());
         assert_eq!(key_set.inner.primary.used, Use::KeySet);
     }
 
