@@ -24,5 +24,5 @@ async fn hello() -> impl IntoResponse {
 fn main() -> std::io::Result<()> {
     seed_env(&[("MY_AUTH_SECRET", "SUPERSECRET")]);
     let app = Router::new().route("/", get(hello));
-    support::serve(secret_bearer::resolve_all!(None), app)
+    support::serve(secret_bearer::resolve_all!(), app)
 }

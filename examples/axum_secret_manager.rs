@@ -1,16 +1,16 @@
 //! The reference's secret-manager example, on axum: the primary and the alternate secret are
-//! read from a secret manager, given once to the router (`.layer(Extension(store))`). It answers
-//! byte for byte as `secret_manager` does on actix-web.
+//! read from a secret manager, installed once for the process (`SecretStore::install`). It
+//! answers byte for byte as `secret_manager` does on actix-web.
 //!
 //! ```text
 //! cargo run -p secret_bearer_tests --example axum_secret_manager
 //! curl 'http://localhost:8080/' -H "Authorization: SUPERSECRET"
 //! ```
 
+use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Router};
 use secret_bearer::{SecretStore, secret_bearer};
 use secret_bearer_workspace::{FakeSecretManager, hello_world_json};
 
@@ -26,10 +26,11 @@ async fn hello() -> impl IntoResponse {
 }
 
 fn main() -> std::io::Result<()> {
-    let store = SecretStore::new(FakeSecretManager);
-    let app = Router::new()
-        .route("/", get(hello))
-        .layer(Extension(store.clone()));
+    // One store for the process: every handler reads through its one cache.
+    SecretStore::new(FakeSecretManager)
+        .install()
+        .map_err(std::io::Error::other)?;
+    let app = Router::new().route("/", get(hello));
     // Every secret is read (and cached) at start-up; what cannot be is logged.
-    support::serve(secret_bearer::resolve_all!(Some(&store)), app)
+    support::serve(secret_bearer::resolve_all!(), app)
 }

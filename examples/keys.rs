@@ -34,7 +34,7 @@ fn main() -> std::io::Result<()> {
             println!("curl 'http://localhost:{port}/whoami' -H 'Authorization: {key}'");
         }
     }
-    serve(secret_bearer::resolve_all!(None), |routes| {
+    serve(secret_bearer::resolve_all!(), |routes| {
         routes.service(whoami);
     })
 }

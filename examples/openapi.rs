@@ -97,7 +97,7 @@ fn main() -> std::io::Result<()> {
     secret_bearer::openapi::document_handlers(&mut doc).map_err(std::io::Error::other)?;
     let doc = web::Data::new(doc.to_json().map_err(std::io::Error::other)?);
     let store = web::Data::new(Store::default());
-    serve(secret_bearer::resolve_all!(None), move |routes| {
+    serve(secret_bearer::resolve_all!(), move |routes| {
         routes
             .app_data(store.clone())
             .app_data(doc.clone())

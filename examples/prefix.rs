@@ -18,7 +18,7 @@ async fn hello() -> HttpResponse {
 
 fn main() -> std::io::Result<()> {
     seed_env(&[("MY_AUTH_SECRET", "SUPERSECRET")]);
-    serve(secret_bearer::resolve_all!(None), |routes| {
+    serve(secret_bearer::resolve_all!(), |routes| {
         routes.service(hello);
     })
 }

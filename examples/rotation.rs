@@ -21,7 +21,7 @@ fn main() -> std::io::Result<()> {
         ("MY_AUTH_SECRET", "SUPERSECRET"),
         ("MY_ALT_SECRET", "ALSOOKAY"),
     ]);
-    serve(secret_bearer::resolve_all!(None), |routes| {
+    serve(secret_bearer::resolve_all!(), |routes| {
         routes.service(hello);
     })
 }

@@ -1,6 +1,7 @@
 //! The reference's secret-manager example: the primary and the alternate secret are read from a
-//! secret manager, given once to the app (`App::app_data`). The fake one knows two paths and
-//! fails for any other, as the reference's does. `axum_secret_manager` is the same on axum.
+//! secret manager, installed once for the process (`SecretStore::install`). The fake one knows
+//! two paths and fails for any other, as the reference's does. `axum_secret_manager` is the
+//! same on axum.
 //!
 //! ```text
 //! cargo run --example secret_manager
@@ -21,12 +22,12 @@ async fn hello() -> HttpResponse {
 }
 
 fn main() -> std::io::Result<()> {
-    // One store for every worker, so they share one cache.
-    let store = SecretStore::new(FakeSecretManager);
+    // One store for the process: every worker's handlers read through its one cache.
+    SecretStore::new(FakeSecretManager)
+        .install()
+        .map_err(std::io::Error::other)?;
     // Every secret is read (and cached) at start-up; what cannot be is logged.
-    let secrets = secret_bearer::resolve_all!(Some(&store));
-    let routes = store.clone();
-    serve(secrets, move |config| {
-        config.app_data(routes.clone()).service(hello);
+    serve(secret_bearer::resolve_all!(), |config| {
+        config.service(hello);
     })
 }

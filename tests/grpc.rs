@@ -5,6 +5,7 @@
 mod support;
 
 use std::convert::Infallible;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -292,14 +293,16 @@ async fn the_service_the_layer_wraps_sees_the_key_marked_sensitive() {
         .unwrap();
     let from_store = SecretBearer::builder().secret("api/key").build().unwrap();
     let store = SecretStore::new(Scripted::new(&[("api/key", support::PRIMARY)]));
-    // Both ways a check runs: in place (environment variables), and waiting for a store.
-    for layer in [
-        SecretBearerLayer::new(from_env),
-        SecretBearerLayer::new(from_store).with_store(store),
-    ] {
-        let response = layer
+    // Both ways a check runs: in place (environment variables), and waiting for a store (the
+    // service's own, in the request's extensions).
+    for (bearer, store) in [(from_env, None), (from_store, Some(store))] {
+        let mut request = request("text/plain", Some(support::PRIMARY));
+        if let Some(store) = store {
+            request.extensions_mut().insert(store);
+        }
+        let response = SecretBearerLayer::new(bearer)
             .layer(service_fn(printed))
-            .oneshot(request("text/plain", Some(support::PRIMARY)))
+            .oneshot(request)
             .await
             .unwrap();
         let (status, _, _, printed) = parts(response).await;
@@ -317,21 +320,20 @@ async fn a_store_backed_layer_waits_for_its_store_in_a_send_future() {
     let scripted = Scripted::new(&[("api/key", "K3Y")]);
     scripted.latency(Duration::from_secs(2));
     let bearer = SecretBearer::builder().secret("api/key").build().unwrap();
-    let layer =
-        SecretBearerLayer::new(bearer.clone()).with_store(SecretStore::new(scripted.clone()));
+    let layer = SecretBearerLayer::new(bearer.clone());
+    let store = SecretStore::new(scripted.clone());
     let call = |authorization| {
-        assert_send(
-            layer
-                .layer(service_fn(who))
-                .oneshot(request("text/plain", authorization)),
-        )
+        let mut request = request("text/plain", authorization);
+        request.extensions_mut().insert(store.clone());
+        assert_send(layer.layer(service_fn(who)).oneshot(request))
     };
     let response = call(Some("K3Y")).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(scripted.fetches().len(), 1, "the store was asked");
     assert_eq!(call(Some("nope")).await.unwrap().status(), 401);
 
-    // A store-backed bearer given no store fails closed.
+    // A store-backed bearer given no store of its own reads through the installed one, which
+    // (when this binary's client tests have installed it) has no `api/key`: it fails closed.
     let storeless = SecretBearerLayer::new(bearer);
     let response = storeless
         .layer(service_fn(who))
@@ -355,14 +357,27 @@ async fn check_through(port: u16, layer: SecretBearerClientLayer) -> Result<Serv
     }
 }
 
-/// A store whose secret is `value` at first, rotated at will, that re-reads after a mismatch
-/// at once.
-fn rotating_store(value: &str) -> (Scripted, SecretStore) {
-    let scripted = Scripted::new(&[("client/key", value)]);
-    let policy = CachePolicy::default()
-        .mismatch_min_age(Duration::ZERO)
-        .mismatch_interval(Duration::ZERO);
-    (scripted.clone(), SecretStore::with_policy(scripted, policy))
+/// The manager of this binary's installed store, which re-reads after a mismatch at once;
+/// `path` set to `value` in it. Each test keeps to a path of its own.
+fn installed(path: &str, value: &str) -> &'static Scripted {
+    static SCRIPTED: LazyLock<Scripted> = LazyLock::new(|| {
+        let scripted = Scripted::new(&[]);
+        let policy = CachePolicy::default()
+            .mismatch_min_age(Duration::ZERO)
+            .mismatch_interval(Duration::ZERO);
+        SecretStore::with_policy(scripted.clone(), policy)
+            .install()
+            .unwrap();
+        scripted
+    });
+    SCRIPTED.set(path, value);
+    &SCRIPTED
+}
+
+/// How many times the installed store fetched `path`.
+fn fetches_of(scripted: &Scripted, path: &str) -> usize {
+    let fetches = scripted.fetches();
+    fetches.iter().filter(|fetch| fetch.path == path).count()
 }
 
 #[tokio::test]
@@ -381,20 +396,20 @@ async fn the_client_layer_authorizes_a_channel_and_reads_its_secret_again_after_
         Ok(ServingStatus::Serving)
     );
 
-    // The client's store holds an old key; it is rotated in the store. The call with the
+    // The installed store holds an old key; it is rotated in the store. The call with the
     // cached key is refused, and the next one carries the new key.
-    let (scripted, store) = rotating_store("OLDKEY");
+    let scripted = installed("client/channel-key", "OLDKEY");
     let managed = SecretBearer::builder()
-        .secret("client/key")
+        .secret("client/channel-key")
         .prefix("Bearer ")
         .build()
         .unwrap();
-    let layer = SecretBearerClientLayer::new(managed).with_store(store);
+    let layer = SecretBearerClientLayer::new(managed);
     assert_eq!(
         check_through(example.port, layer.clone()).await,
         Err(Code::Unauthenticated)
     );
-    scripted.set("client/key", "SUPERSECRET");
+    scripted.set("client/channel-key", "SUPERSECRET");
     assert_eq!(
         check_through(example.port, layer.clone()).await,
         Err(Code::Unauthenticated),
@@ -405,7 +420,7 @@ async fn the_client_layer_authorizes_a_channel_and_reads_its_secret_again_after_
         Ok(ServingStatus::Serving)
     );
     assert_eq!(
-        scripted.fetches().len(),
+        fetches_of(scripted, "client/channel-key"),
         3,
         "the first read, one after each refusal"
     );
@@ -413,9 +428,9 @@ async fn the_client_layer_authorizes_a_channel_and_reads_its_secret_again_after_
 
 #[tokio::test]
 async fn the_client_layer_in_front_of_the_server_layer_sends_the_key_and_rereads_after_a_401() {
-    let (scripted, store) = rotating_store("OLDKEY");
+    let scripted = installed("client/layer-key", "OLDKEY");
     let client = SecretBearer::builder()
-        .secret("client/key")
+        .secret("client/layer-key")
         .build()
         .unwrap();
     let server = SecretBearer::builder()
@@ -425,7 +440,6 @@ async fn the_client_layer_in_front_of_the_server_layer_sends_the_key_and_rereads
     // SAFETY: as above.
     unsafe { std::env::set_var("SB_GRPC_SERVER_KEY", "NEWKEY") };
     let service = SecretBearerClientLayer::new(client)
-        .with_store(store)
         .layer(SecretBearerLayer::new(server).layer(service_fn(who)));
     let call = |authorization: Option<&str>| {
         let service = service.clone();
@@ -434,7 +448,7 @@ async fn the_client_layer_in_front_of_the_server_layer_sends_the_key_and_rereads
     };
     // A value the caller set is replaced by the key the store holds.
     assert_eq!(call(Some("NEWKEY")).await.status(), 401);
-    scripted.set("client/key", "NEWKEY");
+    scripted.set("client/layer-key", "NEWKEY");
     assert_eq!(call(None).await.status(), 401, "the cached key, once more");
     let response = call(None).await;
     assert_eq!(response.status(), 200, "read again after the 401");

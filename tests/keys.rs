@@ -250,7 +250,7 @@ async fn start_up_refuses_a_broken_key_set() {
     let _ = (whoami, classic, broken);
     // SAFETY: set before the handler below reads it.
     unsafe { std::env::set_var("SB_KEYS_BROKEN", r#"{"alice": "K", "bob": "K"}"#) };
-    let unresolved = secret_bearer::resolve_all!(None).await.unwrap_err();
+    let unresolved = secret_bearer::resolve_all!().await.unwrap_err();
     let shown = unresolved.to_string();
     assert_eq!(unresolved.errors().len(), 1, "{shown}");
     assert!(

@@ -455,7 +455,7 @@ async fn sources_mix_and_json_keys_pick_the_secret() {
 }
 
 #[actix_web::test]
-async fn a_handler_without_a_bound_store_fails_closed_and_names_the_binding() {
+async fn a_handler_with_no_store_installed_fails_closed_and_names_the_fix() {
     let logs = CapturedLogs::start();
     let app = test::init_service(App::new().service(single)).await;
     let response = test::call_service(&app, get_request("/single", Some("FIRST-KEY"))).await;
@@ -463,7 +463,8 @@ async fn a_handler_without_a_bound_store_fails_closed_and_names_the_binding() {
     let logged = logs.text();
     assert!(
         logged.contains(
-            "secret `/rotating` lives in a secret manager, but no `SecretStore` is bound"
+            "secret `/rotating` lives in a secret manager, but no `SecretStore` is installed: \
+             install one at start-up, with `SecretStore::new(manager).install()`"
         ),
         "{logged}"
     );

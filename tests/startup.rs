@@ -3,7 +3,13 @@
 
 mod support;
 
-use secret_bearer::{Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use secret_bearer::{
+    CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
+};
 use support::{PRIMARY, init_env};
 
 #[secret_bearer(env = "SB_TEST_PRIMARY")]
@@ -30,16 +36,17 @@ async fn named_two() -> &'static str {
     "two"
 }
 
-/// Knows `/service/old-key`, and `/service/key` only when `complete`. (An alternate the store
+/// Knows `/service/old-key`, and `/service/key` only once `complete`. (An alternate the store
 /// does not have is no problem: it is simply not accepted.)
+#[derive(Clone, Default)]
 struct Store {
-    complete: bool,
+    complete: Arc<AtomicBool>,
 }
 
 impl SecretManager for Store {
     async fn get(&self, path: &str) -> Result<String, ManagerError> {
         match path {
-            "/service/key" if self.complete => Ok(PRIMARY.to_owned()),
+            "/service/key" if self.complete.load(Ordering::SeqCst) => Ok(PRIMARY.to_owned()),
             "/service/old-key" => Ok("OLD".to_owned()),
             _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
         }
@@ -54,10 +61,35 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     // into this binary, but not this crate's, so it does not stop this crate from starting.
     let _ = secret_bearer_workspace::unmounted;
 
-    let incomplete = SecretStore::new(Store { complete: false });
-    let unresolved = secret_bearer::resolve_all!(Some(&incomplete))
-        .await
-        .unwrap_err();
+    // With no store installed, the manager's secrets cannot be read at all: the forgotten store
+    // stops the service at start-up.
+    let unresolved = secret_bearer::resolve_all!().await.unwrap_err();
+    let shown = unresolved.to_string();
+    assert!(
+        unresolved
+            .errors()
+            .iter()
+            .any(|error| matches!(error, Error::NoSecretStore { .. })),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("install one at start-up, with `SecretStore::new(manager).install()`"),
+        "{shown}"
+    );
+
+    // Installed once; again (a clone) changes nothing; another is refused.
+    let manager = Store::default();
+    let policy = CachePolicy::default().retry_after(Duration::ZERO);
+    let store = SecretStore::with_policy(manager.clone(), policy);
+    store.clone().install().unwrap();
+    store.install().unwrap();
+    let other = SecretStore::new(Store::default()).install().unwrap_err();
+    assert!(
+        matches!(other, Error::StoreAlreadyInstalled { .. }),
+        "{other:?}"
+    );
+
+    let unresolved = secret_bearer::resolve_all!().await.unwrap_err();
     let shown = unresolved.to_string();
     assert_eq!(unresolved.errors().len(), 1, "{shown}");
     assert!(
@@ -66,18 +98,8 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     );
     assert!(!shown.contains(PRIMARY), "{shown}");
 
-    // Without a store, the manager's secrets cannot be read at all.
-    let unresolved = secret_bearer::resolve_all!(None).await.unwrap_err();
-    assert!(
-        unresolved
-            .errors()
-            .iter()
-            .any(|error| matches!(error, Error::NoSecretStore { .. })),
-        "{unresolved}"
-    );
-
-    let complete = SecretStore::new(Store { complete: true });
-    let checked = secret_bearer::resolve_all!(Some(&complete)).await.unwrap();
+    manager.complete.store(true, Ordering::SeqCst);
+    let checked = secret_bearer::resolve_all!().await.unwrap();
     assert_eq!(
         checked, 4,
         "this crate's two handlers written with their keys, `ManagedKey` once (for its two \

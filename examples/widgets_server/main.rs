@@ -23,7 +23,7 @@ fn main() -> std::io::Result<()> {
     }
     // One store for every worker.
     let store = web::Data::new(Widgets::default());
-    serve(secret_bearer::resolve_all!(None), move |routes| {
+    serve(secret_bearer::resolve_all!(), move |routes| {
         api::configure(routes, store.clone())
     })
 }

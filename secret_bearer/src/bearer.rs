@@ -113,9 +113,11 @@ impl SecretBearer {
         self.inner.alternate.as_ref().map(|source| &source.source)
     }
 
-    /// Whether a secret lives in a secret manager, so that checks need a
-    /// [`SecretStore`](crate::SecretStore).
-    pub fn needs_store(&self) -> bool {
+    /// Whether a secret lives in a secret manager, so that checks read a
+    /// [`SecretStore`](crate::SecretStore) and may wait for it: the servers' adapters check
+    /// a bearer that does not in place, without a box.
+    #[cfg_attr(not(any(feature = "actix", feature = "tower")), allow(dead_code))]
+    pub(crate) fn needs_store(&self) -> bool {
         self.sources().any(|source| source.source.is_managed())
     }
 

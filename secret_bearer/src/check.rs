@@ -20,7 +20,10 @@ use crate::store::SecretStore;
 
 impl SecretBearer {
     /// Checks the values of a request's `Authorization` header(s), reading secrets that live
-    /// in a secret manager through `store`'s cache (fetched, or refreshed, first when due).
+    /// in a secret manager through a [`SecretStore`]'s cache (fetched, or refreshed, first when
+    /// due): `store`, an app's own, when given, else the installed one
+    /// ([`SecretStore::install`]). The server adapters give the store found in the app's data or
+    /// the request's extensions, if any.
     ///
     /// 1. The secrets are resolved first, so a misconfiguration fails every request the same
     ///    way, with or without a header: [`AuthErrorKind::Misconfigured`], a 500.
@@ -37,6 +40,16 @@ impl SecretBearer {
     /// An accepted request's answer is its [`Caller`]. Every answer is recorded (see the crate
     /// docs, "Named keys").
     pub async fn authenticate<'a>(
+        &self,
+        store: Option<&SecretStore>,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Caller, AuthError> {
+        self.answer(SecretStore::or_installed(store), authorization)
+            .await
+    }
+
+    /// The check through `store` alone, its answer recorded.
+    async fn answer<'a>(
         &self,
         store: Option<&SecretStore>,
         authorization: impl IntoIterator<Item = &'a [u8]>,
@@ -73,14 +86,14 @@ impl SecretBearer {
         Err(self.reject(AuthErrorKind::WrongCredential))
     }
 
-    /// [`SecretBearer::authenticate`] without a store, for a bearer whose secrets are
+    /// [`SecretBearer::authenticate`] without waiting, for a bearer whose secrets are
     /// environment variables (one whose secrets live in a manager answers
     /// [`Error::NoSecretStore`] here).
     pub fn check<'a>(
         &self,
         authorization: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Caller, AuthError> {
-        without_store(self.authenticate(None, authorization))
+        without_store(self.answer(None, authorization))
             .unwrap_or_else(|| Err(AuthError::fail_closed(self.needs_a_store())))
     }
 
@@ -89,13 +102,16 @@ impl SecretBearer {
     /// Call it at start-up to refuse to start with a configuration that would answer every
     /// request with a 500. For secrets in a secret manager, use [`SecretBearer::resolve_with`].
     pub fn resolve(&self) -> Result<(), Error> {
-        without_store(self.resolve_with(None)).unwrap_or_else(|| Err(self.needs_a_store()))
+        without_store(self.secrets(None)).unwrap_or_else(|| Err(self.needs_a_store()))?;
+        Ok(())
     }
 
     /// [`SecretBearer::resolve`], fetching secrets that live in a secret manager through
-    /// `store` (and so warming its cache).
+    /// `store` when given, else the installed store (and so warming its cache).
     pub async fn resolve_with(&self, store: Option<&SecretStore>) -> Result<(), Error> {
-        self.secrets(store).await.map(drop)
+        self.secrets(SecretStore::or_installed(store))
+            .await
+            .map(drop)
     }
 
     /// The primary secret, then the alternate (none while it is absent), each as checks

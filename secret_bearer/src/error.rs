@@ -67,12 +67,16 @@ pub enum Error {
         error: ManagerError,
     },
     /// The secret lives in a secret manager, but no [`SecretStore`](crate::SecretStore) is
-    /// bound where the request was handled, or given to the client call.
+    /// installed ([`SecretStore::install`](crate::SecretStore::install)).
     #[non_exhaustive]
     NoSecretStore {
         /// The secret that needed it.
         source: SecretSource,
     },
+    /// [`SecretStore::install`](crate::SecretStore::install) was called with a store other
+    /// than the one already installed: a process has one.
+    #[non_exhaustive]
+    StoreAlreadyInstalled,
     /// An extractor found no [`SecretBearer`](crate::SecretBearer) registered with the server
     /// (actix-web's app data, axum's request extensions).
     #[non_exhaustive]
@@ -111,8 +115,13 @@ impl fmt::Display for Error {
             }
             Self::NoSecretStore { source } => write!(
                 f,
-                "{source} lives in a secret manager, but no `SecretStore` is bound: {}",
-                wherever(STORE_FIXES)
+                "{source} lives in a secret manager, but no `SecretStore` is installed: \
+                 install one at start-up, with `SecretStore::new(manager).install()`"
+            ),
+            Self::StoreAlreadyInstalled => f.write_str(
+                "another `SecretStore` is already installed: a process has one, installed once \
+                 at start-up (give an app a store of its own in its app data or request \
+                 extensions instead)",
             ),
             Self::NotRegistered => write!(
                 f,
@@ -122,27 +131,6 @@ impl fmt::Display for Error {
         }
     }
 }
-
-/// Where a `SecretStore` is given, for each server and client the build has: an error names
-/// the fix in the words of the code the user writes, and never a framework the build lacks.
-const STORE_FIXES: &[(bool, &str)] = &[
-    (
-        cfg!(feature = "actix"),
-        "on actix-web, add it to the app with `App::app_data(SecretStore::new(manager))`",
-    ),
-    (
-        cfg!(feature = "axum"),
-        "on axum, add it to the router with `.layer(Extension(store))`",
-    ),
-    (
-        cfg!(feature = "tower"),
-        "behind `SecretBearerLayer`, give it with `SecretBearerLayer::with_store`",
-    ),
-    (
-        true,
-        "in a client, pass it to the call or the client's middleware",
-    ),
-];
 
 /// Where a plain guard's `SecretBearer` is registered, for each server the build has.
 const BEARER_FIXES: &[(bool, &str)] = &[
@@ -195,41 +183,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_missing_store_or_bearer_is_fixed_in_the_words_of_each_server_built() {
-        let store = Error::NoSecretStore {
-            source: SecretSource::manager("/p"),
-        }
-        .to_string();
+    fn a_missing_bearer_is_fixed_in_the_words_of_each_server_built() {
         let bearer = Error::NotRegistered.to_string();
-        for (message, feature, fix) in [
-            (
-                &store,
-                cfg!(feature = "actix"),
-                "`App::app_data(SecretStore::new(manager))`",
-            ),
-            (&store, cfg!(feature = "axum"), "`.layer(Extension(store))`"),
-            (
-                &store,
-                cfg!(feature = "tower"),
-                "`SecretBearerLayer::with_store`",
-            ),
-            (&store, true, "pass it to the call"),
-            (&bearer, cfg!(feature = "actix"), "`App::app_data(bearer)`"),
-            (
-                &bearer,
-                cfg!(feature = "axum"),
-                "`.layer(Extension(bearer))`",
-            ),
+        for (feature, fix) in [
+            (cfg!(feature = "actix"), "`App::app_data(bearer)`"),
+            (cfg!(feature = "axum"), "`.layer(Extension(bearer))`"),
         ] {
-            assert_eq!(message.contains(fix), feature, "{fix}: {message}");
+            assert_eq!(bearer.contains(fix), feature, "{fix}: {bearer}");
         }
         assert!(
-            store.starts_with(
-                "secret `/p` lives in a secret manager, but no `SecretStore` is bound: on \
-                 actix-web, add it"
-            ),
-            "{store}"
+            !bearer.contains("; ;") && !bearer.ends_with(' '),
+            "{bearer}"
         );
-        assert!(!store.contains("; ;") && !store.ends_with(' '), "{store}");
+    }
+
+    #[test]
+    fn a_missing_store_is_fixed_the_same_way_on_every_server() {
+        let store = Error::NoSecretStore {
+            source: SecretSource::manager("/p"),
+        };
+        assert_eq!(
+            store.to_string(),
+            "secret `/p` lives in a secret manager, but no `SecretStore` is installed: install \
+             one at start-up, with `SecretStore::new(manager).install()`"
+        );
     }
 }

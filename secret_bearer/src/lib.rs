@@ -261,16 +261,16 @@
 //!
 //! ```
 //! # #[cfg(feature = "reqwest")] {
-//! use secret_bearer::{SecretStore, secret_bearer};
+//! use secret_bearer::secret_bearer;
 //!
-//! /// The widgets API; an implementation gives the base URL and its store.
+//! /// The widgets API; an implementation gives the base URL. Its key is read through the
+//! /// installed `SecretStore`.
 //! pub trait WidgetsApi {
 //!     fn url(&self, path: &str) -> String;
 //!
 //!     #[secret_bearer(secret = "prod/widgets#api_key", prefix = "Bearer ")]
 //!     async fn send(
 //!         &self,
-//!         store: &SecretStore,
 //!         request: reqwest::RequestBuilder,
 //!     ) -> Result<reqwest::Response, Box<dyn std::error::Error + Send + Sync>> {
 //!         Ok(request.send().await?)
@@ -299,11 +299,15 @@
 //! The attribute protects actix-web and axum handlers alike (see its docs, "Which server").
 //! Beside it, each server has the check's other entry points:
 //!
-//! | server | a whole app or scope | a plain guard, the caller | where bearer and store are found |
+//! | server | a whole app or scope | a plain guard, the caller | where a plain guard's bearer is found |
 //! | --- | --- | --- | --- |
 //! | actix-web (`actix`) | `App::wrap(bearer)` | `Authenticated`, `Caller` | the app data |
-//! | axum (`axum`) | `Router::layer(SecretBearerLayer::new(bearer))` | `Authenticated` (first), `Caller` | the request's extensions; the layer is given its store |
-//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (a gRPC call's refusal, over HTTP/2, is `grpc-status` 16, or 13; any other request's is the 401, or 500) | `Caller` in the request's extensions | the layer is given its store |
+//! | axum (`axum`) | `Router::layer(SecretBearerLayer::new(bearer))` | `Authenticated` (first), `Caller` | the request's extensions |
+//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (a gRPC call's refusal, over HTTP/2, is `grpc-status` 16, or 13; any other request's is the 401, or 500) | `Caller` in the request's extensions | |
+//!
+//! Every server reads secrets in a manager through the one installed [`SecretStore`]
+//! ([`SecretStore::install`]); an app given a store of its own (in its app data, or the
+//! request's extensions) reads through that one instead.
 //!
 //! Every entry point runs the same check and answers a refusal the same way: the status, the
 //! `WWW-Authenticate` challenge and clearskies' body ([`AuthError::status_code`],
@@ -420,8 +424,8 @@ pub use store::{CachePolicy, SecretStore};
 /// | --- | --- | --- |
 /// | `env` | `environment_key` | environment variable holding the primary secret |
 /// | `alt_env` | `alternate_environment_key` | environment variable holding an alternate secret |
-/// | `secret` | `secret_key` | path of the primary secret in the bound [`SecretManager`]; `"path#json.key"` picks a key of a JSON secret |
-/// | `alt_secret` | `alternate_secret_key` | path of an alternate secret in the bound [`SecretManager`] |
+/// | `secret` | `secret_key` | path of the primary secret in the installed store's [`SecretManager`]; `"path#json.key"` picks a key of a JSON secret |
+/// | `alt_secret` | `alternate_secret_key` | path of an alternate secret in the same manager |
 /// | `keys_env` / `keys_secret` | | a key set, one key per caller, in place of the primary and alternate secrets (crate docs, "Named keys") |
 /// | `prefix` | `header_prefix` | text before the secret, matched ignoring ASCII case; no space implied, so one ending in a letter or digit (`"Bearer"`) is refused as a slip for `"Bearer "` |
 /// | `no_space` | | a flag, written alone: the key follows a prefix ending in a letter or digit directly (`prefix = "sk", no_space` accepts `skKEY`) |
@@ -431,8 +435,8 @@ pub use store::{CachePolicy, SecretStore};
 /// Each key at most once; exactly one primary (`env`, `secret`, or a key set); at most one
 /// alternate (`alt_env`, `alt_secret` or `rotating`), none beside a key set; sources mix.
 /// [`SecretBearer::builder`] follows the same rules, one method per key. A handler reading a secret
-/// manager needs a [`SecretStore`] in the app data (actix-web) or the request's extensions
-/// (axum, `.layer(Extension(store))`); without one it answers 500.
+/// manager reads through the installed [`SecretStore`] ([`SecretStore::install`]); without one
+/// it answers 500, and [`resolve_all!`] refuses to start.
 ///
 /// # Named bearers
 ///
@@ -494,8 +498,7 @@ pub use store::{CachePolicy, SecretStore};
 /// does not apply. The function returns a `Result` whose error type implements
 /// `From<secret_bearer::Error>`: a secret that cannot be read is that error, and nothing is
 /// sent. An environment variable is read for every call; a secret in a manager is read through
-/// the store the function takes as a parameter of type `&SecretStore` (one per client, or per
-/// call: the caller chooses), and needs an `async fn`.
+/// the installed [`SecretStore`], and needs an `async fn`.
 ///
 /// ```
 /// # #[cfg(feature = "http")] {
@@ -509,10 +512,11 @@ pub use store::{CachePolicy, SecretStore};
 /// ```
 ///
 /// Put it on the one method that sends; to send once more after a 401 when the secret read
-/// again differs, send through the [`client`] module's `send` or middleware instead. A method with no request, two requests, a
-/// secret in a manager on a function that is not `async` or that takes no `&SecretStore`, a key
-/// set, or a trait method without a body is a compile error; naming a bearer that is a key set,
-/// or whose secret is in a manager where the function cannot fetch it, is an error at the name.
+/// again differs, send through the [`client`] module's `send` or middleware instead. A method
+/// with no request, two requests, a secret in a manager on a function that is not `async`, a
+/// key set, or a trait method without a body is a compile error; naming a bearer that is a key
+/// set, or whose secret is in a manager where the function cannot wait for it, is an error at
+/// the name.
 ///
 /// # The handler's expansion
 ///
@@ -536,8 +540,8 @@ pub use store::{CachePolicy, SecretStore};
 pub use secret_bearer_macros::secret_bearer;
 
 /// Reads the secrets of every `#[secret_bearer]` handler and named bearer defined in the calling
-/// crate now, through `store` for those that live in a secret manager (which warms its cache),
-/// and returns how many bearers it checked (a handler written with its keys has one; handlers
+/// crate now, through the installed [`SecretStore`] for those that live in a secret manager
+/// (which warms its cache), and returns how many bearers it checked (a handler written with its keys has one; handlers
 /// naming a bearer share it, and it counts once), or every problem found.
 ///
 /// It checks the handlers and named bearers defined in the crate it is called from, not every
@@ -548,20 +552,25 @@ pub use secret_bearer_macros::secret_bearer;
 /// built in code, for the middleware or the extractor, is checked with
 /// [`SecretBearer::resolve`] or [`SecretBearer::resolve_with`].
 ///
+/// A handler whose secret lives in a manager, in a process where no store is installed, is
+/// one of the problems it reports ([`Error::NoSecretStore`]): install the store first, and a
+/// forgotten one stops the service at start-up, on every server alike.
+///
 /// ```no_run
 /// # async fn start() -> std::io::Result<()> {
 /// use secret_bearer::{FileManager, SecretStore};
 ///
-/// let store = SecretStore::new(FileManager::new("/var/run/secrets"));
-/// secret_bearer::resolve_all!(Some(&store)).await.map_err(std::io::Error::other)?;
-/// // ... then give the store to the server: `App::new().app_data(store.clone())` on
-/// // actix-web, `.layer(Extension(store.clone()))` on axum.
+/// SecretStore::new(FileManager::new("/var/run/secrets"))
+///     .install()
+///     .map_err(std::io::Error::other)?;
+/// secret_bearer::resolve_all!().await.map_err(std::io::Error::other)?;
+/// // ... then serve: every handler, middleware, layer and client reads through that store.
 /// # Ok(()) }
 /// ```
 #[macro_export]
 macro_rules! resolve_all {
-    ($store:expr) => {
-        $crate::__private::resolve_handlers(::core::module_path!(), $store)
+    () => {
+        $crate::__private::resolve_handlers(::core::module_path!())
     };
 }
 

@@ -12,7 +12,6 @@ use crate::client::Authorize;
 pub use crate::error::Error;
 pub use crate::guard::{Authenticated, NamedBearer};
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
-pub use crate::store::SecretStore;
 pub use inventory;
 pub use secret_bearer_rules::Key;
 
@@ -57,14 +56,13 @@ impl LazyBearer {
 }
 
 /// What an annotated `async` client function runs first: its request authorized with the
-/// primary secret of `bearer` (its [`NamedBearer::bearer`]), read through `store` when it
-/// lives in a secret manager.
+/// primary secret of `bearer` (its [`NamedBearer::bearer`]), read through the installed store
+/// when it lives in a secret manager.
 pub async fn authorize<R: Authorize>(
     bearer: Result<&'static SecretBearer, Error>,
-    store: Option<&SecretStore>,
     request: R,
 ) -> Result<R, Error> {
-    let authorization = bearer?.authorization_with(store).await?;
+    let authorization = bearer?.authorization_with(None).await?;
     Ok(request.authorize(&authorization))
 }
 
@@ -87,16 +85,15 @@ pub fn authorize_now<R: Authorize>(
 pub trait OneKey: NamedBearer {}
 
 /// A named bearer whose primary is not one secret in a manager, so that a client function
-/// that is not `async`, or has no `&SecretStore` parameter, can read it. (A key set has it too:
-/// [`OneKey`] refuses that, with its own message, so that one mistake is one error.)
+/// that is not `async` can read it. (A key set has it too: [`OneKey`] refuses that, with its
+/// own message, so that one mistake is one error.)
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` reads its key from a secret manager, which this client function cannot do",
+    message = "`{Self}` reads its key from a secret manager, which a client function that is not `async` cannot do",
     label = "its primary secret is in a secret manager",
-    note = "a secret in a manager is fetched asynchronously through a `SecretStore`: make the \
-            function an `async fn` with a parameter `store: &secret_bearer::SecretStore`, or \
-            name a bearer whose primary is `env = \"...\"`"
+    note = "a secret in a manager is fetched, which takes waiting: make the function an \
+            `async fn`, or name a bearer whose primary is `env = \"...\"`"
 )]
-pub trait ReadWithoutStore: NamedBearer {}
+pub trait ReadWithoutWaiting: NamedBearer {}
 
 /// What a handler naming `N` checks at compile time: that `N` is a named bearer (one error at
 /// the name, in [`NamedBearer`]'s words).
@@ -105,9 +102,9 @@ pub const fn is_named_bearer<N: NamedBearer>() {}
 /// What a client function naming `N` checks at compile time: that `N` sends one key.
 pub const fn sends<N: OneKey>() {}
 
-/// What a client function that is not `async`, or has no store, naming `N` checks besides
-/// [`sends`]: that `N` needs no store.
-pub const fn sends_without_store<N: ReadWithoutStore>() {}
+/// What a client function that is not `async` naming `N` checks besides [`sends`]: that `N`
+/// reads its key without waiting.
+pub const fn sends_without_waiting<N: ReadWithoutWaiting>() {}
 
 /// The attribute's check of each parameter of a handler (`use`d whole, so that every trait
 /// whose method it calls is in scope).

@@ -5,7 +5,6 @@ use std::fmt;
 
 use crate::bearer::SecretBearer;
 use crate::error::Error;
-use crate::store::SecretStore;
 
 /// An annotated handler, listed (with the module that defines it) for `resolve_all!`.
 #[doc(hidden)]
@@ -19,12 +18,9 @@ pub struct RegisteredHandler {
 inventory::collect!(RegisteredHandler);
 
 /// The work of `resolve_all!`: every handler defined in the crate `caller` (a module path)
-/// names, in the order they were linked.
+/// names, in the order they were linked, read through the installed store.
 #[doc(hidden)]
-pub async fn resolve_handlers(
-    caller: &'static str,
-    store: Option<&SecretStore>,
-) -> Result<usize, Unresolved> {
+pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Unresolved> {
     let krate = caller.split("::").next().unwrap_or(caller);
     let mut errors = Vec::new();
     let mut checked = 0;
@@ -34,7 +30,7 @@ pub async fn resolve_handlers(
     for handler in handlers {
         checked += 1;
         let resolved = match (handler.bearer)() {
-            Ok(bearer) => bearer.resolve_with(store).await,
+            Ok(bearer) => bearer.resolve_with(None).await,
             Err(error) => Err(error),
         };
         if let Err(error) = resolved

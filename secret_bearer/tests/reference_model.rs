@@ -161,7 +161,10 @@ async fn verdicts(prefix: &str, keys: &[(String, bool)], headers: &[String]) -> 
 
     let route = || axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
     let layered = route().layer(SecretBearerLayer::new(bearer.clone()));
-    let layered_store = route().layer(SecretBearerLayer::new(managed).with_store(store));
+    // The store reaches the layer in the request's extensions, put there by a layer outside it.
+    let layered_store = route()
+        .layer(SecretBearerLayer::new(managed))
+        .layer(axum::Extension(store));
     let guarded_axum = axum::Router::new()
         .route("/", axum::routing::get(|_: Authenticated| async { "ok" }))
         .layer(axum::Extension(bearer.clone()));

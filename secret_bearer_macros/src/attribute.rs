@@ -20,14 +20,9 @@ pub(crate) fn secret_bearer(args: TokenStream, item: TokenStream) -> TokenStream
     });
     match checked {
         Ok((Target::Handler(function), bearer)) => expand::protect(function, &bearer),
-        Ok((
-            Target::Client {
-                function,
-                request,
-                store,
-            },
-            bearer,
-        )) => client::authorize(function, request, store, &bearer),
+        Ok((Target::Client { function, request }, bearer)) => {
+            client::authorize(function, request, &bearer)
+        }
         Ok((Target::Named(item), bearer)) => named::define(item, &bearer),
         Err((error, item)) => {
             let error = error.to_compile_error();

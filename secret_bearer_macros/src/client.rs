@@ -17,13 +17,7 @@ use crate::validate::Bearer;
 /// and a client has nothing to document. (A named bearer's keys are not known here: the
 /// expansion checks what it can send through its marker traits, `client_can_send`.)
 pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
-    let (
-        Target::Client {
-            function, store, ..
-        },
-        Bearer::Keys(config),
-    ) = (target, &bearer)
-    else {
+    let (Target::Client { function, .. }, Bearer::Keys(config)) = (target, &bearer) else {
         return Ok(bearer);
     };
     if config.primary.key.is_key_set() {
@@ -43,14 +37,6 @@ pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
              an `async fn`, or read the secret from an environment variable with `env`",
         ));
     }
-    if store.is_none() && config.primary.is_managed() {
-        return Err(syn::Error::new(
-            config.primary.written.span(),
-            "a secret in a secret manager is read through a `SecretStore`: add a parameter \
-             `store: &secret_bearer::SecretStore` to this client function (the caller passes \
-             its client's store), or read the secret from an environment variable with `env`",
-        ));
-    }
     if let Some(doc) = &config.doc {
         return Err(syn::Error::new(
             doc.span(),
@@ -61,15 +47,11 @@ pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
     Ok(bearer)
 }
 
-pub(crate) fn authorize(
-    mut function: Function,
-    request: usize,
-    store: Option<usize>,
-    bearer: &Bearer,
-) -> TokenStream {
+pub(crate) fn authorize(mut function: Function, request: usize, bearer: &Bearer) -> TokenStream {
     let sync = function.sig.asyncness.is_none();
     // The bearer: a static built from the keys, or the named bearer, which must be able to
-    // send from this function (`__private::OneKey`, `ReadWithoutStore`: one error at the name).
+    // send from this function (`__private::OneKey`, `ReadWithoutWaiting`: one error at the
+    // name).
     let (bearer_item, get_bearer) = match bearer {
         Bearer::Keys(config) => {
             let lazy = lazy_bearer(config);
@@ -82,9 +64,9 @@ pub(crate) fn authorize(
         Bearer::Named(path) => {
             let mut can_send =
                 quote_spanned!(path.span()=> ::secret_bearer::__private::sends::<#path>(););
-            if sync || store.is_none() {
+            if sync {
                 can_send.extend(quote_spanned!(path.span()=>
-                    ::secret_bearer::__private::sends_without_store::<#path>();
+                    ::secret_bearer::__private::sends_without_waiting::<#path>();
                 ));
             }
             (
@@ -93,24 +75,6 @@ pub(crate) fn authorize(
             )
         }
     };
-    // The store parameter, renamed like the request's so that any pattern works, and bound
-    // back to its pattern for the body.
-    let store_binding = store.and_then(|index| match function.sig.inputs.iter_mut().nth(index) {
-        Some(FnArg::Typed(input)) => {
-            let parameter = syn::Ident::new("__secret_bearer_store", Span::mixed_site());
-            let pattern = std::mem::replace(&mut *input.pat, parse_quote!(#parameter));
-            Some((parameter, pattern))
-        }
-        _ => None,
-    });
-    let store_argument = match &store_binding {
-        Some((parameter, _)) => quote!(::core::option::Option::Some(#parameter)),
-        None => quote!(::core::option::Option::None),
-    };
-    let rebind_store = store_binding
-        .as_ref()
-        // The body may use the store or leave it to the attribute.
-        .map(|(parameter, pattern)| quote!(#[allow(unused_variables)] let #pattern = #parameter;));
     let Some(FnArg::Typed(input)) = function.sig.inputs.iter_mut().nth(request) else {
         // `item::target` found a typed input at this index.
         return function.into_token_stream();
@@ -127,7 +91,7 @@ pub(crate) fn authorize(
     let call = if sync {
         quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize_now(#get_bearer, #parameter))
     } else {
-        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(#get_bearer, #store_argument, #parameter).await)
+        quote_spanned!(input.ty.span()=> ::secret_bearer::__private::authorize(#get_bearer, #parameter).await)
     };
     let question_mark = match &function.sig.output {
         ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> ?),
@@ -136,7 +100,6 @@ pub(crate) fn authorize(
     function.prepend(quote! {
         #bearer_item
         let #pattern = #call #question_mark;
-        #rebind_store
     });
     function.into_token_stream()
 }
@@ -173,7 +136,7 @@ mod tests {
         assert!(
             text.contains(
                 "let mut request = :: secret_bearer :: __private :: authorize (__SECRET_BEARER . \
-                 get () , :: core :: option :: Option :: None , __secret_bearer_request) . await ? ; \
+                 get () , __secret_bearer_request) . await ? ; \
                  request . send () . await ? ; Ok (()) }"
             ),
             "{text}"
@@ -228,43 +191,34 @@ mod tests {
     fn a_named_bearer_is_sent_if_it_can_be_from_here() {
         let expand = |item| secret_bearer(quote!(keys::WidgetsKey), item).to_string();
         let named = ":: secret_bearer :: __private :: NamedBearer > :: bearer ()";
-        // An `async fn` with a store can send a key from a manager: it needs one key.
-        let with_store = expand(quote!(
-            async fn send(store: &SecretStore, request: RequestBuilder) -> Result<(), E> {
+        // An `async fn` can send a key from a manager: it needs one key.
+        let waits = expand(quote!(
+            async fn send(request: RequestBuilder) -> Result<(), E> {
                 Ok(())
             }
         ));
         assert!(
-            with_store.contains(
+            waits.contains(
                 "{ :: secret_bearer :: __private :: sends :: < keys :: WidgetsKey > () ; let \
                  request = :: secret_bearer :: __private :: authorize (< keys :: WidgetsKey as"
             ),
-            "{with_store}"
+            "{waits}"
         );
-        assert!(with_store.contains(named), "{with_store}");
-        assert!(!with_store.contains("LazyBearer"), "{with_store}");
-        // Without a store, or not `async`: a key needing no store, besides.
-        for item in [
-            quote!(
-                async fn send(request: RequestBuilder) -> Result<(), E> {
-                    Ok(())
-                }
+        assert!(waits.contains(named), "{waits}");
+        assert!(!waits.contains("LazyBearer"), "{waits}");
+        // Not `async`: a key read without waiting, besides.
+        let now = expand(quote!(
+            fn sign(headers: &mut http::HeaderMap) -> Result<(), E> {
+                Ok(())
+            }
+        ));
+        assert!(
+            now.contains(
+                ":: secret_bearer :: __private :: sends :: < keys :: WidgetsKey > () ; :: \
+                 secret_bearer :: __private :: sends_without_waiting :: < keys :: WidgetsKey > () ;"
             ),
-            quote!(
-                fn sign(headers: &mut http::HeaderMap) -> Result<(), E> {
-                    Ok(())
-                }
-            ),
-        ] {
-            let expanded = expand(item);
-            assert!(
-                expanded.contains(
-                    ":: secret_bearer :: __private :: sends :: < keys :: WidgetsKey > () ; :: \
-                     secret_bearer :: __private :: sends_without_store :: < keys :: WidgetsKey > () ;"
-                ),
-                "{expanded}"
-            );
-            assert!(expanded.contains(named), "{expanded}");
-        }
+            "{now}"
+        );
+        assert!(now.contains(named), "{now}");
     }
 }

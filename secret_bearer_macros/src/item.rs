@@ -17,13 +17,8 @@ pub(crate) type Refused = (syn::Error, TokenStream);
 pub(crate) enum Target {
     /// An actix-web handler: incoming requests are checked.
     Handler(Function),
-    /// A client function or method: the input at `request` is authorized before the body runs,
-    /// with a secret in a manager read through the `&SecretStore` input at `store`, if any.
-    Client {
-        function: Function,
-        request: usize,
-        store: Option<usize>,
-    },
+    /// A client function or method: the input at `request` is authorized before the body runs.
+    Client { function: Function, request: usize },
     /// A unit struct: the named bearer its keys define.
     Named(ItemStruct),
 }
@@ -75,12 +70,7 @@ pub(crate) fn target(item: TokenStream) -> Result<Target, Refused> {
         ([request], _) => match client_shape_error(&function) {
             None => {
                 let request = *request;
-                let store = function.sig.inputs.iter().position(is_store);
-                return Ok(Target::Client {
-                    function,
-                    request,
-                    store,
-                });
+                return Ok(Target::Client { function, request });
             }
             error => error,
         },
@@ -134,25 +124,6 @@ fn is_request(input: &FnArg) -> bool {
             }
             _ => return false,
         }
-    }
-}
-
-/// Whether an input is the store a client reads a secret in a manager through: a
-/// `&SecretStore`, recognised by the type's name.
-fn is_store(input: &FnArg) -> bool {
-    let FnArg::Typed(input) = input else {
-        return false;
-    };
-    let Type::Reference(reference) = &*input.ty else {
-        return false;
-    };
-    match &*reference.elem {
-        Type::Path(path) if reference.mutability.is_none() && path.qself.is_none() => {
-            path.path.segments.last().is_some_and(|segment| {
-                segment.arguments.is_none() && segment.ident == "SecretStore"
-            })
-        }
-        _ => false,
     }
 }
 
@@ -309,41 +280,6 @@ mod tests {
             Ok(Target::Client { request, .. }) => request,
             _ => panic!("not a client"),
         }
-    }
-
-    #[test]
-    fn a_store_parameter_is_found_by_its_type() {
-        let store = |item| match target(item) {
-            Ok(Target::Client { store, .. }) => store,
-            _ => panic!("not a client"),
-        };
-        assert_eq!(
-            store(quote!(
-                async fn send(&self, store: &secret_bearer::SecretStore, request: RequestBuilder) {}
-            )),
-            Some(1)
-        );
-        assert_eq!(
-            store(quote!(
-                async fn send(store: SecretStore, request: RequestBuilder) {}
-            )),
-            None,
-            "taken by reference"
-        );
-        assert_eq!(
-            store(quote!(
-                async fn send(store: &mut SecretStore, request: RequestBuilder) {}
-            )),
-            None,
-            "taken by shared reference"
-        );
-        assert_eq!(
-            store(quote!(
-                async fn send(store: &SecretStore<M>, request: RequestBuilder) {}
-            )),
-            None,
-            "not generic"
-        );
     }
 
     #[test]

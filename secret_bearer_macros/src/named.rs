@@ -38,13 +38,13 @@ pub(crate) fn define(item: ItemStruct, bearer: &Bearer) -> TokenStream {
     let lazy = lazy_bearer(config);
     let one_key = (!config.primary.key.is_key_set())
         .then(|| quote!(impl ::secret_bearer::__private::OneKey for #name {}));
-    let without_store = (config.primary.key != Key::Secret)
-        .then(|| quote!(impl ::secret_bearer::__private::ReadWithoutStore for #name {}));
+    let without_waiting = (config.primary.key != Key::Secret)
+        .then(|| quote!(impl ::secret_bearer::__private::ReadWithoutWaiting for #name {}));
     quote! {
         #item
         ::secret_bearer::__private::named_bearer!(#name, #lazy);
         #one_key
-        #without_store
+        #without_waiting
     }
 }
 
@@ -74,7 +74,7 @@ mod tests {
              secret_bearer :: __private :: Key :: Env , \"WIDGETS_KEY\") , (:: secret_bearer :: \
              __private :: Key :: Prefix , \"Bearer \")]))) ;",
             "impl :: secret_bearer :: __private :: OneKey for WidgetsKey { }",
-            "impl :: secret_bearer :: __private :: ReadWithoutStore for WidgetsKey { }",
+            "impl :: secret_bearer :: __private :: ReadWithoutWaiting for WidgetsKey { }",
         ] {
             assert!(expanded.contains(expected), "{expanded}");
         }
@@ -92,7 +92,7 @@ mod tests {
             .to_string();
             (
                 expanded.contains("OneKey for K"),
-                expanded.contains("ReadWithoutStore for K"),
+                expanded.contains("ReadWithoutWaiting for K"),
             )
         };
         assert_eq!(marks(quote!(env = "A", alt_secret = "/b")), (true, true));

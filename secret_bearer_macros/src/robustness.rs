@@ -70,8 +70,8 @@ const EXPANDED: &[&str] = &[
     "async fn state(State(s): State<AppState>, caller: secret_bearer::Caller) -> String { s }",
     "async fn client(request: reqwest::RequestBuilder) -> Result<Response, Error> { request.send().await }",
     "fn client(request: http::request::Builder) -> Result<Request<()>, Error> { request.body(()) }",
-    "async fn client(store: &secret_bearer::SecretStore, headers: &mut http::HeaderMap) -> Result<(), Error> { Ok(()) }",
-    "async fn client(request: awc::ClientRequest, store: &mut SecretStore) -> Result<(), Error> { Ok(()) }",
+    "async fn client(tag: &str, headers: &mut http::HeaderMap) -> Result<(), Error> { Ok(()) }",
+    "async fn client(request: awc::ClientRequest, tag: &mut String) -> Result<(), Error> { Ok(()) }",
     "fn method(&self, request: (reqwest::RequestBuilder)) -> Result<(), Error> { Ok(()) }",
     "pub struct WidgetsKey;",
 ];

@@ -13,8 +13,9 @@ mod resend;
 #[allow(dead_code)]
 mod widgets_client;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
@@ -145,13 +146,13 @@ impl WidgetsApi for String {
     }
 }
 
-/// A named bearer whose key is in a manager, sent from an `async fn` with a store.
+/// A named bearer whose key is in a manager, sent from an `async fn` through the installed
+/// store.
 #[secret_bearer(secret = "/client/key", prefix = "Bearer ")]
 struct ManagedKey;
 
 #[secret_bearer(ManagedKey)]
 async fn send_named_managed(
-    store: &SecretStore,
     request: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, Failure> {
     Ok(request.send().await?)
@@ -295,12 +296,19 @@ async fn a_secret_that_cannot_be_read_is_the_functions_error_and_nothing_is_sent
         error.to_string(),
         "environment variable `SB_CLIENT_UNSET` is not set, or is empty"
     );
+    // A secret the installed store does not have: the call's error, and nothing is sent.
+    Rotating::installed();
     let bearer = SecretBearer::builder()
-        .secret("/in/a/manager")
+        .secret("/client/never-set")
         .build()
         .unwrap();
-    let error = bearer.authorization_with(None).await.unwrap_err();
-    assert!(matches!(error, Error::NoSecretStore { .. }), "{error:?}");
+    let error = client::reqwest::send(&bearer, reqwest::Client::new().get(&base))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, client::SendError::Secret(Error::Manager { .. })),
+        "{error:?}"
+    );
     assert!(recorder.seen().is_empty());
     server.stop(true).await;
 }
@@ -317,7 +325,7 @@ async fn an_environment_secret_is_read_for_every_request() {
     for value in ["first", "second"] {
         // SAFETY: as in `init_env`; no other test reads this variable.
         unsafe { std::env::set_var("SB_CLIENT_CHANGING", value) };
-        client::reqwest::send(&bearer, None, http.get(&base))
+        client::reqwest::send(&bearer, http.get(&base))
             .await
             .unwrap();
     }
@@ -325,43 +333,62 @@ async fn an_environment_secret_is_read_for_every_request() {
     server.stop(true).await;
 }
 
-/// A secret manager whose one secret can be rotated.
+/// A secret manager whose secrets can be rotated, one per path; a path it was never given is
+/// not found.
 #[derive(Clone, Default)]
 struct Rotating {
-    value: Arc<Mutex<&'static str>>,
+    values: Arc<Mutex<HashMap<String, &'static str>>>,
 }
 
 impl SecretManager for Rotating {
-    async fn get(&self, _path: &str) -> Result<String, ManagerError> {
-        Ok(self.value.lock().unwrap().to_string())
+    async fn get(&self, path: &str) -> Result<String, ManagerError> {
+        let values = self.values.lock().unwrap();
+        let value = values
+            .get(path)
+            .ok_or_else(|| ManagerError::not_found(path.to_owned()))?;
+        Ok(value.to_string())
     }
-}
-
-/// A bearer of `/client/key` with the prefix `Bearer `, and a store that cached `OLD` before
-/// the secret was set to `now` in it: rotated, what a client holds when its server moves on.
-async fn cached_then_set(now: &'static str) -> (SecretBearer, SecretStore) {
-    let (manager, store) = Rotating::with_store("OLD");
-    let bearer = SecretBearer::builder()
-        .secret("/client/key")
-        .prefix("Bearer ")
-        .build()
-        .unwrap();
-    bearer.authorization_with(Some(&store)).await.unwrap();
-    *manager.value.lock().unwrap() = now;
-    (bearer, store)
 }
 
 impl Rotating {
-    /// A manager holding `value`, and a store over it that fetches again after every mismatch
-    /// (no minimum age, no interval), as a client that was refused asks it to.
-    fn with_store(value: &'static str) -> (Self, SecretStore) {
-        let manager = Self::default();
-        *manager.value.lock().unwrap() = value;
-        let policy = CachePolicy::default()
-            .mismatch_min_age(std::time::Duration::ZERO)
-            .mismatch_interval(std::time::Duration::ZERO);
-        (manager.clone(), SecretStore::with_policy(manager, policy))
+    /// The manager of this binary's installed store, which fetches again after every mismatch
+    /// (no minimum age, no interval), as a client that was refused asks it to. Each test keeps
+    /// to paths of its own.
+    fn installed() -> &'static Rotating {
+        static MANAGER: LazyLock<Rotating> = LazyLock::new(|| {
+            let manager = Rotating::default();
+            let policy = CachePolicy::default()
+                .mismatch_min_age(std::time::Duration::ZERO)
+                .mismatch_interval(std::time::Duration::ZERO);
+            SecretStore::with_policy(manager.clone(), policy)
+                .install()
+                .unwrap();
+            manager
+        });
+        &MANAGER
     }
+
+    fn set(&self, path: &str, value: &'static str) {
+        self.values.lock().unwrap().insert(path.to_owned(), value);
+    }
+}
+
+/// A bearer of a path of its own with the prefix `Bearer `, whose secret the installed store
+/// cached as `OLD` before it was set to `now` in the manager: rotated, what a client holds
+/// when its server moves on.
+async fn cached_then_set(now: &'static str) -> SecretBearer {
+    static PATHS: AtomicUsize = AtomicUsize::new(0);
+    let path = format!("/client/rotated/{}", PATHS.fetch_add(1, Ordering::SeqCst));
+    let manager = Rotating::installed();
+    manager.set(&path, "OLD");
+    let bearer = SecretBearer::builder()
+        .secret(path.clone())
+        .prefix("Bearer ")
+        .build()
+        .unwrap();
+    bearer.authorization_with(None).await.unwrap();
+    manager.set(&path, now);
+    bearer
 }
 
 #[actix_web::test]
@@ -408,8 +435,8 @@ async fn client_functions_naming_a_bearer_send_its_primary_key() {
     assert_eq!(values, [format!("Bearer {SECRET}").as_str()]);
     assert!(values[0].is_sensitive());
 
-    let (_, store) = Rotating::with_store("MANAGED");
-    send_named_managed(&store, http.get(&base)).await.unwrap();
+    Rotating::installed().set("/client/key", "MANAGED");
+    send_named_managed(http.get(&base)).await.unwrap();
     assert_eq!(
         recorder.seen(),
         [

@@ -69,10 +69,10 @@ fn seen(path: &str, values: &[&str]) -> Seen {
 /// Serves `server` on `127.0.0.1`, has `client` POST to its `path` with `secret`, checks that
 /// the answer is a 200, and answers the requests the server saw.
 async fn redirected(client: Resending, secret: Secret, server: &Server, path: &str) -> Vec<Seen> {
-    let (bearer, store) = secret.bearer().await;
+    let bearer = secret.bearer().await;
     let (base, handle) = server.start_on("127.0.0.1");
     let url = format!("{base}{path}");
-    let status = client.post(&bearer, store.as_ref(), &url, false).await;
+    let status = client.post(&bearer, &url, false).await;
     handle.stop(true).await;
     assert_eq!(status, 200, "{client:?}");
     server.seen()

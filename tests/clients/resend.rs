@@ -4,7 +4,7 @@
 //! body that streams.
 
 use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
-use secret_bearer::{SecretBearer, SecretStore, client};
+use secret_bearer::{SecretBearer, client};
 
 use super::{Recorder, SECRET, cached_then_set, init_env};
 
@@ -22,15 +22,9 @@ pub(super) enum Resending {
 impl Resending {
     pub(super) const ALL: [Self; 3] = [Self::Reqwest, Self::Middleware, Self::Awc];
 
-    /// POSTs [`BODY`] (as a stream, with `streamed`) to `url` with `bearer`'s secret, read
-    /// through `store`; the final answer's status.
-    pub(super) async fn post(
-        self,
-        bearer: &SecretBearer,
-        store: Option<&SecretStore>,
-        url: &str,
-        streamed: bool,
-    ) -> u16 {
+    /// POSTs [`BODY`] (as a stream, with `streamed`) to `url` with `bearer`'s secret; the
+    /// final answer's status.
+    pub(super) async fn post(self, bearer: &SecretBearer, url: &str, streamed: bool) -> u16 {
         let body = || match streamed {
             true => {
                 reqwest::Body::wrap_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(
@@ -42,22 +36,18 @@ impl Resending {
         let status = match self {
             Self::Reqwest => {
                 let request = reqwest::Client::new().post(url).body(body());
-                let response = client::reqwest::send(bearer, store, request).await;
+                let response = client::reqwest::send(bearer, request).await;
                 response.unwrap().status()
             }
             Self::Middleware => {
                 let middleware = SecretBearerClientMiddleware::new(bearer.clone());
-                let middleware = match store {
-                    Some(store) => middleware.with_store(store.clone()),
-                    None => middleware,
-                };
                 let client = super::middleware::client(middleware);
                 client.post(url).body(body()).send().await.unwrap().status()
             }
             Self::Awc => {
                 assert!(!streamed, "`awc::send` takes its body whole");
                 let request = awc::Client::default().post(url);
-                let response = client::awc::send(bearer, store, request, BODY).await;
+                let response = client::awc::send(bearer, request, BODY).await;
                 return response.unwrap().status().as_u16();
             }
         };
@@ -70,24 +60,23 @@ impl Resending {
 pub(super) enum Secret {
     /// An environment variable (`SB_CLIENT_SECRET`, no prefix), the same when read again.
     Environment,
-    /// A store that cached `OLD`, still `OLD` in the manager.
+    /// The installed store cached `OLD`, still `OLD` in the manager.
     StoreUnchanged,
-    /// A store that cached `OLD`, rotated to `NEW` in the manager.
+    /// The installed store cached `OLD`, rotated to `NEW` in the manager.
     StoreRotated,
 }
 
 impl Secret {
-    pub(super) async fn bearer(self) -> (SecretBearer, Option<SecretStore>) {
-        let (bearer, store) = match self {
+    pub(super) async fn bearer(self) -> SecretBearer {
+        match self {
             Self::Environment => {
                 init_env();
                 let bearer = SecretBearer::builder().env("SB_CLIENT_SECRET").build();
-                return (bearer.unwrap(), None);
+                bearer.unwrap()
             }
             Self::StoreUnchanged => cached_then_set("OLD").await,
             Self::StoreRotated => cached_then_set("NEW").await,
-        };
-        (bearer, Some(store))
+        }
     }
 }
 
@@ -140,13 +129,13 @@ const CASES: [Case; 5] = [
 
 async fn check_cases(client: Resending) {
     for case @ (secret, answers, accept, seen, status) in CASES {
-        let (bearer, store) = secret.bearer().await;
+        let bearer = secret.bearer().await;
         let recorder = Recorder {
             accept,
             ..Recorder::answering(answers)
         };
         let (base, server) = recorder.start();
-        let answered = client.post(&bearer, store.as_ref(), &base, false).await;
+        let answered = client.post(&bearer, &base, false).await;
         server.stop(true).await;
         assert_eq!(
             (recorder.seen(), answered),
@@ -177,10 +166,10 @@ async fn awc_send_sends_again_only_with_a_changed_secret() {
 #[actix_web::test]
 async fn a_streaming_body_is_never_sent_again_even_with_a_rotated_secret() {
     for client in [Resending::Reqwest, Resending::Middleware] {
-        let (bearer, store) = Secret::StoreRotated.bearer().await;
+        let bearer = Secret::StoreRotated.bearer().await;
         let recorder = Recorder::answering(&[401]);
         let (base, server) = recorder.start();
-        let answered = client.post(&bearer, store.as_ref(), &base, true).await;
+        let answered = client.post(&bearer, &base, true).await;
         server.stop(true).await;
         assert_eq!(
             (recorder.seen(), answered),

@@ -1,10 +1,11 @@
-//! actix-web integration (feature `actix`, on by default): [`Authenticated`](crate::Authenticated)
+//! actix-web integration (feature `actix`): [`Authenticated`](crate::Authenticated)
 //! and [`Caller`](crate::Caller) as extractors (the first is what `#[secret_bearer]` generates),
 //! the middleware that [`SecretBearer`] is, for a whole `App` or `Scope`, and the
 //! [`RejectionHandler`] that replaces the response to refused requests.
 //!
-//! The bearer and the [`SecretStore`](crate::SecretStore) are found in the app data
-//! (`App::app_data`), registered as themselves or as `web::Data`.
+//! A plain guard's bearer is found in the app data (`App::app_data`), registered as itself or
+//! as `web::Data`. Secrets in a secret manager are read through the installed
+//! [`SecretStore`](crate::SecretStore), or an app's own, found in its app data the same way.
 //!
 //! # What is never shown
 //!
@@ -52,7 +53,8 @@ async fn check_request(
         .map_err(|error| refusal(req, error))
 }
 
-/// The check every actix entry point runs, with the store bound in the app data. What it
+/// The check every actix entry point runs, with an app's own store from its app data, if
+/// any (else the installed one). What it
 /// decides stays in the request's extensions, for the [`Caller`](crate::Caller) extractor: an
 /// accepted request's `Caller`, or a refused one's [`Check::Refused`]. Not generic: every
 /// handler's extractor shares this one copy.

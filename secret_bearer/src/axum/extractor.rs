@@ -64,7 +64,8 @@ fn find<P: BearerProvider>(parts: &Parts) -> Result<&SecretBearer, Error> {
     P::bearer(|| parts.extensions.get::<SecretBearer>())
 }
 
-/// The check, with the store found in the request's extensions; an accepted request's
+/// The check, with an app's own store from the request's extensions, if any (else the
+/// installed one); an accepted request's
 /// [`Caller`](crate::Caller) is left there, for the extractor. The request's `Authorization` is
 /// marked sensitive first, for what extracts (and may print) it after the check.
 async fn check(parts: &mut Parts, find: Find) -> Result<(), AuthError> {

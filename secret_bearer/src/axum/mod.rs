@@ -4,9 +4,10 @@
 //! handlers as it protects actix-web's: the check runs before any other extractor, the body is
 //! never read before it, and its 401 wins over every other extractor's rejection.
 //!
-//! - The bearer of a plain guard ([`FromAppData`](crate::FromAppData)) and the
-//!   [`SecretStore`](crate::SecretStore) (for secrets in a secret manager) are found in the
-//!   request's extensions: `.layer(Extension(bearer))`, `.layer(Extension(store))`.
+//! - The bearer of a plain guard ([`FromAppData`](crate::FromAppData)) is found in the
+//!   request's extensions: `.layer(Extension(bearer))`. Secrets in a secret manager are read
+//!   through the installed [`SecretStore`](crate::SecretStore), or a router's own, in the
+//!   request's extensions (`.layer(Extension(store))`).
 //! - A plain guard (`_: Authenticated`) checks the request when axum extracts it: axum runs a
 //!   handler's extractors one after another, in order, so put it first. The attribute does
 //!   that for you, for every parameter.

@@ -88,12 +88,14 @@ impl SecretBearer {
     }
 
     /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
-    /// is read through `store`'s cache (fetched first when due).
+    /// is read through a store's cache (fetched first when due): `store` when given, else the
+    /// installed one ([`SecretStore::install`]).
     pub async fn authorization_with(
         &self,
         store: Option<&SecretStore>,
     ) -> Result<Authorization, Error> {
         let source = self.sent_source()?;
+        let store = SecretStore::or_installed(store);
         let Some(store) = store.filter(|_| source.is_managed()) else {
             return self.authorization();
         };
@@ -112,11 +114,10 @@ impl SecretBearer {
     #[cfg(any(feature = "reqwest", feature = "awc"))]
     pub(crate) async fn authorization_to_resend(
         &self,
-        store: Option<&SecretStore>,
         sent: &Authorization,
     ) -> Result<Option<Authorization>, Error> {
-        self.reread_sent(store).await;
-        let read_again = self.authorization_with(store).await?;
+        self.reread_sent().await;
+        let read_again = self.authorization_with(None).await?;
         // Constant time: both hold the secret, and how much of the old one the new one shares
         // is nobody's business.
         if bool::from(read_again.value.as_slice().ct_eq(sent.value.as_slice())) {
@@ -137,8 +138,8 @@ impl SecretBearer {
     /// manager, is fetched again if the cache's mismatch rules allow it (an environment
     /// variable is read afresh for every request anyway).
     #[cfg(any(feature = "reqwest", feature = "awc", feature = "tower"))]
-    pub(crate) async fn reread_sent(&self, store: Option<&SecretStore>) {
-        if let (Ok(source), Some(store)) = (self.sent_source(), store)
+    pub(crate) async fn reread_sent(&self) {
+        if let (Ok(source), Some(store)) = (self.sent_source(), SecretStore::or_installed(None))
             && source.is_managed()
         {
             store.refresh_after_mismatch(source).await;

@@ -17,7 +17,6 @@ use bytes::Bytes;
 use super::authorization::sensitive_value;
 use super::{Authorization, Authorize, SendError};
 use crate::bearer::SecretBearer;
-use crate::store::SecretStore;
 
 #[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
 impl Authorize for ClientRequest {
@@ -43,8 +42,9 @@ impl Authorize for ClientRequest {
 /// refused, not the new one (awc cannot change the headers of a request it may send twice), so
 /// it goes only to the origin that secret was sent to already.
 ///
-/// `store` is where a secret that lives in a secret manager is read through. A secret that
-/// cannot be read, first or again, is [`SendError::Secret`], and nothing more is sent.
+/// A secret that lives in a secret manager is read through the installed
+/// [`SecretStore`](crate::SecretStore). A secret that cannot be read, first or again, is
+/// [`SendError::Secret`], and nothing more is sent.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,19 +53,18 @@ impl Authorize for ClientRequest {
 ///
 /// let bearer = SecretBearer::builder().env("MY_SECRET").build()?;
 /// let client = awc::Client::default();
-/// let response = send(&bearer, None, client.get("http://localhost:8080/widgets"), "").await?;
+/// let response = send(&bearer, client.get("http://localhost:8080/widgets"), "").await?;
 /// # Ok(()) }
 /// ```
 pub async fn send<S>(
     bearer: &SecretBearer,
-    store: Option<&SecretStore>,
     request: ClientRequest,
     body: impl Into<Bytes>,
 ) -> Result<ClientResponse<S>, SendError<SendRequestError>>
 where
     SendClientRequest: Future<Output = Result<ClientResponse<S>, SendRequestError>>,
 {
-    let sent = bearer.authorization_with(store).await?;
+    let sent = bearer.authorization_with(None).await?;
     // In the request's own headers, which awc's redirects carry to the same origin: they leave
     // out a frozen request's extra headers. Frozen, the request can be sent twice.
     let request = request
@@ -80,7 +79,7 @@ where
     if response.status() != StatusCode::UNAUTHORIZED {
         return Ok(response);
     }
-    let Some(changed) = bearer.authorization_to_resend(store, &sent).await? else {
+    let Some(changed) = bearer.authorization_to_resend(&sent).await? else {
         return Ok(response);
     };
     drop(response);

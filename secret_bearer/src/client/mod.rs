@@ -52,8 +52,8 @@
 //!
 //! An environment variable is read afresh for every request, so a client follows a secret
 //! changed in its environment from its next request. A secret in a secret manager is read
-//! through a [`SecretStore`]'s cache, passed to each call: the calls here take it as an
-//! argument, and a `#[secret_bearer]` client function as a parameter of type `&SecretStore`.
+//! through the installed [`SecretStore`]'s cache ([`SecretStore::install`]), the same for every
+//! call, middleware, layer and `#[secret_bearer]` client function of the process.
 
 #![cfg_attr(
     feature = "http",

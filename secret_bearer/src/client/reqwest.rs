@@ -14,7 +14,6 @@ use ::reqwest::{RequestBuilder, Response, StatusCode};
 use super::authorization::sensitive_value;
 use super::{Authorization, Authorize, SendError};
 use crate::bearer::SecretBearer;
-use crate::store::SecretStore;
 
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 impl Authorize for RequestBuilder {
@@ -34,8 +33,9 @@ impl Authorize for RequestBuilder {
 /// the answer at once; so is the 401 of a request whose body streams, which cannot be sent
 /// twice. A 403 is never followed by another request.
 ///
-/// `store` is where a secret that lives in a secret manager is read through. A secret that
-/// cannot be read, first or again, is [`SendError::Secret`], and nothing more is sent.
+/// A secret that lives in a secret manager is read through the installed
+/// [`SecretStore`](crate::SecretStore). A secret that cannot be read, first or again, is
+/// [`SendError::Secret`], and nothing more is sent.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,16 +44,15 @@ impl Authorize for RequestBuilder {
 ///
 /// let bearer = SecretBearer::builder().env("MY_SECRET").build()?;
 /// let client = reqwest::Client::new();
-/// let response = send(&bearer, None, client.get("http://localhost:8080/widgets")).await?;
+/// let response = send(&bearer, client.get("http://localhost:8080/widgets")).await?;
 /// # Ok(()) }
 /// ```
 pub async fn send(
     bearer: &SecretBearer,
-    store: Option<&SecretStore>,
     request: RequestBuilder,
 ) -> Result<Response, SendError<::reqwest::Error>> {
     let again = request.try_clone();
-    let sent = bearer.authorization_with(store).await?;
+    let sent = bearer.authorization_with(None).await?;
     let response = request
         .authorize(&sent)
         .send()
@@ -62,7 +61,7 @@ pub async fn send(
     let Some(again) = again.filter(|_| response.status() == StatusCode::UNAUTHORIZED) else {
         return Ok(response);
     };
-    let Some(changed) = bearer.authorization_to_resend(store, &sent).await? else {
+    let Some(changed) = bearer.authorization_to_resend(&sent).await? else {
         return Ok(response);
     };
     drop(response);

@@ -40,7 +40,6 @@ use http::Extensions;
 
 use super::Authorize;
 use crate::bearer::SecretBearer;
-use crate::store::SecretStore;
 
 /// A `reqwest_middleware::Middleware` that authorizes every request with a [`SecretBearer`]'s
 /// primary secret, and sends it once more after a 401 if the secret read again differs (see
@@ -48,25 +47,13 @@ use crate::store::SecretStore;
 #[derive(Clone, Debug)]
 pub struct SecretBearerClientMiddleware {
     bearer: SecretBearer,
-    store: Option<SecretStore>,
 }
 
 impl SecretBearerClientMiddleware {
-    /// Authorizes requests with `bearer`, whose secret is an environment variable (for a secret
-    /// in a manager, add [`SecretBearerClientMiddleware::with_store`]).
+    /// Authorizes requests with `bearer`, whose secret, when it lives in a secret manager, is
+    /// read through the installed [`SecretStore`](crate::SecretStore).
     pub fn new(bearer: SecretBearer) -> Self {
-        Self {
-            bearer,
-            store: None,
-        }
-    }
-
-    /// Reads the bearer's secret, when it lives in a secret manager, through `store`'s cache.
-    pub fn with_store(self, store: SecretStore) -> Self {
-        Self {
-            store: Some(store),
-            ..self
-        }
+        Self { bearer }
     }
 
     async fn send(
@@ -75,11 +62,10 @@ impl SecretBearerClientMiddleware {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> ::reqwest_middleware::Result<Response> {
-        let store = self.store.as_ref();
         let again = request.try_clone();
         let sent = self
             .bearer
-            .authorization_with(store)
+            .authorization_with(None)
             .await
             .map_err(middleware)?;
         let _ = request.headers_mut().authorize(&sent);
@@ -88,7 +74,7 @@ impl SecretBearerClientMiddleware {
         else {
             return Ok(response);
         };
-        let changed = self.bearer.authorization_to_resend(store, &sent).await;
+        let changed = self.bearer.authorization_to_resend(&sent).await;
         let Some(changed) = changed.map_err(middleware)? else {
             return Ok(response);
         };

@@ -41,7 +41,6 @@ use tower_service::Service;
 
 use super::Authorize;
 use crate::bearer::SecretBearer;
-use crate::store::SecretStore;
 
 /// The error of a [`SecretBearerClient`]: the inner service's, or the secret's.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -51,25 +50,13 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct SecretBearerClientLayer {
     bearer: SecretBearer,
-    store: Option<SecretStore>,
 }
 
 impl SecretBearerClientLayer {
-    /// Authorizes requests with `bearer`, whose secret is an environment variable (for a secret
-    /// in a manager, add [`SecretBearerClientLayer::with_store`]).
+    /// Authorizes requests with `bearer`, whose secret, when it lives in a secret manager, is
+    /// read through the installed [`SecretStore`](crate::SecretStore).
     pub fn new(bearer: SecretBearer) -> Self {
-        Self {
-            bearer,
-            store: None,
-        }
-    }
-
-    /// Reads the bearer's secret, when it lives in a secret manager, through `store`'s cache.
-    pub fn with_store(self, store: SecretStore) -> Self {
-        Self {
-            store: Some(store),
-            ..self
-        }
+        Self { bearer }
     }
 }
 
@@ -113,9 +100,9 @@ where
         // The clone takes the place of the service made ready, which the request is given.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let SecretBearerClientLayer { bearer, store } = self.layer.clone();
+        let SecretBearerClientLayer { bearer } = self.layer.clone();
         Box::pin(async move {
-            let authorization = bearer.authorization_with(store.as_ref()).await?;
+            let authorization = bearer.authorization_with(None).await?;
             let _ = request.headers_mut().authorize(&authorization);
             drop(authorization);
             let response = inner.call(request).await.map_err(Into::into)?;
@@ -125,7 +112,7 @@ where
                     "the server refused the request (401, or gRPC's UNAUTHENTICATED): reading \
                      the secret again for the next request"
                 );
-                bearer.reread_sent(store.as_ref()).await;
+                bearer.reread_sent().await;
             }
             Ok(response)
         })

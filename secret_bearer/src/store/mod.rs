@@ -15,33 +15,39 @@ mod policy;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard};
 
 use tokio::time::Instant;
 
+use crate::error::Error;
 use crate::manager::{DynSecretManager, SecretManager};
 use crate::secret::{Held, Secret, Use, hold};
 use crate::source::{SecretSource, SecretVersion};
 use entry::{Entry, Look};
 pub use policy::CachePolicy;
 
-/// A [`SecretManager`] with its cache: what secrets in a manager are read through. Give it once
-/// to the server, as clearskies binds `secrets` (actix-web: `App::app_data`, as below; axum:
-/// `.layer(Extension(store))`; the tower layer: `SecretBearerLayer::with_store`), and pass it to
-/// clients. On actix-web:
+/// A [`SecretManager`] with its cache: what secrets in a manager are read through. Install one
+/// at start-up, as clearskies binds `secrets`, and every server and client in the process reads
+/// through it: the attribute's handlers on actix-web and axum, the middleware, the tower layer,
+/// the clients.
 ///
-/// ```
-/// use actix_web::{App, HttpServer};
+/// ```no_run
+/// # async fn start() -> Result<(), Box<dyn std::error::Error>> {
 /// use secret_bearer::{FileManager, SecretStore};
 ///
-/// // Built once, outside the factory, so every worker shares one cache.
-/// let store = SecretStore::new(FileManager::new("/var/run/secrets"));
-/// let server = HttpServer::new(move || App::new().app_data(store.clone()));
-/// # let _ = server;
+/// SecretStore::new(FileManager::new("/var/run/secrets")).install()?;
+/// // Then check every handler's secrets before serving: a handler whose secret lives in a
+/// // manager, in a process with no store installed, fails here rather than at its first request.
+/// secret_bearer::resolve_all!().await?;
+/// # Ok(()) }
 /// ```
 ///
-/// On actix-web it may also be registered as `web::Data<SecretStore>`. A handler whose secret
-/// lives in a manager, with no store given, answers 500 and logs the fix for its server.
+/// One store serves the process, so that no server or client can be left without one: there is
+/// nothing to register per app, router, layer or call. A test that needs a store of its own for
+/// one app gives it there instead, and it wins over the installed one for that app's requests:
+/// in actix-web's app data (`App::app_data(store)`, or as `web::Data<SecretStore>`), or in the
+/// request's extensions on axum and behind the tower layer (`.layer(Extension(store))`,
+/// tower-http's `AddExtensionLayer`).
 ///
 /// Each path is cached on its own under the [`CachePolicy`] (the JSON keys of one path share
 /// its fetches, and come from one version of its document):
@@ -102,6 +108,9 @@ impl Entries {
     }
 }
 
+/// The store installed for the process, if any ([`SecretStore::install`]).
+static INSTALLED: OnceLock<SecretStore> = OnceLock::new();
+
 impl SecretStore {
     /// Binds `manager` with the default [`CachePolicy`].
     pub fn new(manager: impl SecretManager) -> Self {
@@ -122,6 +131,24 @@ impl SecretStore {
     /// The cache policy.
     pub fn policy(&self) -> &CachePolicy {
         &self.inner.policy
+    }
+
+    /// Makes this the store that every server and client of the process reads secrets in a
+    /// manager through, from now on. Once per process: installing it again (or a clone of it)
+    /// changes nothing, and installing another is [`Error::StoreAlreadyInstalled`], so that two
+    /// parts of a program cannot each believe their store serves.
+    pub fn install(self) -> Result<(), Error> {
+        let installed = INSTALLED.get_or_init(|| self.clone());
+        match Arc::ptr_eq(&installed.inner, &self.inner) {
+            true => Ok(()),
+            false => Err(Error::StoreAlreadyInstalled),
+        }
+    }
+
+    /// The store a read goes through: the one `given` for this request or call (an app's own,
+    /// see the type's docs), else the installed one. The one place that rule lives.
+    pub(crate) fn or_installed(given: Option<&SecretStore>) -> Option<&SecretStore> {
+        given.or_else(|| INSTALLED.get())
     }
 
     /// The secret `source` names if the cache serves it as it is, without asking the store:

@@ -22,9 +22,10 @@
 //!   the header compression's tables. A refusal never shows the credential, and a refused
 //!   request goes no further. Layers outside this one see the request before it: they are
 //!   yours to keep from printing it.
-//! - A bearer whose secrets live in a secret manager reads them through the [`SecretStore`]
-//!   given to the layer ([`SecretBearerLayer::with_store`]); without one, its requests fail
-//!   closed with a 500 that logs [`Error::NoSecretStore`](crate::Error::NoSecretStore).
+//! - A bearer whose secrets live in a secret manager reads them through the installed
+//!   [`SecretStore`] (or one in the request's extensions, put there by a layer outside this one,
+//!   such as tower-http's `AddExtensionLayer`); without one, its requests fail closed with a 500
+//!   that logs [`Error::NoSecretStore`](crate::Error::NoSecretStore).
 //!
 //! The service's future is `Send` (axum and tonic require it), whatever the bearer reads.
 //!

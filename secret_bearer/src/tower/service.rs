@@ -26,16 +26,11 @@ pub type RefusalBody<B> = Either<B, Full<Bytes>>;
 pub struct SecretBearerService<S> {
     inner: S,
     bearer: SecretBearer,
-    store: Option<SecretStore>,
 }
 
 impl<S> SecretBearerService<S> {
-    pub(super) fn new(inner: S, bearer: SecretBearer, store: Option<SecretStore>) -> Self {
-        Self {
-            inner,
-            bearer,
-            store,
-        }
+    pub(super) fn new(inner: S, bearer: SecretBearer) -> Self {
+        Self { inner, bearer }
     }
 }
 
@@ -68,12 +63,13 @@ where
         let mut service = Self {
             inner: std::mem::replace(&mut self.inner, clone),
             bearer: self.bearer.clone(),
-            store: self.store.clone(),
         };
+        // An app's own store, in the request's extensions, wins over the installed one.
+        let store = request.extensions().get::<SecretStore>().cloned();
         ResponseFuture::waiting(Box::pin(async move {
             let verdict = service
                 .bearer
-                .authenticate(service.store.as_ref(), authorization(request.headers()))
+                .authenticate(store.as_ref(), authorization(request.headers()))
                 .await;
             service.answer(verdict, request).await
         }))

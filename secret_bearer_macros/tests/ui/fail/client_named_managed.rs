@@ -10,7 +10,7 @@ fn sign(headers: &mut http::HeaderMap) -> Result<(), secret_bearer::Error> {
     Ok(())
 }
 
-// `async`, but with no store to fetch it through.
+// `async`: fetched through the installed store.
 #[secret_bearer(WidgetsKey)]
 async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Box<dyn std::error::Error>> {
     Ok(request.send().await?)

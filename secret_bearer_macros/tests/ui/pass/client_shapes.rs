@@ -9,9 +9,9 @@ type Failure = Box<dyn std::error::Error>;
 /// A trait's default method, async, with a secret in a manager.
 #[allow(async_fn_in_trait)]
 pub trait Api {
-    /// Sends, reading the secret through the store the caller passes.
+    /// Sends, reading the secret through the installed store.
     #[secret_bearer(secret = "/api/key#token", prefix = "Bearer ")]
-    async fn send(&self, store: &secret_bearer::SecretStore, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
         Ok(request.send().await?)
     }
 
@@ -61,13 +61,12 @@ fn main() {
     let mut map = http::HeaderMap::new();
     let _ = Remote.sign("tag", &mut map);
     let _ = Remote.build(http::Request::builder());
-    let store = secret_bearer::SecretStore::new(secret_bearer::FileManager::new("/run/secrets"));
     // Through `&self`, the default method's future is `Send`: a multi-threaded runtime can
     // spawn it.
     fn is_send<T: Send>(future: T) -> T {
         future
     }
-    let _ = is_send(Remote.send(&store, reqwest::Client::new().get("http://localhost")));
+    let _ = is_send(Remote.send(reqwest::Client::new().get("http://localhost")));
     let _ = headers(&mut map);
     let _ = send_awc(awc::Client::default().get("http://localhost"));
 }

@@ -69,11 +69,7 @@ pub trait WidgetsApi {
 }
 
 #[secret_bearer(keys::PartnerKey)]
-async fn partner(
-    store: &secret_bearer::SecretStore,
-    request: awc::ClientRequest,
-) -> Result<awc::ClientRequest, secret_bearer::Error> {
-    let _ = store;
+async fn partner(request: awc::ClientRequest) -> Result<awc::ClientRequest, secret_bearer::Error> {
     Ok(request)
 }
 
