@@ -12,7 +12,7 @@ use std::io;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use secret_bearer::{ManagerError, SecretManager, Unresolved};
+use secret_bearer::{ManagerError, ManagerErrorKind, SecretManager, Unresolved};
 use serde::Serialize;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
@@ -171,9 +171,10 @@ impl SecretManager for FakeSecretManager {
         match path {
             "/path/to/my/secret" => Ok("SUPERSECRET".to_owned()),
             "/path/to/alternate/secret" => Ok("ALSOOKAY".to_owned()),
-            _ => Err(ManagerError::not_found(format!(
-                "Attempt to fetch non-existent secret: {path}"
-            ))),
+            _ => Err(ManagerError::new(
+                ManagerErrorKind::NotFound,
+                format!("Attempt to fetch non-existent secret: {path}"),
+            )),
         }
     }
 }

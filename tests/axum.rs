@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json};
 use http_body_util::BodyExt;
 use secret_bearer::tower::SecretBearerLayer;
-use secret_bearer::{Authenticated, Caller, MISCONFIGURED_BODY, SecretBearer, secret_bearer};
+use secret_bearer::{Authenticated, Caller, SecretBearer, secret_bearer};
 use serde::Deserialize;
 use tower::ServiceExt;
 
@@ -338,7 +338,7 @@ async fn a_plain_guard_and_the_caller_read_the_bearer_and_the_verdict_from_the_e
         request("GET", "/unprotected", &[PRIMARY], Body::empty()),
     )
     .await;
-    assert_eq!((status, body.as_str()), (500, MISCONFIGURED_BODY));
+    assert_eq!((status, body.as_str()), (500, support::MISCONFIGURED_BODY));
     assert!(logs.text().contains("ERROR"), "{}", logs.text());
 }
 
@@ -346,7 +346,7 @@ async fn a_plain_guard_and_the_caller_read_the_bearer_and_the_verdict_from_the_e
 async fn a_plain_guard_without_a_bearer_fails_closed() {
     let app: Router = Router::new().route("/guarded", get(guarded));
     let (status, body, _) = call(&app, request("GET", "/guarded", &[PRIMARY], Body::empty())).await;
-    assert_eq!((status, body.as_str()), (500, MISCONFIGURED_BODY));
+    assert_eq!((status, body.as_str()), (500, support::MISCONFIGURED_BODY));
 }
 
 #[test]
@@ -357,8 +357,9 @@ fn openapi_documents_annotated_axum_handlers_and_the_paths_of_a_layer() {
 
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
     assert_eq!(secret_bearer::openapi::document_handlers(&mut doc), Ok(1));
-    let layer = SecretBearerLayer::new(Route::Plain.bearer());
-    assert_eq!(layer.bearer().document_paths(&mut doc, "/layered"), Ok(1));
+    // The bearer the layer is given documents the paths it protects.
+    let bearer = Route::Plain.bearer();
+    assert_eq!(bearer.document_paths(&mut doc, "/layered"), Ok(1));
     let doc = serde_json::to_value(&doc).unwrap();
     let security = |path: &str| doc["paths"][path]["get"]["security"].clone();
     assert_eq!(

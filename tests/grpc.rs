@@ -176,7 +176,7 @@ async fn a_grpc_calls_refusal_is_grpc_status_16_or_13_and_any_other_is_clearskie
         answer(&missing, request("text/plain", Some(support::PRIMARY))).await;
     assert_eq!(
         (status, grpc_status, body.as_str()),
-        (500, None, secret_bearer::MISCONFIGURED_BODY)
+        (500, None, support::MISCONFIGURED_BODY)
     );
 }
 

@@ -12,7 +12,7 @@ use actix_web::{
     App, FromRequest, HttpRequest, HttpResponse, Responder, error, get, post, test, web,
 };
 use futures_util::future::{Ready, ready};
-use secret_bearer::{MISCONFIGURED_BODY, NamedBearer, secret_bearer};
+use secret_bearer::{NamedBearer, secret_bearer};
 use serde::Deserialize;
 type BoxedPayloadStream =
     Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, error::PayloadError>>>>;
@@ -253,7 +253,7 @@ async fn a_misconfigured_handler_fails_closed_and_logs_the_source_never_the_valu
             let headers = response.headers().clone();
             assert_eq!(
                 read(response).await,
-                (500, MISCONFIGURED_BODY.to_owned()),
+                (500, support::MISCONFIGURED_BODY.to_owned()),
                 "{uri}"
             );
             assert!(headers.get("www-authenticate").is_none());

@@ -136,10 +136,7 @@ async fn asking_for_the_caller_where_nothing_checks_is_a_500_that_says_why() {
     let logs = CapturedLogs::start();
     let app = test::init_service(App::new().route("/", web::get().to(unprotected))).await;
     let (status, body) = answer(&app, "/", Some("ALICEKEY")).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (500, secret_bearer::MISCONFIGURED_BODY)
-    );
+    assert_eq!((status, body.as_str()), (500, support::MISCONFIGURED_BODY));
     let text = logs.text();
     assert!(
         text.contains("ERROR")
@@ -230,10 +227,7 @@ async fn every_broken_rule_fails_closed_and_names_the_source_and_the_caller() {
         .await;
         for authorization in [Some("ALICEKEY"), None] {
             let (status, body) = answer(&app, "/", authorization).await;
-            assert_eq!(
-                (status, body.as_str()),
-                (500, secret_bearer::MISCONFIGURED_BODY)
-            );
+            assert_eq!((status, body.as_str()), (500, support::MISCONFIGURED_BODY));
         }
         let text = logs.text();
         assert!(text.contains(variable) && text.contains(reason), "{text}");

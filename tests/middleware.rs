@@ -6,16 +6,16 @@ mod support;
 
 use actix_web::dev::Service as _;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, Responder, get, test, web};
+use actix_web::{
+    App, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError, get, test, web,
+};
 use secret_bearer::Caller;
 use secret_bearer::actix::RejectionHandler;
-use secret_bearer::{
-    AuthErrorKind, Authenticated, MISCONFIGURED_BODY, SecretBearer, secret_bearer,
-};
+use secret_bearer::{AuthErrorKind, Authenticated, SecretBearer, secret_bearer};
 use support::cases::{Route, caller_body, check_cases};
 use support::{
-    ALTERNATE, CapturedLogs, PRIMARY, assert_authorization_hidden, assert_unauthenticated,
-    get_request, init_env, read,
+    ALTERNATE, CapturedLogs, MISCONFIGURED_BODY, PRIMARY, assert_authorization_hidden,
+    assert_unauthenticated, get_request, init_env, read,
 };
 
 fn bearer(prefix: &'static str) -> SecretBearer {
@@ -225,7 +225,7 @@ async fn one_hook_replaces_every_refusal() {
             AuthErrorKind::Misconfigured(_) => "broken",
             _ => "other",
         };
-        let mut response = HttpResponse::build(error.status());
+        let mut response = HttpResponse::build(ResponseError::status_code(error));
         if let Some(challenge) = error.challenge() {
             response.insert_header((WWW_AUTHENTICATE, challenge));
         }
@@ -308,7 +308,7 @@ async fn what_the_middleware_wraps_sees_the_key_marked_sensitive() {
 #[actix_web::test]
 async fn a_refusal_hook_sees_every_authorization_value_marked_sensitive() {
     let hook = RejectionHandler::new(|req, error| {
-        HttpResponse::build(error.status()).body(format!("{:?}", req.headers()))
+        HttpResponse::build(ResponseError::status_code(error)).body(format!("{:?}", req.headers()))
     });
     let app = test::init_service(
         App::new().app_data(web::Data::new(hook)).service(

@@ -169,7 +169,7 @@ fn annotated_operations_and_only_those_require_the_scheme() {
         assert_eq!(unauthorized["description"], "Not Authenticated", "{path}");
         assert_eq!(
             unauthorized["content"]["application/json"]["example"],
-            serde_json::from_str::<Value>(secret_bearer::UNAUTHENTICATED_BODY).unwrap()
+            serde_json::from_str::<Value>(support::NOT_AUTHENTICATED).unwrap()
         );
         // The operation's own responses are kept.
         assert!(

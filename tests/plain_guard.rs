@@ -20,11 +20,13 @@ use actix_http::error::PayloadError;
 use actix_http::{BoxedPayloadStream, Request};
 use actix_web::dev::{Payload, Service, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, post, test, web};
+use actix_web::{
+    App, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, post, test, web,
+};
 use secret_bearer::actix::RejectionHandler;
 use secret_bearer::{
-    Authenticated, CachePolicy, Caller, ManagerError, SecretBearer, SecretManager, SecretStore,
-    secret_bearer,
+    Authenticated, CachePolicy, Caller, ManagerError, ManagerErrorKind, SecretBearer,
+    SecretManager, SecretStore, secret_bearer,
 };
 use support::{NOT_AUTHENTICATED, PRIMARY, get_request, init_env, read};
 use tokio::time::{Instant, sleep};
@@ -79,7 +81,10 @@ impl SecretManager for Manager {
         self.0.fetches.fetch_add(1, Ordering::SeqCst);
         sleep(FETCH).await;
         if self.0.failing.load(Ordering::SeqCst) {
-            return Err(ManagerError::unavailable("the store does not answer"));
+            return Err(ManagerError::new(
+                ManagerErrorKind::Unavailable,
+                "the store does not answer",
+            ));
         }
         Ok(self.0.value.lock().unwrap().clone())
     }
@@ -386,7 +391,8 @@ async fn a_caller_answers_the_guards_refusal_through_the_rejection_handler() {
             let counted = Arc::clone(&calls);
             let hook = RejectionHandler::new(move |_, error| {
                 counted.fetch_add(1, Ordering::SeqCst);
-                HttpResponse::build(error.status()).body(format!("hooked: {}", error.kind()))
+                HttpResponse::build(ResponseError::status_code(error))
+                    .body(format!("hooked: {}", error.kind()))
             });
             let served = serve_with(scenario, Some(hook)).await;
             let (request, _) = post(uri, WRONG_KEY, BODY);

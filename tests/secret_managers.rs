@@ -13,10 +13,13 @@ use actix_web::rt::time::sleep;
 use actix_web::{App, HttpResponse, get, post, test, web};
 use futures_util::future::join_all;
 use secret_bearer::{
-    CachePolicy, MISCONFIGURED_BODY, ManagerError, SecretBearer, SecretManager, SecretStore,
+    CachePolicy, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
     secret_bearer,
 };
-use support::{ALTERNATE, CapturedLogs, NOT_AUTHENTICATED, PRIMARY, get_request, init_env, read};
+use support::{
+    ALTERNATE, CapturedLogs, MISCONFIGURED_BODY, NOT_AUTHENTICATED, PRIMARY, get_request, init_env,
+    read,
+};
 
 /// A manager over a map that counts its fetches per path, and can be made to fail or be slow.
 #[derive(Clone, Default)]
@@ -78,13 +81,15 @@ impl SecretManager for Counting {
             sleep(delay).await;
         }
         if self.0.failing.load(Ordering::SeqCst) {
-            return Err(ManagerError::unavailable("the store does not answer"));
+            return Err(ManagerError::new(
+                ManagerErrorKind::Unavailable,
+                "the store does not answer",
+            ));
         }
         let values = self.0.values.lock().unwrap();
-        values
-            .get(path)
-            .cloned()
-            .ok_or_else(|| ManagerError::not_found(format!("no secret at {path}")))
+        values.get(path).cloned().ok_or_else(|| {
+            ManagerError::new(ManagerErrorKind::NotFound, format!("no secret at {path}"))
+        })
     }
 }
 

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use secret_bearer::{
-    CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
+    CachePolicy, Error, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
+    secret_bearer,
 };
 use support::{PRIMARY, init_env};
 
@@ -48,7 +49,10 @@ impl SecretManager for Store {
         match path {
             "/service/key" if self.complete.load(Ordering::SeqCst) => Ok(PRIMARY.to_owned()),
             "/service/old-key" => Ok("OLD".to_owned()),
-            _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
+            _ => Err(ManagerError::new(
+                ManagerErrorKind::NotFound,
+                format!("no secret at {path}"),
+            )),
         }
     }
 }

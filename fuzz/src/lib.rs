@@ -7,7 +7,10 @@ pub mod oracle;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use secret_bearer::{AuthError, Caller, ManagerError, SecretBearer, SecretManager, SecretStore};
+use secret_bearer::{
+    AuthError, AuthErrorKind, Caller, ManagerError, ManagerErrorKind, SecretBearer, SecretManager,
+    SecretStore,
+};
 use serde_json::Value;
 
 /// One current-thread runtime with a clock (the store times its fetches), started once: it
@@ -24,10 +27,9 @@ pub struct Documents(pub HashMap<&'static str, String>);
 
 impl SecretManager for Documents {
     async fn get(&self, path: &str) -> Result<String, ManagerError> {
-        self.0
-            .get(path)
-            .cloned()
-            .ok_or_else(|| ManagerError::not_found("no document at this path"))
+        self.0.get(path).cloned().ok_or_else(|| {
+            ManagerError::new(ManagerErrorKind::NotFound, "no document at this path")
+        })
     }
 }
 
@@ -65,7 +67,9 @@ pub fn assert_answer(
                 newest,
             },
         ) => caller.name() == name && caller.is_newest_key() == *newest,
-        (Err(error), Answer::Misconfigured) => error.is_misconfigured(),
+        (Err(error), Answer::Misconfigured) => {
+            matches!(error.kind(), AuthErrorKind::Misconfigured(_))
+        }
         (Err(error), Answer::Refused(kind)) => error.kind() == kind,
         _ => false,
     };

@@ -13,7 +13,7 @@ use crate::source::SecretSource;
 use secret_bearer_rules::{self as rules, Key, Setting, Spelling};
 
 /// The scheme name documentation uses when none is given.
-pub const DEFAULT_DOC_NAME: &str = "ApiKey";
+pub(crate) const DEFAULT_DOC_NAME: &str = "ApiKey";
 
 /// Static-secret authentication: where the secrets live, the header prefix, and the check.
 ///
@@ -94,22 +94,23 @@ impl SecretBearer {
     }
 
     /// The text expected before the secret in the header (`""` for none).
-    pub fn prefix(&self) -> &str {
+    pub(crate) fn prefix(&self) -> &str {
         &self.inner.prefix
     }
 
     /// The security scheme's name in generated documentation; `None` leaves it undocumented.
-    pub fn doc_name(&self) -> Option<&str> {
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn doc_name(&self) -> Option<&str> {
         self.inner.doc_name.as_deref()
     }
 
     /// Where the primary secret comes from.
-    pub fn primary_source(&self) -> &SecretSource {
+    pub(crate) fn primary_source(&self) -> &SecretSource {
         &self.inner.primary.source
     }
 
     /// Where the alternate secret, accepted during a rotation, comes from.
-    pub fn alternate_source(&self) -> Option<&SecretSource> {
+    fn alternate_source(&self) -> Option<&SecretSource> {
         self.inner.alternate.as_ref().map(|source| &source.source)
     }
 

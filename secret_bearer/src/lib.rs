@@ -399,7 +399,7 @@ pub mod axum;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use bearer::{DEFAULT_DOC_NAME, SecretBearer, SecretBearerBuilder};
+pub use bearer::{SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;
 pub use error::Error;
@@ -412,7 +412,7 @@ pub use managers::FileManager;
 #[cfg(feature = "vault")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
 pub use managers::VaultManager;
-pub use rejection::{AuthError, AuthErrorKind, MISCONFIGURED_BODY, UNAUTHENTICATED_BODY};
+pub use rejection::{AuthError, AuthErrorKind};
 pub use source::{SecretSource, SecretVersion};
 pub use startup::Unresolved;
 pub use store::{CachePolicy, SecretStore};

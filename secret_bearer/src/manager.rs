@@ -14,7 +14,7 @@ use crate::source::SecretVersion;
 /// One method, written as an `async fn`:
 ///
 /// ```
-/// use secret_bearer::{ManagerError, SecretManager};
+/// use secret_bearer::{ManagerError, ManagerErrorKind, SecretManager};
 ///
 /// struct FakeManager;
 ///
@@ -22,7 +22,7 @@ use crate::source::SecretVersion;
 ///     async fn get(&self, path: &str) -> Result<String, ManagerError> {
 ///         match path {
 ///             "/path/to/my/secret" => Ok("SUPERSECRET".to_owned()),
-///             _ => Err(ManagerError::not_found(format!("no secret at {path}"))),
+///             _ => Err(ManagerError::new(ManagerErrorKind::NotFound, format!("no secret at {path}"))),
 ///         }
 ///     }
 /// }
@@ -132,21 +132,6 @@ impl ManagerError {
                 source: None,
             }),
         }
-    }
-
-    /// The store has no secret at the path.
-    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(ManagerErrorKind::NotFound, message)
-    }
-
-    /// The store refused access.
-    pub fn denied(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(ManagerErrorKind::Denied, message)
-    }
-
-    /// The store could not be reached.
-    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(ManagerErrorKind::Unavailable, message)
     }
 
     /// Keeps the underlying error, for [`std::error::Error::source`].

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use crate::error::Error;
 
 /// The body of a 401: exactly what clearskies sends.
-pub const UNAUTHENTICATED_BODY: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
+pub(crate) const UNAUTHENTICATED_BODY: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
 
 /// The body of a 500 when authentication is misconfigured: the clearskies envelope, naming
 /// neither the secret nor where it comes from (the log event does).
-pub const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
+pub(crate) const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
 
 /// Why a request was refused: a 401 for a credential that is missing or wrong, a 500 when the
 /// service cannot authenticate anyone (fail closed).
@@ -76,7 +76,7 @@ impl AuthError {
 
     /// Whether nobody can be authenticated ([`AuthErrorKind::Misconfigured`]): a 500, not a
     /// 401.
-    pub fn is_misconfigured(&self) -> bool {
+    pub(crate) fn is_misconfigured(&self) -> bool {
         matches!(self.0.kind, AuthErrorKind::Misconfigured(_))
     }
 

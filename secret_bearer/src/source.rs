@@ -44,7 +44,7 @@ pub enum SecretVersion {
 
 impl SecretSource {
     /// A manager source from the attribute's spelling: `"path"`, or `"path#json.key"`.
-    pub fn manager(spec: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn manager(spec: impl Into<Cow<'static, str>>) -> Self {
         let spec = spec.into();
         match spec.split_once('#') {
             Some((path, key)) => Self::Manager {
@@ -62,7 +62,7 @@ impl SecretSource {
 
     /// The previous version of the current version of a secret in a manager; `None` for any
     /// other source.
-    pub fn previous_version(&self) -> Option<Self> {
+    pub(crate) fn previous_version(&self) -> Option<Self> {
         match self {
             Self::Manager {
                 path,

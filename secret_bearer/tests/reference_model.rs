@@ -12,7 +12,8 @@ use actix_web::{App, HttpResponse, web};
 use proptest::prelude::*;
 use secret_bearer::tower::SecretBearerLayer;
 use secret_bearer::{
-    Authenticated, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
+    Authenticated, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
+    secret_bearer,
 };
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
@@ -50,7 +51,10 @@ impl SecretManager for Pair {
         match (path, &self.1) {
             ("/primary", _) => Ok(self.0.clone()),
             ("/alternate", Some(alternate)) => Ok(alternate.clone()),
-            _ => Err(ManagerError::not_found(path.to_owned())),
+            _ => Err(ManagerError::new(
+                ManagerErrorKind::NotFound,
+                path.to_owned(),
+            )),
         }
     }
 }

@@ -23,7 +23,8 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secret_bearer::client::{self, Authorize};
 use secret_bearer::{
-    CachePolicy, Error, ManagerError, SecretBearer, SecretManager, SecretStore, secret_bearer,
+    CachePolicy, Error, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
+    secret_bearer,
 };
 
 type Failure = Box<dyn std::error::Error>;
@@ -345,7 +346,7 @@ impl SecretManager for Rotating {
         let values = self.values.lock().unwrap();
         let value = values
             .get(path)
-            .ok_or_else(|| ManagerError::not_found(path.to_owned()))?;
+            .ok_or_else(|| ManagerError::new(ManagerErrorKind::NotFound, path.to_owned()))?;
         Ok(value.to_string())
     }
 }

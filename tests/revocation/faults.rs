@@ -25,7 +25,7 @@ async fn status(bearer: &SecretBearer, store: &SecretStore, credential: &str) ->
         .await
     {
         Ok(_) => 200,
-        Err(refusal) => refusal.status().as_u16(),
+        Err(refusal) => refusal.status_code(),
     }
 }
 

@@ -230,7 +230,7 @@ async fn request(
         .await
     {
         Ok(_) => 200,
-        Err(refusal) => refusal.status().as_u16(),
+        Err(refusal) => refusal.status_code(),
     };
     Seen {
         started,

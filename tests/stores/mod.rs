@@ -111,7 +111,7 @@ pub async fn a_stopped_store_serves_stale_and_fails_closed(
         .authenticate(Some(&store), [&b"FIRST"[..]])
         .await
         .unwrap_err();
-    assert_eq!(refused.status(), 500);
+    assert_eq!(refused.status_code(), 500);
     let logs = logs.text();
     assert!(logs.contains(unreachable), "{logs}");
     assert_eq!(

@@ -3,7 +3,9 @@
 //! on its framework and answers a [`Case`] with what its server sent.
 
 use super::{ALTERNATE, NOT_AUTHENTICATED, PRIMARY};
-use secret_bearer::{MAX_SECRET_LEN, MISCONFIGURED_BODY, NamedBearer};
+use secret_bearer::{MAX_SECRET_LEN, NamedBearer};
+
+use super::MISCONFIGURED_BODY;
 
 /// The named bearer of [`Route::Named`]: every runner's `/named` handlers name it, and its
 /// middleware and layer are built from it.

@@ -18,6 +18,8 @@ pub const ALTERNATE: &str = "ALSOOKAY";
 
 /// clearskies' 401 body.
 pub const NOT_AUTHENTICATED: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
+/// clearskies' body of a 500, when authentication is misconfigured.
+pub const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
 
 /// Asserts that `printed`, a request or its headers as `{:?}` shows them (as a handler or a
 /// middleware that logs `?request` would), shows an `authorization` header, a value hidden as

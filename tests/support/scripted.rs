@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use secret_bearer::{ManagerError, SecretManager};
+use secret_bearer::{ManagerError, ManagerErrorKind, SecretManager};
 use tokio::time::Instant;
 
 /// Whether the store can be reached, and how it fails when it cannot.
@@ -119,10 +119,18 @@ impl SecretManager for Scripted {
         match reach {
             Reach::Up => {
                 tokio::time::sleep(latency).await;
-                value.ok_or_else(|| ManagerError::not_found(format!("no secret at {path}")))
+                value.ok_or_else(|| {
+                    ManagerError::new(ManagerErrorKind::NotFound, format!("no secret at {path}"))
+                })
             }
-            Reach::Down => Err(ManagerError::unavailable("the store is down")),
-            Reach::Denied => Err(ManagerError::denied("the store refused the server's token")),
+            Reach::Down => Err(ManagerError::new(
+                ManagerErrorKind::Unavailable,
+                "the store is down",
+            )),
+            Reach::Denied => Err(ManagerError::new(
+                ManagerErrorKind::Denied,
+                "the store refused the server's token",
+            )),
             Reach::Hang => std::future::pending().await,
             Reach::Panic => panic!("the scripted manager panics"),
         }

@@ -34,7 +34,7 @@ pub use response::RejectionHandler;
 
 use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, ResponseError, web};
 use futures_util::FutureExt;
 use futures_util::future::{LocalBoxFuture, Shared, WeakShared};
 
@@ -117,7 +117,7 @@ fn share(req: &HttpRequest, check: CheckFuture) -> SharedCheck {
 fn refusal(req: &HttpRequest, error: AuthError) -> actix_web::Error {
     let response = match app_data::<RejectionHandler>(req) {
         Some(handler) => handler.respond(req, &error),
-        None => error.default_response(),
+        None => error.error_response(),
     };
     InternalError::from_response(error, response).into()
 }

@@ -7,21 +7,17 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::rejection::AuthError;
 
-#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
-impl AuthError {
-    /// [`AuthError::status_code`] as actix-web's type.
-    pub fn status(&self) -> StatusCode {
-        if self.is_misconfigured() {
-            StatusCode::INTERNAL_SERVER_ERROR
-        } else {
-            StatusCode::UNAUTHORIZED
-        }
+/// actix-web's answer to a refusal: [`AuthError::status_code`] as its type, and as the
+/// response sent when no [`RejectionHandler`] is registered, the clearskies JSON body with, for
+/// a 401, the `WWW-Authenticate` challenge.
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(AuthError::status_code(self))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// The response sent when no [`RejectionHandler`] is registered: the clearskies JSON body,
-    /// and for a 401 the `WWW-Authenticate` challenge.
-    pub fn default_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status());
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(ResponseError::status_code(self));
         response.content_type("application/json");
         if let Some(challenge) = self.challenge() {
             response.insert_header((header::WWW_AUTHENTICATE, challenge));
@@ -30,22 +26,13 @@ impl AuthError {
     }
 }
 
-impl ResponseError for AuthError {
-    fn status_code(&self) -> StatusCode {
-        self.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.default_response()
-    }
-}
-
 /// Replaces the response to refused requests, for every handler, extractor and middleware of
 /// this crate that can see it in the app data.
 ///
 /// Register it once with `App::app_data`, as itself or as `web::Data` (or on a `Scope` or
 /// `Resource`, which then take precedence). The hook receives the request and the
-/// [`AuthError`]; it decides the status too, so keep a 401 a 401, and keep the
+/// [`AuthError`]; it decides the status too, so keep a 401 a 401 (`ResponseError::status_code`
+/// gives it as actix-web's type, and `error_response` the response it replaces), and keep the
 /// `WWW-Authenticate` header ([`AuthError::challenge`]) if clients rely on it.
 ///
 /// The hook also answers misconfigurations ([`AuthErrorKind::Misconfigured`](crate::AuthErrorKind::Misconfigured)):
@@ -53,11 +40,12 @@ impl ResponseError for AuthError {
 /// your logs, not for your clients.
 ///
 /// ```
-/// use actix_web::{App, HttpResponse};
+/// use actix_web::{App, HttpResponse, ResponseError};
 /// use secret_bearer::actix::RejectionHandler;
 ///
 /// let app = App::new().app_data(RejectionHandler::new(|_req, error| {
-///     HttpResponse::build(error.status()).json(serde_json::json!({ "message": "who are you?" }))
+///     let status = ResponseError::status_code(error);
+///     HttpResponse::build(status).json(serde_json::json!({ "message": "who are you?" }))
 /// }));
 /// # let _ = app;
 /// ```

@@ -42,8 +42,9 @@ use tower_service::Service;
 use super::Authorize;
 use crate::bearer::SecretBearer;
 
-/// The error of a [`SecretBearerClient`]: the inner service's, or the secret's.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The error of a [`SecretBearerClient`]: the inner service's, or the secret's (tower's
+/// `BoxError`).
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A `tower::Layer` that authorizes every request of the client service it wraps (see the
 /// [module docs](self)).

@@ -182,7 +182,7 @@ impl Entry {
             // The fetch was cancelled with its runtime.
             (None, None) => Err(Error::Manager {
                 source: source.clone(),
-                error: ManagerError::unavailable("the fetch did not finish"),
+                error: ManagerError::new(ManagerErrorKind::Unavailable, "the fetch did not finish"),
             }),
         }
     }
@@ -414,7 +414,7 @@ mod tests {
     }
 
     fn down() -> Fetched {
-        Fetched::Unreachable(ManagerError::unavailable("down"))
+        Fetched::Unreachable(ManagerError::new(ManagerErrorKind::Unavailable, "down"))
     }
 
     /// What a request for `source` does at `now`: `s` serve, `r` serve and refresh, `w` wait;
@@ -542,7 +542,7 @@ mod tests {
             (value("  "), "none", "none"),
             (value(""), "none", "none"),
             (
-                Fetched::Refused(ManagerError::not_found("gone")),
+                Fetched::Refused(ManagerError::new(ManagerErrorKind::NotFound, "gone")),
                 "none",
                 "none",
             ),
@@ -554,7 +554,7 @@ mod tests {
         }
         // The primary, gone, fails closed at once; asked for again after retry_after.
         entry.keep(
-            Fetched::Refused(ManagerError::not_found("gone")),
+            Fetched::Refused(ManagerError::new(ManagerErrorKind::NotFound, "gone")),
             start,
             start,
             &policy,

@@ -90,9 +90,10 @@ impl SecretStore {
         match AssertUnwindSafe(bounded).catch_unwind().await {
             Ok(Some(Ok(value))) => Fetched::Value(Zeroizing::new(value.into_bytes())),
             Ok(Some(Err(error))) => Fetched::from(error),
-            Ok(None) => Fetched::Unreachable(ManagerError::unavailable(format!(
-                "the secret manager did not answer within the fetch timeout ({timeout:?})"
-            ))),
+            Ok(None) => Fetched::Unreachable(ManagerError::new(
+                ManagerErrorKind::Unavailable,
+                format!("the secret manager did not answer within the fetch timeout ({timeout:?})"),
+            )),
             Err(_) => Fetched::Unreachable(ManagerError::new(
                 ManagerErrorKind::Other,
                 "the secret manager panicked",

@@ -128,11 +128,6 @@ impl SecretStore {
         }
     }
 
-    /// The cache policy.
-    pub fn policy(&self) -> &CachePolicy {
-        &self.inner.policy
-    }
-
     /// Makes this the store that every server and client of the process reads secrets in a
     /// manager through, from now on. Once per process: installing it again (or a clone of it)
     /// changes nothing, and installing another is [`Error::StoreAlreadyInstalled`], so that two

@@ -20,12 +20,6 @@ impl SecretBearerLayer {
         Self { bearer }
     }
 
-    /// The bearer that checks the requests: to document the paths the layer protects
-    /// (`layer.bearer().document_paths(&mut openapi, "/api")`, feature `openapi`), as for
-    /// actix-web's middleware.
-    pub fn bearer(&self) -> &SecretBearer {
-        &self.bearer
-    }
 }
 
 impl<S> Layer<S> for SecretBearerLayer {

@@ -219,8 +219,11 @@ pub(super) fn is_unavailable(status: StatusCode) -> bool {
 /// never its path or query) and how to fix it; the request is not sent again, anywhere.
 pub(super) async fn send(request: RequestBuilder, address: &Url) -> Result<Response, ManagerError> {
     let response = request.send().await.map_err(|error| {
-        ManagerError::unavailable(format!("cannot reach Vault at {}", origin(address)))
-            .with_source(error.without_url())
+        ManagerError::new(
+            ManagerErrorKind::Unavailable,
+            format!("cannot reach Vault at {}", origin(address)),
+        )
+        .with_source(error.without_url())
     })?;
     if response.status().is_redirection() {
         let target = response

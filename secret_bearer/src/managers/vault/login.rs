@@ -219,9 +219,10 @@ impl Login {
             ));
         }
         let answer = response.bytes().await.map_err(|error| {
-            ManagerError::unavailable(format!(
-                "Vault's answer to the {method} login was cut short"
-            ))
+            ManagerError::new(
+                ManagerErrorKind::Unavailable,
+                format!("Vault's answer to the {method} login was cut short"),
+            )
             .with_source(error.without_url())
         })?;
         let parsed = json::parse(&answer);
@@ -358,7 +359,7 @@ mod tests {
     async fn a_failed_login_is_not_kept() {
         let session = Session::default();
         let failed = session
-            .token(|| async { Err(ManagerError::unavailable("down")) })
+            .token(|| async { Err(ManagerError::new(ManagerErrorKind::Unavailable, "down")) })
             .await;
         assert!(failed.is_err());
         let logins = AtomicU32::new(0);

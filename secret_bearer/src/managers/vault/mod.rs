@@ -366,19 +366,25 @@ impl VaultManager {
         match status {
             StatusCode::OK => {}
             StatusCode::NOT_FOUND => {
-                return Err(ManagerError::not_found(format!(
-                    "Vault has no {} in mount `{}` (or it was deleted)",
-                    which(),
-                    self.mount
-                )));
+                return Err(ManagerError::new(
+                    ManagerErrorKind::NotFound,
+                    format!(
+                        "Vault has no {} in mount `{}` (or it was deleted)",
+                        which(),
+                        self.mount
+                    ),
+                ));
             }
             StatusCode::FORBIDDEN => {
-                return Err(ManagerError::denied(format!(
-                    "Vault refused to read {} in mount `{}`: permission denied (check the token \
+                return Err(ManagerError::new(
+                    ManagerErrorKind::Denied,
+                    format!(
+                        "Vault refused to read {} in mount `{}`: permission denied (check the token \
                      and its policy)",
-                    which(),
-                    self.mount
-                )));
+                        which(),
+                        self.mount
+                    ),
+                ));
             }
             status => {
                 let kind = if client::is_unavailable(status) {
@@ -393,8 +399,11 @@ impl VaultManager {
             }
         }
         let body = response.bytes().await.map_err(|error| {
-            ManagerError::unavailable(format!("Vault's answer for {} was cut short", which()))
-                .with_source(error.without_url())
+            ManagerError::new(
+                ManagerErrorKind::Unavailable,
+                format!("Vault's answer for {} was cut short", which()),
+            )
+            .with_source(error.without_url())
         })?;
         let answer = json::parse(&body);
         // Wiped when it is ours alone, as reqwest's collected body usually is; a buffer still
