@@ -1,6 +1,7 @@
 //! The hello handler and a small widgets API, protected by `#[secret_bearer]` and documented
 //! with utoipa: `GET /openapi.json` (open) serves the document, with the `ApiKey` scheme, the
-//! requirement and the 401 on each protected operation.
+//! requirement and the 401 on each protected operation, and every answer's schema (clearskies'
+//! envelope). `axum_openapi` serves the same API on axum, byte for byte.
 //!
 //! ```text
 //! cargo run -p secret_bearer_tests --example openapi
@@ -8,80 +9,52 @@
 //! curl 'http://localhost:8080/widgets' -H 'Authorization: SUPERSECRET'
 //! ```
 
-use std::sync::Mutex;
-
-use actix_web::{HttpResponse, Responder, get, post, web};
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
 use secret_bearer::secret_bearer;
-use secret_bearer_workspace::{hello_world, seed_env, serve, success};
-use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use secret_bearer_workspace::{seed_env, serve};
+use support::{Answer, HelloSaid, NewWidget, Store, WidgetMade, WidgetsKey, WidgetsListed};
+use utoipa::OpenApi;
 
-/// A widget as the API stores it.
-#[derive(Clone, Serialize, ToSchema)]
-struct Widget {
-    id: String,
-    name: String,
-    category: String,
-    cost: f64,
-}
+#[path = "support/openapi.rs"]
+mod support;
 
-/// The writeable columns of a widget.
-#[derive(Deserialize, ToSchema)]
-struct NewWidget {
-    name: String,
-    category: String,
-    cost: f64,
-}
-
-#[derive(Default)]
-struct Store(Mutex<Vec<Widget>>);
-
-/// The widgets API's key, named by its handlers (one `ApiKey` scheme in the document).
-#[secret_bearer(env = "MY_SECRET")]
-struct WidgetsKey;
-
-#[utoipa::path(get, path = "/", responses((status = 200, description = "Hello, world")))]
-#[get("/")]
+#[utoipa::path(get, path = "/", responses(HelloSaid))]
 #[secret_bearer(env = "MY_AUTH_SECRET")]
 async fn hello() -> HttpResponse {
-    hello_world()
+    respond(support::hello())
 }
 
-#[utoipa::path(get, path = "/widgets", responses((status = 200, description = "Widgets by name")))]
-#[get("/widgets")]
+#[utoipa::path(get, path = "/widgets", responses(WidgetsListed))]
 #[secret_bearer(WidgetsKey)]
-async fn list_widgets(store: web::Data<Store>) -> impl Responder {
-    let mut widgets = store.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    widgets.sort_by(|a, b| a.name.cmp(&b.name));
-    success(widgets)
+async fn list_widgets(store: web::Data<Store>) -> HttpResponse {
+    respond(store.list())
 }
 
-#[utoipa::path(post, path = "/widgets", request_body = NewWidget,
-    responses((status = 200, description = "The widget made", body = Widget)))]
-#[post("/widgets")]
+#[utoipa::path(post, path = "/widgets", request_body = NewWidget, responses(WidgetMade))]
 #[secret_bearer(WidgetsKey)]
-async fn create_widget(store: web::Data<Store>, new: web::Json<NewWidget>) -> impl Responder {
-    let NewWidget {
-        name,
-        category,
-        cost,
-    } = new.into_inner();
-    let mut widgets = store.0.lock().unwrap_or_else(|e| e.into_inner());
-    let widget = Widget {
-        id: (widgets.len() + 1).to_string(),
-        name,
-        category,
-        cost,
-    };
-    widgets.push(widget.clone());
-    success(widget)
+async fn create_widget(
+    store: web::Data<Store>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let content_type = request.headers().get(CONTENT_TYPE).map(|v| v.as_bytes());
+    respond(store.create(content_type, &body))
+}
+
+fn respond(answer: Answer) -> HttpResponse {
+    HttpResponse::build(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    )
+    .content_type("application/json")
+    .body(answer.body)
 }
 
 #[derive(OpenApi)]
 #[openapi(paths(hello, list_widgets, create_widget))]
 struct ApiDoc;
 
-#[get("/openapi.json")]
 async fn openapi_json(doc: web::Data<String>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
@@ -89,21 +62,22 @@ async fn openapi_json(doc: web::Data<String>) -> HttpResponse {
 }
 
 fn main() -> std::io::Result<()> {
-    seed_env(&[
-        ("MY_AUTH_SECRET", "SUPERSECRET"),
-        ("MY_SECRET", "SUPERSECRET"),
-    ]);
-    let mut doc = ApiDoc::openapi();
-    secret_bearer::openapi::document_handlers(&mut doc).map_err(std::io::Error::other)?;
-    let doc = web::Data::new(doc.to_json().map_err(std::io::Error::other)?);
+    seed_env(support::SECRETS);
+    let doc = web::Data::new(support::document(ApiDoc::openapi())?);
     let store = web::Data::new(Store::default());
     serve(secret_bearer::resolve_all!(), move |routes| {
+        // One resource per path, so that a method it does not serve is answered 405 with
+        // `Allow`, as axum's router answers it (`#[get]` and `#[post]` services would each be a
+        // resource of their own, and a request neither matches a 404).
         routes
             .app_data(store.clone())
             .app_data(doc.clone())
-            .service(hello)
-            .service(list_widgets)
-            .service(create_widget)
-            .service(openapi_json);
+            .service(web::resource("/").route(web::get().to(hello)))
+            .service(
+                web::resource("/widgets")
+                    .route(web::get().to(list_widgets))
+                    .route(web::post().to(create_widget)),
+            )
+            .service(web::resource("/openapi.json").route(web::get().to(openapi_json)));
     })
 }

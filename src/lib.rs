@@ -74,14 +74,31 @@ pub fn hello_world() -> HttpResponse {
 /// The hello handler's answer as JSON text, for servers other than actix-web: the same bytes
 /// as [`hello_world`]'s body.
 pub fn hello_world_json() -> String {
-    let hello = Envelope {
-        status: "success",
-        error: "",
-        data: serde_json::json!({ "hello": "world" }),
+    success_json(serde_json::json!({ "hello": "world" }))
+}
+
+/// `data` in clearskies' success envelope as JSON text, for servers other than actix-web: the
+/// same bytes as [`success`]'s body.
+pub fn success_json(data: impl Serialize) -> String {
+    envelope_json("success", "", data)
+}
+
+/// clearskies' refusal as JSON text, for servers other than actix-web: the same bytes as
+/// [`client_error`]'s body.
+pub fn client_error_json(error: &str) -> String {
+    envelope_json("client_error", error, [(); 0])
+}
+
+fn envelope_json(status: &str, error: &str, data: impl Serialize) -> String {
+    let envelope = Envelope {
+        status,
+        error,
+        data,
         pagination: Empty {},
         input_errors: Empty {},
     };
-    serde_json::to_string(&hello).expect("the envelope serializes")
+    // The examples' data are structs and sequences of them, which serialize.
+    serde_json::to_string(&envelope).expect("the envelope serializes")
 }
 
 /// Sets each variable to the reference's value unless the environment already sets it, so an

@@ -1,9 +1,13 @@
 //! OpenAPI 3 documentation of protected operations, for [utoipa] documents (feature `openapi`).
 //!
 //! Each protected operation gets a security requirement naming the configuration's scheme
-//! ([`SecretBearer::doc_name`], `ApiKey` by default), and a 401 response with clearskies' body
-//! as its example; the document gets the scheme: `http`/`bearer` when the prefix is `Bearer `
-//! (any case), otherwise an `apiKey` in the `Authorization` header, as clearskies documents it.
+//! ([`SecretBearer::doc_name`], `ApiKey` by default), and a 401 response as the check sends it:
+//! clearskies' body (its schema, which only that body fits, and the body as its example) and the
+//! `WWW-Authenticate` challenge (the values the configuration's prefix gives); the document gets
+//! the scheme: `http`/`bearer` when the prefix is `Bearer ` (any case), otherwise an `apiKey` in
+//! the `Authorization` header, as clearskies documents it. (An actix-web `RejectionHandler`
+//! that answers otherwise is not documented: document its answer in the operation's own
+//! `responses`, whose 401 is kept.)
 //!
 //! ```standalone_crate
 //! use actix_web::Responder;
@@ -30,14 +34,21 @@
 
 use std::fmt;
 
+use serde_json::Value;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ArrayItems, ObjectBuilder, Schema, Type,
+};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{Components, ContentBuilder, OpenApi, PathItem, RefOr, ResponseBuilder};
+use utoipa::openapi::{
+    Components, ContentBuilder, OpenApi, PathItem, RefOr, Response, ResponseBuilder,
+};
 
 use crate::bearer::SecretBearer;
-use crate::rejection::UNAUTHENTICATED_BODY;
+use crate::rejection::{AuthErrorKind, Challenges, UNAUTHENTICATED_BODY};
 
 /// What `#[secret_bearer]` records of a handler for [`document_handlers`].
 #[doc(hidden)]
@@ -177,6 +188,7 @@ fn secure(
         });
     }
     schemes.insert(name.to_owned(), scheme);
+    let unauthorized = unauthorized(prefix);
     for operation in &mut operations {
         let requirement = SecurityRequirement::new(name, Vec::<String>::new());
         let security = operation.security.get_or_insert_with(Vec::new);
@@ -187,7 +199,7 @@ fn secure(
             .responses
             .responses
             .entry("401".to_owned())
-            .or_insert_with(unauthorized);
+            .or_insert_with(|| unauthorized.clone());
     }
     Ok(operations.len())
 }
@@ -224,13 +236,164 @@ fn scheme_for(prefix: &str) -> SecurityScheme {
     )))
 }
 
-fn unauthorized() -> RefOr<utoipa::openapi::Response> {
-    let example = serde_json::from_str(UNAUTHENTICATED_BODY).ok();
-    let content = ContentBuilder::new().example(example).build();
+/// The 401 the check sends for a configuration of this prefix: clearskies' body, and the
+/// challenge, which depends on the prefix and on whether a credential was presented.
+fn unauthorized(prefix: &str) -> RefOr<Response> {
+    // A constant of this crate, valid JSON (a unit test parses it).
+    let body: Value = serde_json::from_str(UNAUTHENTICATED_BODY).unwrap_or_default();
+    let content = ContentBuilder::new()
+        .schema(Some(exactly(&body)))
+        .example(Some(body))
+        .build();
+    let challenges = Challenges::for_prefix(prefix);
+    let mut values: Vec<String> = [
+        AuthErrorKind::MissingCredential,
+        AuthErrorKind::WrongCredential,
+    ]
+    .iter()
+    .map(|kind| challenges.for_kind(kind).to_string())
+    .collect();
+    values.dedup();
+    let challenge = HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values)),
+        ))
+        .description(Some(
+            "The challenge (RFC 9110 §11.6.1): the scheme, and for `Bearer` a presented but \
+             refused credential's `error=\"invalid_token\"` (RFC 6750 §3.1).",
+        ))
+        .build();
     RefOr::T(
         ResponseBuilder::new()
             .description("Not Authenticated")
             .content("application/json", content)
+            .header("WWW-Authenticate", challenge)
             .build(),
     )
+}
+
+/// A schema that `value` and only `value` fits, spelled as a reader of the document expects: an
+/// object as its properties, all required and no others; an array as its items and no more; a
+/// string, number or boolean as its one allowed value.
+fn exactly(value: &Value) -> Schema {
+    match value {
+        Value::Object(fields) => {
+            let mut object = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+            for (name, field) in fields {
+                object = object.property(name, exactly(field)).required(name);
+            }
+            object.build().into()
+        }
+        Value::Array(items) => ArrayBuilder::new()
+            .prefix_items(items.iter().map(exactly))
+            .items(ArrayItems::False)
+            .max_items(Some(items.len()))
+            .build()
+            .into(),
+        scalar => {
+            let kind = match scalar {
+                Value::String(_) => Type::String,
+                Value::Number(_) => Type::Number,
+                Value::Bool(_) => Type::Boolean,
+                _ => Type::Null,
+            };
+            ObjectBuilder::new()
+                .schema_type(kind)
+                .enum_values(Some([scalar.clone()]))
+                .build()
+                .into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn documented_401(prefix: &str) -> Value {
+        serde_json::to_value(unauthorized(prefix)).unwrap()
+    }
+
+    /// What schemathesis found the document lacking: the 401's body had an example but no
+    /// schema, and its `WWW-Authenticate` header was not documented.
+    #[test]
+    fn the_401_documents_the_body_and_the_challenge_sent() {
+        let doc = documented_401("");
+        let content = &doc["content"]["application/json"];
+        let body: Value = serde_json::from_str(UNAUTHENTICATED_BODY).unwrap();
+        assert_eq!(content["example"], body);
+        let mut schema = content["schema"].clone();
+        // Every field is required, in whatever order `serde_json` keeps an object's keys.
+        let mut required: Vec<String> = serde_json::from_value(schema["required"].take()).unwrap();
+        required.sort_unstable();
+        assert_eq!(
+            required,
+            ["data", "error", "input_errors", "pagination", "status"]
+        );
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "properties": {
+                    "status": { "type": "string", "enum": ["client_error"] },
+                    "error": { "type": "string", "enum": ["Not Authenticated"] },
+                    "data": { "type": "array", "items": false, "maxItems": 0 },
+                    "pagination": {
+                        "type": "object", "additionalProperties": false
+                    },
+                    "input_errors": {
+                        "type": "object", "additionalProperties": false
+                    }
+                },
+                "required": null,
+                "additionalProperties": false
+            })
+        );
+        assert_eq!(
+            doc["headers"]["WWW-Authenticate"]["schema"],
+            json!({ "type": "string", "enum": ["ApiKey"] })
+        );
+        assert_eq!(doc["description"], "Not Authenticated");
+    }
+
+    #[test]
+    fn the_401_challenge_follows_the_prefix() {
+        let challenge = |prefix| {
+            documented_401(prefix)["headers"]["WWW-Authenticate"]["schema"]["enum"].clone()
+        };
+        assert_eq!(
+            challenge("Bearer "),
+            json!(["Bearer", r#"Bearer error="invalid_token""#])
+        );
+        assert_eq!(challenge("secret-token "), json!(["secret-token"]));
+        assert_eq!(challenge("key="), json!(["ApiKey"]));
+    }
+
+    #[test]
+    fn exactly_spells_out_scalars_and_nested_values() {
+        let schema = |value: Value| serde_json::to_value(exactly(&value)).unwrap();
+        assert_eq!(schema(json!(3)), json!({ "type": "number", "enum": [3] }));
+        assert_eq!(
+            schema(json!(true)),
+            json!({ "type": "boolean", "enum": [true] })
+        );
+        assert_eq!(
+            schema(json!(null)),
+            json!({ "type": "null", "enum": [null] })
+        );
+        assert_eq!(
+            schema(json!(["a"])),
+            json!({
+                "type": "array",
+                "prefixItems": [{ "type": "string", "enum": ["a"] }],
+                "items": false,
+                "maxItems": 1
+            })
+        );
+    }
 }
