@@ -454,15 +454,22 @@ async fn a_client_cannot_send_a_key_set() {
         .keys_env("SB_KEYS_SET")
         .build()
         .unwrap();
-    let error = bearer.authorization().unwrap_err().to_string();
+    // Refused before anything is sent (the address would not answer).
+    let send = async |bearer: &SecretBearer| {
+        let request = awc::Client::default().get("http://127.0.0.1:9/");
+        match secret_bearer::client::awc::send(bearer, request, "").await {
+            Err(secret_bearer::client::SendError::Secret(error)) => error,
+            other => panic!("{other:?}"),
+        }
+    };
+    let error = send(&bearer).await.to_string();
     assert!(error.contains("a client sends one key"), "{error}");
     assert!(!error.contains("ALICEKEY"), "{error}");
-    let store = SecretStore::new(FileManager::new(std::env::temp_dir()));
     let managed = SecretBearer::builder()
         .keys_secret("api-keys")
         .build()
         .unwrap();
-    let error = managed.authorization_with(Some(&store)).await.unwrap_err();
+    let error = send(&managed).await;
     assert!(
         matches!(error, secret_bearer::Error::UnusableKeySet { .. }),
         "{error}"

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     init_logs();
     // The client reads `MY_SECRET` for every request; say now if it cannot.
     let sent = SecretBearer::builder().env("MY_SECRET").build();
-    if let Err(error) = sent.and_then(|bearer| bearer.authorization().map(drop)) {
+    if let Err(error) = sent.and_then(|bearer| bearer.resolve()) {
         tracing::warn!(%error, "requests to the widgets API will fail");
     }
     match run() {

@@ -30,7 +30,11 @@ pub(crate) const DEFAULT_DOC_NAME: &str = "ApiKey";
 ///     .alt_env("MY_OLD_SECRET")
 ///     .prefix("Bearer ")
 ///     .build()?;
-/// assert_eq!(bearer.prefix(), "Bearer ");
+/// // No header: refused, with the challenge its prefix names.
+/// # // SAFETY: a doc test with no other thread.
+/// # unsafe { std::env::set_var("MY_AUTH_SECRET", "K3Y") };
+/// let refused = bearer.check([]).unwrap_err();
+/// assert_eq!(refused.challenge(), Some("Bearer"));
 /// # Ok::<(), secret_bearer::Error>(())
 /// ```
 #[derive(Clone)]
@@ -185,7 +189,7 @@ impl SecretBearerBuilder {
     }
 
     /// The primary secret is read from the bound secret manager at this path (`secret` in the
-    /// attribute); `"path#json.key"` picks a key of a JSON secret (see [`SecretSource::manager`]).
+    /// attribute); `"path#json.key"` picks a key of a JSON secret (see [`SecretSource::Manager`]).
     pub fn secret(self, path: impl Into<Cow<'static, str>>) -> Self {
         self.set(Key::Secret, path)
     }
@@ -250,7 +254,7 @@ impl SecretBearerBuilder {
         self.set(Key::NoSpace, "")
     }
 
-    /// The security scheme's name in generated documentation (default [`DEFAULT_DOC_NAME`]);
+    /// The security scheme's name in generated documentation (default `ApiKey`);
     /// `""` leaves it undocumented.
     pub fn doc(self, name: impl Into<Cow<'static, str>>) -> Self {
         self.set(Key::Doc, name)

@@ -246,9 +246,9 @@
 //! whose type is `reqwest::RequestBuilder`, `awc::ClientRequest`, `http::request::Builder` or
 //! `&mut http::HeaderMap` (an owned `HeaderMap` is an axum extractor), each behind the cargo feature of its crate. A secret
 //! that cannot be read is the function's error, through `From<secret_bearer::Error>`.
-//! The attribute sends nothing again; `client::reqwest::send` and `client::awc::send` send a
-//! request once more after a 401 when the secret read again differs (see [`client`]), which
-//! also has the attribute's header without the macro.
+//! The attribute sends nothing again; `client::awc::send` sends an awc request once more after a
+//! 401 when the secret read again differs (see [`client`], which gives each kind of client its
+//! one way).
 //!
 //! A whole client is authorized by a middleware instead, every request it sends:
 //! `client::reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`) for

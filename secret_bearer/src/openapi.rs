@@ -1,7 +1,7 @@
 //! OpenAPI 3 documentation of protected operations, for [utoipa] documents (feature `openapi`).
 //!
 //! Each protected operation gets a security requirement naming the configuration's scheme
-//! ([`SecretBearer::doc_name`], `ApiKey` by default), and a 401 response as the check sends it:
+//! (the `doc` key, `ApiKey` by default), and a 401 response as the check sends it:
 //! clearskies' body (its schema, which only that body fits, and the body as its example) and the
 //! `WWW-Authenticate` challenge (the values the configuration's prefix gives); the document gets
 //! the scheme: `http`/`bearer` when the prefix is `Bearer ` (any case), otherwise an `apiKey` in

@@ -62,7 +62,7 @@ pub async fn authorize<R: Authorize>(
     bearer: Result<&'static SecretBearer, Error>,
     request: R,
 ) -> Result<R, Error> {
-    let authorization = bearer?.authorization_with(None).await?;
+    let authorization = bearer?.authorization_with().await?;
     Ok(request.authorize(&authorization))
 }
 

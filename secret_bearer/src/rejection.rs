@@ -93,8 +93,10 @@ impl AuthError {
         self.0.challenge.as_deref()
     }
 
-    /// The response's JSON body, clearskies' envelope: [`UNAUTHENTICATED_BODY`] or
-    /// [`MISCONFIGURED_BODY`].
+    /// The response's JSON body, clearskies' envelope: for a 401,
+    /// `{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}`;
+    /// for a 500, the same with `"status":"failure","error":"Internal Server Error"`, naming
+    /// neither the secret nor its source (the log event does).
     pub fn body(&self) -> &'static str {
         if self.is_misconfigured() {
             MISCONFIGURED_BODY

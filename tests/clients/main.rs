@@ -21,7 +21,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use secret_bearer::client::{self, Authorize};
+use secret_bearer::client::{self, reqwest_middleware::SecretBearerClientMiddleware};
 use secret_bearer::{
     CachePolicy, Error, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
     secret_bearer,
@@ -255,31 +255,21 @@ fn built_requests_carry_one_sensitive_header() {
     assert!(headers["authorization"].is_sensitive());
 }
 
+/// An awc request, authorized by a synchronous function.
+#[secret_bearer(env = "SB_CLIENT_SECRET", prefix = "Bearer ")]
+fn sign_awc(request: awc::ClientRequest) -> Result<awc::ClientRequest, Error> {
+    Ok(request)
+}
+
 #[test]
-fn without_the_macro_any_supported_request_is_authorized() {
+fn an_awc_request_is_authorized_replacing_any_value() {
     init_env();
-    let bearer = SecretBearer::builder()
-        .env("SB_CLIENT_SECRET")
-        .prefix("Bearer ")
-        .build()
-        .unwrap();
-    let authorization = bearer.authorization().unwrap();
-    assert_eq!(format!("{authorization:?}"), "Authorization([REDACTED])");
-    assert_eq!(
-        authorization.expose_value(),
-        format!("Bearer {SECRET}").as_bytes()
-    );
-    let headers = http::HeaderMap::new().authorize(&authorization);
-    assert_eq!(
-        headers["authorization"],
-        format!("Bearer {SECRET}").as_str()
-    );
     let request = awc::Client::default()
         .get("http://localhost/")
-        .insert_header((AUTHORIZATION, "stale"))
-        .authorize(&authorization);
+        .insert_header((AUTHORIZATION, "stale"));
+    let request = sign_awc(request).unwrap();
     let values: Vec<_> = request.headers().get_all(AUTHORIZATION).collect();
-    assert_eq!(values.len(), 1);
+    assert_eq!(values, [format!("Bearer {SECRET}").as_str()]);
     assert!(values[0].is_sensitive());
 }
 
@@ -303,7 +293,7 @@ async fn a_secret_that_cannot_be_read_is_the_functions_error_and_nothing_is_sent
         .secret("/client/never-set")
         .build()
         .unwrap();
-    let error = client::reqwest::send(&bearer, reqwest::Client::new().get(&base))
+    let error = client::awc::send(&bearer, awc::Client::default().get(&base), "")
         .await
         .unwrap_err();
     assert!(
@@ -322,13 +312,11 @@ async fn an_environment_secret_is_read_for_every_request() {
         .env("SB_CLIENT_CHANGING")
         .build()
         .unwrap();
-    let http = reqwest::Client::new();
     for value in ["first", "second"] {
         // SAFETY: as in `init_env`; no other test reads this variable.
         unsafe { std::env::set_var("SB_CLIENT_CHANGING", value) };
-        client::reqwest::send(&bearer, http.get(&base))
-            .await
-            .unwrap();
+        let client = middleware::client(SecretBearerClientMiddleware::new(bearer.clone()));
+        client.get(&base).send().await.unwrap();
     }
     assert_eq!(recorder.seen(), [["first"], ["second"]]);
     server.stop(true).await;
@@ -387,7 +375,13 @@ async fn cached_then_set(now: &'static str) -> SecretBearer {
         .prefix("Bearer ")
         .build()
         .unwrap();
-    bearer.authorization_with(None).await.unwrap();
+    // One request, to a server of its own, has the store cache the key it sends.
+    let recorder = Recorder::default();
+    let (base, server) = recorder.start();
+    let client = middleware::client(SecretBearerClientMiddleware::new(bearer.clone()));
+    client.get(&base).send().await.unwrap();
+    server.stop(true).await;
+    assert_eq!(recorder.seen(), [["Bearer OLD"]]);
     manager.set(&path, now);
     bearer
 }

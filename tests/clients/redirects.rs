@@ -1,4 +1,4 @@
-//! Every client that sends (`client::reqwest::send`, the reqwest middleware, `client::awc::send`)
+//! Every client that sends (the reqwest middleware, `client::awc::send`)
 //! across a redirect, against servers on two loopback addresses: the header follows a redirect
 //! to the same origin (scheme, host and port), on the request sent again after a 401 too, and is
 //! dropped on a redirect to another origin (`127.0.0.1` to `127.0.0.2`).
@@ -116,7 +116,7 @@ async fn a_request_sent_again_is_redirected_as_the_first_was() {
         // refused (see `client::awc::send`), to the origin it was sent to already.
         let redirected = match client {
             Resending::Awc => "Bearer OLD",
-            Resending::Reqwest | Resending::Middleware => "Bearer NEW",
+            Resending::Middleware => "Bearer NEW",
         };
         assert_eq!(
             seen_here,

@@ -1,5 +1,5 @@
-//! Sending again after a 401, one table for every client that does (`client::reqwest::send`,
-//! the reqwest middleware, `client::awc::send`): a request is sent again only when the secret
+//! Sending again after a 401, one table for every client that does (the reqwest middleware,
+//! `client::awc::send`): a request is sent again only when the secret
 //! read again differs from the one refused, at most once, never after a 403, and never with a
 //! body that streams.
 
@@ -14,13 +14,12 @@ const BODY: &str = "a widget";
 /// A client that sends a request again after a 401.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Resending {
-    Reqwest,
     Middleware,
     Awc,
 }
 
 impl Resending {
-    pub(super) const ALL: [Self; 3] = [Self::Reqwest, Self::Middleware, Self::Awc];
+    pub(super) const ALL: [Self; 2] = [Self::Middleware, Self::Awc];
 
     /// POSTs [`BODY`] (as a stream, with `streamed`) to `url` with `bearer`'s secret; the
     /// final answer's status.
@@ -34,11 +33,6 @@ impl Resending {
             false => reqwest::Body::from(BODY),
         };
         let status = match self {
-            Self::Reqwest => {
-                let request = reqwest::Client::new().post(url).body(body());
-                let response = client::reqwest::send(bearer, request).await;
-                response.unwrap().status()
-            }
             Self::Middleware => {
                 let middleware = SecretBearerClientMiddleware::new(bearer.clone());
                 let client = super::middleware::client(middleware);
@@ -149,11 +143,6 @@ async fn check_cases(client: Resending) {
 }
 
 #[actix_web::test]
-async fn reqwest_send_sends_again_only_with_a_changed_secret() {
-    check_cases(Resending::Reqwest).await;
-}
-
-#[actix_web::test]
 async fn the_middleware_sends_again_only_with_a_changed_secret() {
     check_cases(Resending::Middleware).await;
 }
@@ -165,7 +154,7 @@ async fn awc_send_sends_again_only_with_a_changed_secret() {
 
 #[actix_web::test]
 async fn a_streaming_body_is_never_sent_again_even_with_a_rotated_secret() {
-    for client in [Resending::Reqwest, Resending::Middleware] {
+    for client in [Resending::Middleware] {
         let bearer = Secret::StoreRotated.bearer().await;
         let recorder = Recorder::answering(&[401]);
         let (base, server) = recorder.start();

@@ -1,9 +1,11 @@
-//! The header value a bearer sends, how it is read, and the trait that attaches it.
+//! The header value a bearer sends, how it is read, and the traits that attach it: the
+//! public [`Authorize`] names the request types, the sealed [`Attach`] does the work, so that
+//! the header value (which holds the secret) never leaves this crate.
 
 use std::fmt;
 
 use secrecy::zeroize::Zeroizing;
-#[cfg(any(feature = "reqwest", feature = "awc"))]
+#[cfg(any(feature = "reqwest-middleware", feature = "awc"))]
 use subtle::ConstantTimeEq;
 
 use crate::bearer::SecretBearer;
@@ -14,9 +16,15 @@ use crate::store::SecretStore;
 
 /// An `Authorization` header value: the bearer's prefix and its primary secret.
 ///
-/// It holds the secret, so it is redacted in `Debug` and wiped when dropped; get one for each
-/// request rather than keeping it. (The clients' own header types, which it becomes when
-/// attached, cannot be wiped: they are marked sensitive instead.)
+/// It holds the secret, so it is redacted in `Debug` and wiped when dropped; one is read for
+/// each request rather than kept. (The clients' own header types, which it becomes when
+/// attached, cannot be wiped: they are marked sensitive instead.) Public in a private module:
+/// [`Attach`] names it, and nothing outside the crate can. (A build with no client feature
+/// builds one, and attaches it to nothing.)
+#[cfg_attr(
+    not(any(feature = "http", feature = "awc", feature = "reqwest")),
+    allow(dead_code)
+)]
 pub struct Authorization {
     value: Zeroizing<Vec<u8>>,
 }
@@ -31,10 +39,14 @@ impl Authorization {
         Some(Self { value })
     }
 
-    /// The header value's bytes, which contain the secret: for attaching it to a request type
-    /// [`Authorize`] does not cover. It is always a valid header value (the prefix is printable
-    /// ASCII, and a secret with a byte no header can carry is refused when read).
-    pub fn expose_value(&self) -> &[u8] {
+    /// The header value's bytes, which contain the secret. It is always a valid header value
+    /// (the prefix is printable ASCII, and a secret with a byte no header can carry is refused
+    /// when read).
+    #[cfg_attr(
+        not(any(feature = "http", feature = "awc", feature = "reqwest")),
+        allow(dead_code)
+    )]
+    pub(crate) fn expose_value(&self) -> &[u8] {
         &self.value
     }
 }
@@ -45,16 +57,23 @@ impl fmt::Debug for Authorization {
     }
 }
 
-/// A request (or its headers) that an [`Authorization`] can be attached to.
+/// A request (or its headers) that `#[secret_bearer]` on a client function authorizes: the
+/// type of the function's request parameter.
 ///
 /// Implemented, each behind the cargo feature of its crate, for `reqwest::RequestBuilder`,
-/// `awc::ClientRequest`, `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap`.
+/// `awc::ClientRequest`, `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap`;
+/// sealed, since attaching the header hands over the secret. For another client, annotate a
+/// function that takes `&mut http::HeaderMap` and copy the header from it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a request `secret_bearer` can authorize",
     note = "supported: `reqwest::RequestBuilder` (feature `reqwest`), `awc::ClientRequest` (feature `awc`), `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap` (feature `http`)"
 )]
-pub trait Authorize: Sized {
-    /// Sets `Authorization`, replacing any value already set, and marks it sensitive.
+pub trait Authorize: Attach {}
+
+/// How each request type takes the header: sets `Authorization`, replacing any value already
+/// set, and marks it sensitive. Public in a private module, so only this crate implements it.
+pub trait Attach: Sized {
+    /// Attaches `authorization`.
     #[must_use]
     fn authorize(self, authorization: &Authorization) -> Self;
 }
@@ -79,23 +98,19 @@ impl SecretBearer {
     /// The header value to send: the prefix and the primary secret, read now from its
     /// environment variable.
     ///
-    /// A secret that lives in a secret manager answers [`Error::NoSecretStore`] here: use
-    /// [`SecretBearer::authorization_with`]. A secret given as its `sha256:` digest cannot be
-    /// sent: that is [`Error::UnusableSecret`]; nor can a key set, whose keys are the callers'
-    /// ([`Error::UnusableKeySet`]).
-    pub fn authorization(&self) -> Result<Authorization, Error> {
+    /// A secret that lives in a secret manager answers [`Error::NoSecretStore`] here (it needs
+    /// waiting: [`SecretBearer::authorization_with`]). A secret given as its `sha256:` digest
+    /// cannot be sent: that is [`Error::UnusableSecret`]; nor can a key set, whose keys are the
+    /// callers' ([`Error::UnusableKeySet`]).
+    pub(crate) fn authorization(&self) -> Result<Authorization, Error> {
         self.authorization_from(&Secret::from_env(self.sent_source()?, Use::Send)?)
     }
 
     /// [`SecretBearer::authorization`] for any bearer: a secret that lives in a secret manager
-    /// is read through a store's cache (fetched first when due): `store` when given, else the
-    /// installed one ([`SecretStore::install`]).
-    pub async fn authorization_with(
-        &self,
-        store: Option<&SecretStore>,
-    ) -> Result<Authorization, Error> {
+    /// is read through the installed store's cache (fetched first when due).
+    pub(crate) async fn authorization_with(&self) -> Result<Authorization, Error> {
         let source = self.sent_source()?;
-        let store = SecretStore::or_installed(store);
+        let store = SecretStore::or_installed(None);
         let Some(store) = store.filter(|_| source.is_managed()) else {
             return self.authorization();
         };
@@ -111,13 +126,13 @@ impl SecretBearer {
     /// manager fetched again within the store's limits on refreshes after a mismatch), to send
     /// the request once more with, or `None` when it is the one just refused, which could only
     /// be refused again. The one rule of every client that sends a request again.
-    #[cfg(any(feature = "reqwest", feature = "awc"))]
+    #[cfg(any(feature = "reqwest-middleware", feature = "awc"))]
     pub(crate) async fn authorization_to_resend(
         &self,
         sent: &Authorization,
     ) -> Result<Option<Authorization>, Error> {
         self.reread_sent().await;
-        let read_again = self.authorization_with(None).await?;
+        let read_again = self.authorization_with().await?;
         // Constant time: both hold the secret, and how much of the old one the new one shares
         // is nobody's business.
         if bool::from(read_again.value.as_slice().ct_eq(sent.value.as_slice())) {
@@ -137,7 +152,7 @@ impl SecretBearer {
     /// After the server refused what was sent: the sent secret, if it lives in a secret
     /// manager, is fetched again if the cache's mismatch rules allow it (an environment
     /// variable is read afresh for every request anyway).
-    #[cfg(any(feature = "reqwest", feature = "awc", feature = "tower"))]
+    #[cfg(any(feature = "reqwest-middleware", feature = "awc", feature = "tower"))]
     pub(crate) async fn reread_sent(&self) {
         if let (Ok(source), Some(store)) = (self.sent_source(), SecretStore::or_installed(None))
             && source.is_managed()

@@ -14,12 +14,13 @@ use ::awc::http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use ::awc::{ClientRequest, ClientResponse, SendClientRequest};
 use bytes::Bytes;
 
+use super::SendError;
 use super::authorization::sensitive_value;
-use super::{Authorization, Authorize, SendError};
+use super::authorization::{Attach, Authorization, Authorize};
 use crate::bearer::SecretBearer;
 
 #[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
-impl Authorize for ClientRequest {
+impl Attach for ClientRequest {
     fn authorize(mut self, authorization: &Authorization) -> Self {
         let headers = self.headers_mut();
         match sensitive_value!(HeaderValue, authorization) {
@@ -64,7 +65,7 @@ pub async fn send<S>(
 where
     SendClientRequest: Future<Output = Result<ClientResponse<S>, SendRequestError>>,
 {
-    let sent = bearer.authorization_with(None).await?;
+    let sent = bearer.authorization_with().await?;
     // In the request's own headers, which awc's redirects carry to the same origin: they leave
     // out a frozen request's extra headers. Frozen, the request can be sent twice.
     let request = request
@@ -98,3 +99,6 @@ fn header(authorization: &Authorization) -> HeaderMap {
     }
     headers
 }
+
+#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
+impl Authorize for ClientRequest {}

@@ -5,10 +5,10 @@ use ::http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use ::http::request;
 
 use super::authorization::sensitive_value;
-use super::{Authorization, Authorize};
+use super::authorization::{Attach, Authorization, Authorize};
 
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-impl Authorize for &mut HeaderMap {
+impl Attach for &mut HeaderMap {
     fn authorize(self, authorization: &Authorization) -> Self {
         match sensitive_value!(HeaderValue, authorization) {
             Some(value) => self.insert(AUTHORIZATION, value),
@@ -19,7 +19,7 @@ impl Authorize for &mut HeaderMap {
 }
 
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-impl Authorize for HeaderMap {
+impl Attach for HeaderMap {
     fn authorize(mut self, authorization: &Authorization) -> Self {
         let _ = (&mut self).authorize(authorization);
         self
@@ -27,7 +27,7 @@ impl Authorize for HeaderMap {
 }
 
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-impl Authorize for request::Builder {
+impl Attach for request::Builder {
     fn authorize(mut self, authorization: &Authorization) -> Self {
         // A builder that already failed has no headers; building it reports its error.
         if let Some(headers) = self.headers_mut() {
@@ -36,3 +36,10 @@ impl Authorize for request::Builder {
         self
     }
 }
+
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+impl Authorize for &mut HeaderMap {}
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+impl Authorize for HeaderMap {}
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+impl Authorize for request::Builder {}

@@ -18,8 +18,8 @@
 //! What crosses the network: each request gets `Authorization: <prefix><primary secret>`,
 //! replacing any value it had, marked sensitive; the alternate is never sent. To whom: the
 //! origin the request names. The client's own redirects carry the header to the same origin
-//! and drop it on a redirect to another scheme, host or port, as with
-//! [`reqwest::send`](super::reqwest::send).
+//! and drop it on a redirect to another scheme, host or port (an `https` page that redirects to
+//! `http` included).
 //!
 //! What is never sent again: after a 401 the secret is read again (an environment variable is
 //! read for every request anyway; a secret in a manager is fetched again within the store's
@@ -38,7 +38,7 @@ use ::reqwest::{Request, Response, StatusCode};
 use ::reqwest_middleware::{Middleware, Next};
 use http::Extensions;
 
-use super::Authorize;
+use super::authorization::Attach;
 use crate::bearer::SecretBearer;
 
 /// A `reqwest_middleware::Middleware` that authorizes every request with a [`SecretBearer`]'s
@@ -63,11 +63,7 @@ impl SecretBearerClientMiddleware {
         next: Next<'_>,
     ) -> ::reqwest_middleware::Result<Response> {
         let again = request.try_clone();
-        let sent = self
-            .bearer
-            .authorization_with(None)
-            .await
-            .map_err(middleware)?;
+        let sent = self.bearer.authorization_with().await.map_err(middleware)?;
         let _ = request.headers_mut().authorize(&sent);
         let response = next.clone().run(request, extensions).await?;
         let Some(mut again) = again.filter(|_| response.status() == StatusCode::UNAUTHORIZED)

@@ -39,7 +39,7 @@ use http::{Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::Authorize;
+use super::authorization::Attach;
 use crate::bearer::SecretBearer;
 
 /// The error of a [`SecretBearerClient`]: the inner service's, or the secret's (tower's
@@ -103,7 +103,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let SecretBearerClientLayer { bearer } = self.layer.clone();
         Box::pin(async move {
-            let authorization = bearer.authorization_with(None).await?;
+            let authorization = bearer.authorization_with().await?;
             let _ = request.headers_mut().authorize(&authorization);
             drop(authorization);
             let response = inner.call(request).await.map_err(Into::into)?;
