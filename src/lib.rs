@@ -12,7 +12,7 @@ use std::io;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use secret_bearer::{ManagerError, ManagerErrorKind, SecretManager, Unresolved};
+use secret_bearer::{Error, ManagerError, ManagerErrorKind, SecretManager};
 use serde::Serialize;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
@@ -131,17 +131,18 @@ pub fn init_logs() {
 /// Says at start-up what `resolve_all!` found: a warning per secret that cannot be read, naming
 /// its source (never a value). The server starts anyway, and answers those handlers' requests
 /// with the fail-closed 500.
-pub fn report_secrets(checked: Result<usize, Unresolved>) {
+pub fn report_secrets(checked: Result<usize, Error>) {
     match checked {
         Ok(handlers) => tracing::info!(
             handlers,
             "the secrets of every protected handler are readable"
         ),
-        Err(unresolved) => {
-            for error in unresolved.errors() {
+        Err(Error::Unresolved { errors, .. }) => {
+            for error in errors {
                 tracing::warn!(%error, "requests to the handlers that need this secret will be answered 500");
             }
         }
+        Err(error) => tracing::warn!(%error, "the secrets could not be checked"),
     }
 }
 
@@ -160,10 +161,7 @@ pub fn port() -> io::Result<u16> {
 
 /// Serves `routes` on 127.0.0.1, port `PORT` (default 8080), until the process is stopped,
 /// after logging what `secrets` (the example's `resolve_all!`) found.
-pub fn serve<F>(
-    secrets: impl Future<Output = Result<usize, Unresolved>>,
-    routes: F,
-) -> io::Result<()>
+pub fn serve<F>(secrets: impl Future<Output = Result<usize, Error>>, routes: F) -> io::Result<()>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {

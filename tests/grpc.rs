@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::body::Body;
 use http::{Request, Response, Version};
 use http_body_util::BodyExt;
-use secret_bearer::client::tower::SecretBearerClientLayer;
+use secret_bearer::client::SecretBearerClientLayer;
 use secret_bearer::tower::SecretBearerLayer;
 use secret_bearer::{CachePolicy, Caller, SecretBearer, SecretStore};
 use tonic::Code;

@@ -246,7 +246,10 @@ async fn start_up_refuses_a_broken_key_set() {
     unsafe { std::env::set_var("SB_KEYS_BROKEN", r#"{"alice": "K", "bob": "K"}"#) };
     let unresolved = secret_bearer::resolve_all!().await.unwrap_err();
     let shown = unresolved.to_string();
-    assert_eq!(unresolved.errors().len(), 1, "{shown}");
+    let secret_bearer::Error::Unresolved { errors, .. } = &unresolved else {
+        panic!("{unresolved:?}");
+    };
+    assert_eq!(errors.len(), 1, "{shown}");
     assert!(
         shown.contains(
             "environment variable `SB_KEYS_BROKEN` cannot be used as a key set: caller \"bob\""

@@ -5,13 +5,10 @@
 use std::io;
 
 use axum::Router;
-use secret_bearer::Unresolved;
+use secret_bearer::Error;
 use secret_bearer_workspace::{init_logs, port, report_secrets};
 
-pub fn serve(
-    checked: impl Future<Output = Result<usize, Unresolved>>,
-    app: Router,
-) -> io::Result<()> {
+pub fn serve(checked: impl Future<Output = Result<usize, Error>>, app: Router) -> io::Result<()> {
     init_logs();
     let port = port()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

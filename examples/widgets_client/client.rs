@@ -10,7 +10,7 @@ use std::fmt;
 use reqwest::{Method, Response, StatusCode};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, RequestBuilder};
 use secret_bearer::SecretBearer;
-use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
+use secret_bearer::client::SecretBearerClientMiddleware;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

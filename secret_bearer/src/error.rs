@@ -81,6 +81,21 @@ pub enum Error {
     /// (actix-web's app data, axum's request extensions).
     #[non_exhaustive]
     NotRegistered,
+    /// Two configurations that would document differently share an OpenAPI security scheme
+    /// name (or the document already holds another scheme of that name): give one of them its
+    /// own `doc`. The document is left unchanged.
+    #[non_exhaustive]
+    ConflictingScheme {
+        /// The scheme name.
+        name: String,
+    },
+    /// What [`resolve_all!`](crate::resolve_all) found at start-up: every secret that cannot be
+    /// read, one error per source.
+    #[non_exhaustive]
+    Unresolved {
+        /// Every problem, in the order the handlers were linked.
+        errors: Vec<Error>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -128,6 +143,21 @@ impl fmt::Display for Error {
                 "no `SecretBearer` is registered for this request: {}",
                 wherever(BEARER_FIXES)
             ),
+            Self::ConflictingScheme { name } => write!(
+                f,
+                "two different configurations are documented as the security scheme `{name}`; \
+                 give one of them another `doc` name"
+            ),
+            Self::Unresolved { errors } => {
+                f.write_str("secrets that cannot be read at start-up: ")?;
+                for (index, error) in errors.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -7,11 +7,16 @@ use std::marker::PhantomData;
 use crate::bearer::SecretBearer;
 use crate::error::Error;
 
-/// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request.
-///
-/// Every [`NamedBearer`] is one (`#[secret_bearer]` on a unit struct defines one, and the
-/// attribute with keys on a handler defines a hidden one); [`FromAppData`] is the one to use by
-/// hand. Implement it to pick a bearer any other way.
+/// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request: a
+/// [`NamedBearer`] (`#[secret_bearer]` on a unit struct defines one, and the attribute with keys
+/// on a handler a hidden one), or [`FromAppData`], the default. Not public (both are reached
+/// through `__private`): those two are every way there is.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a named bearer",
+    label = "not where an `Authenticated` guard can find its bearer",
+    note = "name a bearer defined with `#[secret_bearer(..)]` on a unit struct, or leave the \
+            parameter out for the bearer registered with the server"
+)]
 pub trait BearerProvider: 'static {
     /// The bearer for this request, or why there is none (answered with a 500). `registered`
     /// finds the one registered with the server (actix-web's app data, axum's request
@@ -21,8 +26,9 @@ pub trait BearerProvider: 'static {
     ) -> Result<&'a SecretBearer, Error>;
 }
 
-/// Finds the [`SecretBearer`] registered with the server: in actix-web's app data (as itself or
-/// as `web::Data`), or in axum's request extensions (`.layer(Extension(bearer))`).
+/// `Authenticated`'s default provider: the [`SecretBearer`] registered with the server, in
+/// actix-web's app data (as itself or as `web::Data`), or in axum's request extensions
+/// (`.layer(Extension(bearer))`). Users never name it: they leave the parameter out.
 #[derive(Debug)]
 pub enum FromAppData {}
 
@@ -97,7 +103,10 @@ impl<T: NamedBearer> BearerProvider for T {
 /// parameter `#[secret_bearer]` gives a handler, with `T` the tuple of the handler's own
 /// parameters. It is an extractor of each server the crate is built for (features `actix`,
 /// `axum`); see the `actix` and `axum` modules for how each runs it beside other
-/// parameters. By hand on actix-web, with the bearer in the app data:
+/// parameters. By hand, `Authenticated<T, WidgetsKey>` checks with a [`NamedBearer`], and
+/// `Authenticated<T>` with the bearer registered with the server: in actix-web's app data (as
+/// itself or as `web::Data`), or in axum's request extensions (`.layer(Extension(bearer))`). On
+/// actix-web:
 ///
 /// ```
 /// # #[cfg(feature = "actix")] {

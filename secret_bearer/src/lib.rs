@@ -251,9 +251,9 @@
 //! one way).
 //!
 //! A whole client is authorized by a middleware instead, every request it sends:
-//! `client::reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`) for
+//! `client::SecretBearerClientMiddleware` (feature `reqwest-middleware`) for
 //! reqwest, which sends a refused request once more when the secret read again differs, and
-//! `client::tower::SecretBearerClientLayer` (feature `tower`) for hyper, tonic and any tower
+//! `client::SecretBearerClientLayer` (feature `tower`) for hyper, tonic and any tower
 //! client, which never resends (a tower request's body is spent) but reads the secret again for
 //! the next call. Choose it when every request of the client goes to the
 //! protected API (clearskies' `ApiBackend`); the attribute when only some do, on the one
@@ -403,7 +403,7 @@ pub use bearer::{SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;
 pub use error::Error;
-pub use guard::{Authenticated, BearerProvider, FromAppData, NamedBearer};
+pub use guard::{Authenticated, NamedBearer};
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
@@ -414,7 +414,6 @@ pub use managers::FileManager;
 pub use managers::VaultManager;
 pub use rejection::{AuthError, AuthErrorKind};
 pub use source::{SecretSource, SecretVersion};
-pub use startup::Unresolved;
 pub use store::{CachePolicy, SecretStore};
 
 /// Requires a valid `Authorization` header before an actix-web or axum handler runs, or
@@ -541,8 +540,9 @@ pub use secret_bearer_macros::secret_bearer;
 
 /// Reads the secrets of every `#[secret_bearer]` handler and named bearer defined in the calling
 /// crate now, through the installed [`SecretStore`] for those that live in a secret manager
-/// (which warms its cache), and returns how many bearers it checked (a handler written with its keys has one; handlers
-/// naming a bearer share it, and it counts once), or every problem found.
+/// (which warms its cache), and returns how many bearers it checked (a handler written with
+/// its keys has one; handlers naming a bearer share it, and it counts once), or every problem
+/// found, in one [`Error::Unresolved`].
 ///
 /// It checks the handlers and named bearers defined in the crate it is called from, not every
 /// annotated handler linked into the binary (a named bearer defined in another crate is that

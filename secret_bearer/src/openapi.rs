@@ -27,12 +27,10 @@
 //! let mut doc = ApiDoc::openapi();
 //! secret_bearer::openapi::document_handlers(&mut doc)?;
 //! assert!(doc.components.unwrap().security_schemes.contains_key("ApiKey"));
-//! # Ok::<(), secret_bearer::openapi::DocError>(())
+//! # Ok::<(), secret_bearer::Error>(())
 //! ```
 //!
 //! [utoipa]: https://docs.rs/utoipa
-
-use std::fmt;
 
 use serde_json::Value;
 use utoipa::openapi::header::HeaderBuilder;
@@ -48,6 +46,7 @@ use utoipa::openapi::{
 };
 
 use crate::bearer::SecretBearer;
+use crate::error::Error;
 use crate::rejection::{AuthErrorKind, Challenges, UNAUTHENTICATED_BODY};
 
 /// What `#[secret_bearer]` records of a handler for [`document_handlers`].
@@ -55,36 +54,10 @@ use crate::rejection::{AuthErrorKind, Challenges, UNAUTHENTICATED_BODY};
 pub struct DocumentedHandler {
     pub operation_id: &'static str,
     /// The handler's bearer: its own, or the named bearer it names.
-    pub bearer: fn() -> Result<&'static SecretBearer, crate::Error>,
+    pub bearer: fn() -> Result<&'static SecretBearer, Error>,
 }
 
 inventory::collect!(DocumentedHandler);
-
-/// Why a document could not be completed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DocError {
-    /// Two configurations that would document differently share a scheme name (or the
-    /// document already holds another scheme of that name). Give one of them its own `doc`.
-    ConflictingScheme {
-        /// The scheme name.
-        name: String,
-    },
-}
-
-impl fmt::Display for DocError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ConflictingScheme { name } => write!(
-                f,
-                "two different configurations are documented as the security scheme `{name}`; \
-                 give one of them another `doc` name"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for DocError {}
 
 /// Documents every `#[secret_bearer]` handler (with a `doc` name) whose operation is in
 /// `openapi`, matched by operation id: the handler's function name, utoipa's default (a handler
@@ -95,7 +68,7 @@ impl std::error::Error for DocError {}
 /// document is left unchanged and the conflict returned. Two handlers of the same function name
 /// (in different modules) both match an operation of that id: give such operations distinct
 /// names.
-pub fn document_handlers(openapi: &mut OpenApi) -> Result<usize, DocError> {
+pub fn document_handlers(openapi: &mut OpenApi) -> Result<usize, Error> {
     let mut draft = openapi.clone();
     let mut documented = 0;
     for handler in inventory::iter::<DocumentedHandler> {
@@ -126,11 +99,7 @@ impl SecretBearer {
     /// Documents the operations this bearer protects as middleware on a scope: those whose path
     /// starts with `path_prefix` (`""` for a whole `App`). Returns how many it documented; none
     /// when the bearer's `doc` name is `""`.
-    pub fn document_paths(
-        &self,
-        openapi: &mut OpenApi,
-        path_prefix: &str,
-    ) -> Result<usize, DocError> {
+    pub fn document_paths(&self, openapi: &mut OpenApi, path_prefix: &str) -> Result<usize, Error> {
         let Some(name) = self.doc_name() else {
             return Ok(0);
         };
@@ -146,7 +115,7 @@ impl SecretBearer {
         &self,
         openapi: &mut OpenApi,
         operation_id: &str,
-    ) -> Result<usize, DocError> {
+    ) -> Result<usize, Error> {
         let Some(name) = self.doc_name() else {
             return Ok(0);
         };
@@ -163,7 +132,7 @@ fn secure(
     name: &str,
     prefix: &str,
     selected: impl Fn(&str, &Operation) -> bool,
-) -> Result<usize, DocError> {
+) -> Result<usize, Error> {
     let mut operations: Vec<&mut Operation> = openapi
         .paths
         .paths
@@ -183,7 +152,7 @@ fn secure(
         .get(name)
         .is_some_and(|existing| *existing != scheme)
     {
-        return Err(DocError::ConflictingScheme {
+        return Err(Error::ConflictingScheme {
             name: name.to_owned(),
         });
     }

@@ -10,7 +10,7 @@ pub use crate::bearer::SecretBearer;
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
 pub use crate::error::Error;
-pub use crate::guard::{Authenticated, NamedBearer};
+pub use crate::guard::{Authenticated, BearerProvider, FromAppData, NamedBearer};
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
 pub use inventory;
 pub use secret_bearer_rules::Key;

@@ -1,8 +1,6 @@
 //! [`resolve_all!`](crate::resolve_all): read the secrets of a crate's annotated handlers at
 //! start-up, so a misconfigured service can refuse to start instead of answering 500.
 
-use std::fmt;
-
 use crate::bearer::SecretBearer;
 use crate::error::Error;
 
@@ -20,7 +18,7 @@ inventory::collect!(RegisteredHandler);
 /// The work of `resolve_all!`: every handler defined in the crate `caller` (a module path)
 /// names, in the order they were linked, read through the installed store.
 #[doc(hidden)]
-pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Unresolved> {
+pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Error> {
     let krate = caller.split("::").next().unwrap_or(caller);
     let mut errors = Vec::new();
     let mut checked = 0;
@@ -42,35 +40,6 @@ pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Unresolved>
     if errors.is_empty() {
         Ok(checked)
     } else {
-        Err(Unresolved { errors })
+        Err(Error::Unresolved { errors })
     }
 }
-
-/// The secrets [`resolve_all!`](crate::resolve_all) could not read: each error names its
-/// source, never a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unresolved {
-    errors: Vec<Error>,
-}
-
-impl Unresolved {
-    /// Every problem, one per source.
-    pub fn errors(&self) -> &[Error] {
-        &self.errors
-    }
-}
-
-impl fmt::Display for Unresolved {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("secrets that cannot be read at start-up: ")?;
-        for (index, error) in self.errors.iter().enumerate() {
-            if index > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{error}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Unresolved {}

@@ -21,7 +21,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use secret_bearer::client::{self, reqwest_middleware::SecretBearerClientMiddleware};
+use secret_bearer::client::{self, SecretBearerClientMiddleware};
 use secret_bearer::{
     CachePolicy, Error, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
     secret_bearer,

@@ -3,7 +3,7 @@
 
 use actix_web::http::header::AUTHORIZATION;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
+use secret_bearer::client::SecretBearerClientMiddleware;
 use secret_bearer::{Error, SecretBearer};
 
 use super::{Recorder, SECRET, init_env};

@@ -3,7 +3,7 @@
 //! read again differs from the one refused, at most once, never after a 403, and never with a
 //! body that streams.
 
-use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
+use secret_bearer::client::SecretBearerClientMiddleware;
 use secret_bearer::{SecretBearer, client};
 
 use super::{Recorder, SECRET, cached_then_set, init_env};

@@ -16,8 +16,8 @@ use crate::error::Error;
 use crate::guard::{Authenticated, BearerProvider};
 use crate::rejection::AuthError;
 
-/// [`Authenticated`] on actix-web, with the bearer its provider finds (in the app data for
-/// [`FromAppData`](crate::FromAppData)).
+/// [`Authenticated`] on actix-web, with the bearer its provider finds (in the app data, for
+/// `Authenticated<T>`).
 ///
 /// # Beside other parameters
 ///

@@ -4,7 +4,7 @@
 //! handlers as it protects actix-web's: the check runs before any other extractor, the body is
 //! never read before it, and its 401 wins over every other extractor's rejection.
 //!
-//! - The bearer of a plain guard ([`FromAppData`](crate::FromAppData)) is found in the
+//! - The bearer of a plain guard (`Authenticated<T>`, with no named bearer) is found in the
 //!   request's extensions: `.layer(Extension(bearer))`. Secrets in a secret manager are read
 //!   through the installed [`SecretStore`](crate::SecretStore), or a router's own, in the
 //!   request's extensions (`.layer(Extension(store))`).

@@ -8,19 +8,19 @@
 // The links resolve only where the modules exist (docs.rs builds with every feature).
 #![cfg_attr(
     feature = "reqwest-middleware",
-    doc = "| every request of a reqwest client | [`reqwest_middleware::SecretBearerClientMiddleware`] (feature `reqwest-middleware`) | sent once more, if the secret read again differs |"
+    doc = "| every request of a reqwest client | [`SecretBearerClientMiddleware`] (feature `reqwest-middleware`) | sent once more, if the secret read again differs |"
 )]
 #![cfg_attr(
     not(feature = "reqwest-middleware"),
-    doc = "| every request of a reqwest client | `reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`) | sent once more, if the secret read again differs |"
+    doc = "| every request of a reqwest client | `SecretBearerClientMiddleware` (feature `reqwest-middleware`) | sent once more, if the secret read again differs |"
 )]
 #![cfg_attr(
     feature = "tower",
-    doc = "| every request of a tower client (hyper, tonic) | [`tower::SecretBearerClientLayer`] (feature `tower`) | the next request carries the secret read again |"
+    doc = "| every request of a tower client (hyper, tonic) | [`SecretBearerClientLayer`] (feature `tower`) | the next request carries the secret read again |"
 )]
 #![cfg_attr(
     not(feature = "tower"),
-    doc = "| every request of a tower client (hyper, tonic) | `tower::SecretBearerClientLayer` (feature `tower`) | the next request carries the secret read again |"
+    doc = "| every request of a tower client (hyper, tonic) | `SecretBearerClientLayer` (feature `tower`) | the next request carries the secret read again |"
 )]
 #![cfg_attr(
     feature = "awc",
@@ -45,7 +45,7 @@
 //!   log headers, and HTTP/2's header compression, leave it out.
 //! - To whom: the origin the request names. A redirect to another origin (scheme, host or
 //!   port) does not carry it, in reqwest (the middleware and the attribute) and awc alike; the
-//!   tower layer follows no redirect (its module docs say what to do with a service that does).
+//!   tower layer follows no redirect (its docs say what to do with a service that does).
 //! - Never again: after a 401 the secret is read again, and the request is sent once more only
 //!   if the secret differs from the one refused: an unchanged secret (the same environment
 //!   variable, a store not rotated) could only be refused again, so the 401 is the answer at
@@ -68,12 +68,16 @@ mod send_error;
 #[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
 pub mod awc;
 #[cfg(feature = "reqwest-middleware")]
+mod reqwest_middleware;
+#[cfg(feature = "tower")]
+mod tower;
+
+#[cfg(feature = "reqwest-middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
-pub mod reqwest_middleware;
+pub use self::reqwest_middleware::SecretBearerClientMiddleware;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
-pub mod tower;
-
+pub use self::tower::{SecretBearerClient, SecretBearerClientLayer};
 pub use authorization::Authorize;
 pub use send_error::SendError;
 

@@ -1,35 +1,4 @@
-//! `reqwest-middleware` (feature `reqwest-middleware`): [`SecretBearerClientMiddleware`] authorizes
-//! every request a `ClientWithMiddleware` sends, as clearskies' `ApiBackend` authorizes every
-//! request of an API client, so that its methods need no attribute and no request parameter.
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use secret_bearer::SecretBearer;
-//! use secret_bearer::client::reqwest_middleware::SecretBearerClientMiddleware;
-//!
-//! let bearer = SecretBearer::builder().env("WIDGETS_KEY").prefix("Bearer ").build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(SecretBearerClientMiddleware::new(bearer))
-//!     .build();
-//! let widgets = client.get("http://localhost:8080/widgets").send().await?;
-//! # let _ = widgets; Ok(()) }
-//! ```
-//!
-//! What crosses the network: each request gets `Authorization: <prefix><primary secret>`,
-//! replacing any value it had, marked sensitive; the alternate is never sent. To whom: the
-//! origin the request names. The client's own redirects carry the header to the same origin
-//! and drop it on a redirect to another scheme, host or port (an `https` page that redirects to
-//! `http` included).
-//!
-//! What is never sent again: after a 401 the secret is read again (an environment variable is
-//! read for every request anyway; a secret in a manager is fetched again within the store's
-//! limits on refreshes after a mismatch), and the request is sent once more only if the secret
-//! differs from the one refused and the request can be cloned. An unchanged secret could only
-//! be refused again, and a body that streams cannot be replayed: either way the 401 is the
-//! answer. A 403 is never followed by another request, nor is a second 401. A secret that
-//! cannot be read is the request's error (`reqwest_middleware::Error::Middleware`, holding the
-//! [`Error`](crate::Error), which names the source, never the value), and nothing (more) is
-//! sent.
+//! reqwest-middleware (feature `reqwest-middleware`): the client middleware for reqwest.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -41,9 +10,38 @@ use http::Extensions;
 use super::authorization::Attach;
 use crate::bearer::SecretBearer;
 
-/// A `reqwest_middleware::Middleware` that authorizes every request with a [`SecretBearer`]'s
-/// primary secret, and sends it once more after a 401 if the secret read again differs (see
-/// the [module docs](self)).
+/// A `reqwest_middleware::Middleware` (feature `reqwest-middleware`) that authorizes
+/// every request a `ClientWithMiddleware` sends, as clearskies' `ApiBackend` authorizes every
+/// request of an API client, so that its methods need no attribute and no request parameter.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use secret_bearer::SecretBearer;
+/// use secret_bearer::client::SecretBearerClientMiddleware;
+///
+/// let bearer = SecretBearer::builder().env("WIDGETS_KEY").prefix("Bearer ").build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(SecretBearerClientMiddleware::new(bearer))
+///     .build();
+/// let widgets = client.get("http://localhost:8080/widgets").send().await?;
+/// # let _ = widgets; Ok(()) }
+/// ```
+///
+/// What crosses the network: each request gets `Authorization: <prefix><primary secret>`,
+/// replacing any value it had, marked sensitive; the alternate is never sent. To whom: the
+/// origin the request names. The client's own redirects carry the header to the same origin
+/// and drop it on a redirect to another scheme, host or port (an `https` page that redirects to
+/// `http` included).
+///
+/// What is never sent again: after a 401 the secret is read again (an environment variable is
+/// read for every request anyway; a secret in a manager is fetched again within the store's
+/// limits on refreshes after a mismatch), and the request is sent once more only if the secret
+/// differs from the one refused and the request can be cloned. An unchanged secret could only
+/// be refused again, and a body that streams cannot be replayed: either way the 401 is the
+/// answer. A 403 is never followed by another request, nor is a second 401. A secret that
+/// cannot be read is the request's error (`reqwest_middleware::Error::Middleware`, holding the
+/// [`Error`](crate::Error), which names the source, never the value), and nothing (more) is
+/// sent.
 #[derive(Clone, Debug)]
 pub struct SecretBearerClientMiddleware {
     bearer: SecretBearer,

@@ -1,36 +1,4 @@
-//! tower (feature `tower`): [`SecretBearerClientLayer`] authorizes every request of a tower
-//! client service (hyper-util's client, a tonic `Channel`, any `Service` of `http` requests),
-//! as `reqwest_middleware::SecretBearerClientMiddleware` (feature `reqwest-middleware`) does for reqwest.
-//!
-//! ```
-//! # async fn run(channel: tonic::transport::Channel) -> Result<(), secret_bearer::Error> {
-//! use secret_bearer::SecretBearer;
-//! use secret_bearer::client::tower::SecretBearerClientLayer;
-//! use tower::ServiceBuilder;
-//!
-//! let bearer = SecretBearer::builder().env("HEALTH_KEY").prefix("Bearer ").build()?;
-//! let channel = ServiceBuilder::new()
-//!     .layer(SecretBearerClientLayer::new(bearer))
-//!     .service(channel);
-//! let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-//! # let _ = &mut health; Ok(()) }
-//! ```
-//!
-//! What crosses the network: each request gets `Authorization: <prefix><primary secret>` (for
-//! gRPC, the `authorization` metadata), replacing any value it had, marked sensitive; the
-//! alternate is never sent. To whom: the layer sets the header on the request it is given and
-//! follows no redirect itself; tonic's `Channel` and hyper-util's client follow none either. A
-//! service that does (tower-http's `FollowRedirect`, above or below this layer) copies the
-//! header to wherever a redirect points unless its policy keeps to the same origin
-//! (`policy::SameOrigin`).
-//!
-//! What is never sent again: any request, by this layer (a tower request's body is consumed by
-//! sending it). After a 401, or a gRPC answer with `grpc-status` 16 (`UNAUTHENTICATED`) in its
-//! headers, the secret is read again before the refusal is answered, so the next request
-//! carries the new one (an environment variable is read for every request anyway; a secret in
-//! a manager is fetched again within the store's limits on refreshes after a mismatch). A
-//! secret that cannot be read is the call's error (the [`Error`](crate::Error), boxed), and
-//! nothing is sent.
+//! tower (feature `tower`): the client layer for hyper, tonic and any tower client.
 
 use std::task::{Context, Poll};
 
@@ -46,8 +14,39 @@ use crate::bearer::SecretBearer;
 /// `BoxError`).
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A `tower::Layer` that authorizes every request of the client service it wraps (see the
-/// [module docs](self)).
+/// A `tower::Layer` (feature `tower`) that authorizes every request of a tower
+/// client service (hyper-util's client, a tonic `Channel`, any `Service` of `http` requests),
+/// as `SecretBearerClientMiddleware` (feature `reqwest-middleware`) does for reqwest.
+///
+/// ```
+/// # async fn run(channel: tonic::transport::Channel) -> Result<(), secret_bearer::Error> {
+/// use secret_bearer::SecretBearer;
+/// use secret_bearer::client::SecretBearerClientLayer;
+/// use tower::ServiceBuilder;
+///
+/// let bearer = SecretBearer::builder().env("HEALTH_KEY").prefix("Bearer ").build()?;
+/// let channel = ServiceBuilder::new()
+///     .layer(SecretBearerClientLayer::new(bearer))
+///     .service(channel);
+/// let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+/// # let _ = &mut health; Ok(()) }
+/// ```
+///
+/// What crosses the network: each request gets `Authorization: <prefix><primary secret>` (for
+/// gRPC, the `authorization` metadata), replacing any value it had, marked sensitive; the
+/// alternate is never sent. To whom: the layer sets the header on the request it is given and
+/// follows no redirect itself; tonic's `Channel` and hyper-util's client follow none either. A
+/// service that does (tower-http's `FollowRedirect`, above or below this layer) copies the
+/// header to wherever a redirect points unless its policy keeps to the same origin
+/// (`policy::SameOrigin`).
+///
+/// What is never sent again: any request, by this layer (a tower request's body is consumed by
+/// sending it). After a 401, or a gRPC answer with `grpc-status` 16 (`UNAUTHENTICATED`) in its
+/// headers, the secret is read again before the refusal is answered, so the next request
+/// carries the new one (an environment variable is read for every request anyway; a secret in
+/// a manager is fetched again within the store's limits on refreshes after a mismatch). A
+/// secret that cannot be read is the call's error (the [`Error`](crate::Error), boxed), and
+/// nothing is sent.
 #[derive(Clone, Debug)]
 pub struct SecretBearerClientLayer {
     bearer: SecretBearer,
