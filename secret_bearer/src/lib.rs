@@ -151,11 +151,15 @@
 //!   (actix-web's `App::app_data`, axum's `.layer(Extension(bearer))`). As a plain guard
 //!   it leaves the other parameters free to read the body while it checks; wrap them in its `T`
 //!   to authenticate first.
-//! - [`SecretBearer`] as middleware (`App::wrap`, `Scope::wrap`).
+//! - A whole app or scope: on actix-web, [`SecretBearer`] as middleware (`App::wrap`,
+//!   `Scope::wrap`); on axum (and tonic, hyper), the [`tower`] layer,
+//!   `.layer(SecretBearerLayer::new(bearer))`.
 //!
 //! # Testing your own handlers
 //!
-//! The attribute changes a handler's parameters, so test it through actix-web's test service:
+//! The attribute changes a handler's parameters, so test it through the server's own test
+//! path, as for any handler: on axum, `tower::ServiceExt::oneshot` on the router; on actix-web,
+//! its test service:
 //! with the header, without it, and with the secret missing. A process reads each variable
 //! once, so a handler whose variable was missing stays misconfigured: test that case in a test
 //! binary of its own (a file under `tests/`), as the second handler here stands for.
