@@ -19,7 +19,6 @@ impl SecretBearerLayer {
     pub fn new(bearer: SecretBearer) -> Self {
         Self { bearer }
     }
-
 }
 
 impl<S> Layer<S> for SecretBearerLayer {
