@@ -10,7 +10,8 @@ use crate::error::Error;
 /// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request.
 ///
 /// Every [`NamedBearer`] is one (`#[secret_bearer]` on a unit struct defines one, and the
-/// attribute with keys on a handler defines a hidden one); [`FromAppData`] is the one to use by
+/// attribute with keys on a handler names a hidden one, shared by every handler written with
+/// the same keys); [`FromAppData`] is the one to use by
 /// hand. Implement it to pick a bearer any other way.
 pub trait BearerProvider: 'static {
     /// The bearer for this request, or why there is none (answered with a 500). `registered`
