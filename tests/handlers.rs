@@ -146,6 +146,28 @@ async fn shared_two(id: web::Path<u32>, widget: web::Json<Widget>) -> String {
     format!("{id} {}", widget.name)
 }
 
+/// Two handlers written with the same keys, in another order and spelling: they share one
+/// bearer, as handlers naming one do. (Keys of their own: no other test's requests reach it.)
+#[get("/same/one")]
+#[secret_bearer(
+    env = "SB_TEST_PRIMARY",
+    alt_env = "SB_TEST_ALTERNATE",
+    prefix = "Token "
+)]
+async fn same_keys_one() -> &'static str {
+    "one"
+}
+
+#[post("/same/{id}")]
+#[secret_bearer(
+    header_prefix = "Token ",
+    alternate_environment_key = "SB_TEST_ALTERNATE",
+    env = "SB_TEST_PRIMARY"
+)]
+async fn same_keys_two(id: web::Path<u32>, widget: web::Json<Widget>) -> String {
+    format!("{id} {}", widget.name)
+}
+
 /// Counts how often its extractor runs.
 static SPY_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
 /// Set when anything polls the request body of `/spied`.
@@ -381,4 +403,30 @@ async fn handlers_and_middleware_naming_one_bearer_share_it() {
         SharedKey::bearer().unwrap(),
         SharedKey::bearer().unwrap()
     ));
+}
+
+#[actix_web::test]
+async fn handlers_written_with_the_same_keys_share_one_bearer() {
+    init_env();
+    let logs = CapturedLogs::start();
+    let app = test::init_service(App::new().service(same_keys_one).service(same_keys_two)).await;
+    let request = |uri| match uri {
+        "/same/7" => test::TestRequest::post()
+            .uri(uri)
+            .set_json(serde_json::json!({"name": "w"})),
+        _ => test::TestRequest::get().uri(uri),
+    };
+    for (uri, answer) in [("/same/one", "one"), ("/same/7", "7 w")] {
+        for key in [support::ALTERNATE, PRIMARY] {
+            let request = request(uri).insert_header((AUTHORIZATION, format!("Token {key}")));
+            let response = test::call_service(&app, request.to_request()).await;
+            assert_eq!(read(response).await, (200, answer.to_owned()), "{uri}");
+        }
+        let request = request(uri).insert_header((AUTHORIZATION, PRIMARY));
+        let response = test::call_service(&app, request.to_request()).await;
+        assert_eq!(response.status(), 401, "{uri}");
+    }
+    // One bearer, one report of older keys in use, though both handlers saw the alternate.
+    let reports = logs.text().matches("older keys are still in use").count();
+    assert_eq!(reports, 1, "{}", logs.text());
 }

@@ -18,6 +18,12 @@ async fn from_the_environment() -> &'static str {
     "env"
 }
 
+/// The same keys as `from_the_environment`'s, spelled otherwise: one bearer, resolved once.
+#[secret_bearer(environment_key = "SB_TEST_PRIMARY")]
+async fn from_the_environment_too() -> &'static str {
+    "env too"
+}
+
 #[secret_bearer(secret = "/service/key", alt_secret = "/service/old-key")]
 async fn from_the_manager() -> &'static str {
     "manager"
@@ -68,7 +74,13 @@ fn problems(error: &Error) -> &[Error] {
 #[actix_web::test]
 async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     init_env();
-    let _ = (from_the_environment, from_the_manager, named_one, named_two);
+    let _ = (
+        from_the_environment,
+        from_the_environment_too,
+        from_the_manager,
+        named_one,
+        named_two,
+    );
     // The workspace library's `unmounted` handler needs a variable nobody sets: it is linked
     // into this binary, but not this crate's, so it does not stop this crate from starting.
     let _ = secret_bearer_workspace::unmounted;
@@ -113,8 +125,9 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     let checked = secret_bearer::resolve_all!().await.unwrap();
     assert_eq!(
         checked, 4,
-        "this crate's two handlers written with their keys, `ManagedKey` once (for its two \
-         handlers) and the shared table's `TestKey`; not the library's handler"
+        "this crate's two configurations written on handlers (three handlers: two share their \
+         keys), `ManagedKey` once (for its two handlers) and the shared table's `TestKey`; not \
+         the library's handler"
     );
 
     // A bearer built in code is checked by hand.

@@ -9,7 +9,7 @@ use crate::error::Error;
 
 /// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request: a
 /// [`NamedBearer`] (`#[secret_bearer]` on a unit struct defines one, and the attribute with keys
-/// on a handler a hidden one), or [`FromAppData`], the default. Not public (both are reached
+/// on a handler names a hidden one, shared by every handler written with the same keys), or [`FromAppData`], the default. Not public (both are reached
 /// through `__private`): those two are every way there is.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a named bearer",

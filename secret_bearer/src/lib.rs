@@ -379,6 +379,7 @@ mod bearer;
 mod caller;
 mod check;
 mod guard;
+mod inline;
 mod rejection;
 
 // What uses the check: one adapter per server, the clients, the documentation.
@@ -469,12 +470,17 @@ pub use store::{CachePolicy, SecretStore};
 /// key, and a type that is not a named bearer an error at the name. Every handler, client
 /// function, middleware, layer and OpenAPI document naming it shares one [`SecretBearer`]: one
 /// cache entry per source, one report of older keys, one set of metrics, one security scheme.
-/// It is also cheaper to build: handlers naming one bearer with the same parameter types share
-/// one parameter type, so the server's extraction code is compiled once, not once per handler
-/// (`BENCHMARKS.md`). Use the inline form for a one-off handler.
+/// Handlers naming one bearer with the same parameter types share one parameter type, so the
+/// server's extraction code is compiled once, not once per handler (`BENCHMARKS.md`).
 ///
-/// The handler must be a free `async fn` (the hidden type the expansion adds beside it cannot
-/// live in an `impl` block), without `#[cfg]` on its parameters. On actix-web, the attribute
+/// Handlers written with the same keys (in any order, aliases read as their keys) share one
+/// bearer and one parameter type too, as if they named one bearer of those keys; keys that
+/// differ in anything, `doc` included, make another. A named bearer says the configuration
+/// once, and is the one a client function, the middleware or the layer can name as well.
+///
+/// The handler must be a free `async fn` (what the expansion adds beside it, its
+/// configuration's listing and its parameters' check, cannot live in an `impl` block), without
+/// `#[cfg]` on its parameters. On actix-web, the attribute
 /// composes with `#[get]`, `#[post]`, `#[route]` in either order, and with
 /// `web::resource(..).to(handler)`; on axum, route the handler as any other (`get(handler)`).
 ///
@@ -523,9 +529,10 @@ pub use store::{CachePolicy, SecretStore};
 ///
 /// # The handler's expansion
 ///
-/// The expansion adds a hidden type beside the handler and replaces the handler's parameters
-/// with one [`Authenticated`] parameter wrapping them, which it unpacks into the original
-/// patterns before the body runs. Write the handler as usual:
+/// The expansion lists the handler's configuration beside it (nothing for a named bearer) and
+/// replaces the handler's parameters with one [`Authenticated`] parameter wrapping them, whose
+/// provider is a hidden type of its keys (or the named bearer), and which it unpacks into the
+/// original patterns before the body runs. Write the handler as usual:
 ///
 /// ```
 /// use actix_web::{HttpResponse, post, web};
@@ -544,8 +551,8 @@ pub use secret_bearer_macros::secret_bearer;
 
 /// Reads the secrets of every `#[secret_bearer]` handler and named bearer defined in the calling
 /// crate now, through the installed [`SecretStore`] for those that live in a secret manager
-/// (which warms its cache), and returns how many bearers it checked (a handler written with
-/// its keys has one; handlers naming a bearer share it, and it counts once), or every problem
+/// (which warms its cache), and returns how many bearers it checked (handlers written with the
+/// same keys share one, as handlers naming a bearer do, and it counts once), or every problem
 /// found, in one [`Error::Unresolved`].
 ///
 /// It checks the handlers and named bearers defined in the crate it is called from, not every
@@ -578,17 +585,20 @@ macro_rules! resolve_all {
     };
 }
 
-/// What `#[secret_bearer]` adds beside a handler written with its keys: a hidden named bearer
-/// of its own. A macro of the runtime's, so that the attribute writes one line.
+/// What `#[secret_bearer]` adds beside a handler written with its keys: its configuration,
+/// listed under the hash that names its provider, `Inline<$hash>` (shared by every handler
+/// written with the same keys). A macro of the runtime's, so that the attribute writes one line.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __handler_provider {
-    ($vis:vis $provider:ident, $bearer:expr) => {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        $vis enum $provider {}
-
-        $crate::__private::named_bearer!($provider, $bearer);
+macro_rules! __inline_handler {
+    ($hash:literal, $spec:expr) => {
+        $crate::__private::inventory::submit! {
+            $crate::__private::InlineHandler {
+                module: ::core::module_path!(),
+                hash: $hash,
+                spec: $spec,
+            }
+        }
     };
 }
 

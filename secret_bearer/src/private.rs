@@ -4,24 +4,26 @@
 use std::sync::OnceLock;
 
 pub use crate::__document_handler as document_handler;
-pub use crate::__handler_provider as handler_provider;
+pub use crate::__inline_handler as inline_handler;
 pub use crate::__named_bearer as named_bearer;
 pub use crate::bearer::SecretBearer;
 pub use crate::check::probe_accepts;
 use crate::client::Authorize;
 pub use crate::error::Error;
 pub use crate::guard::{Authenticated, BearerProvider, FromAppData, NamedBearer};
+pub use crate::inline::{Inline, InlineHandler};
 pub use crate::startup::{RegisteredHandler, resolve_handlers};
 pub use inventory;
 pub use secret_bearer_rules::Key;
 
-/// An attribute's settings as written, each a key and its value (empty for a flag): what a
-/// handler's or client function's bearer is built from. Data rather than a builder chain per
-/// function, so that each annotated function adds a static, not code.
+/// An attribute's settings as written (a handler's, in a canonical order), each a key and its
+/// value (empty for a flag): what a handler's or client function's bearer is built from. Data
+/// rather than a builder chain per function, so that each annotated function adds a static, not
+/// code.
 pub struct Spec(pub &'static [(Key, &'static str)]);
 
 impl Spec {
-    fn build(&self) -> Result<SecretBearer, Error> {
+    pub(crate) fn build(&self) -> Result<SecretBearer, Error> {
         let builder = self
             .0
             .iter()
@@ -32,7 +34,7 @@ impl Spec {
     }
 }
 
-/// The bearer of one annotated handler or client function, built on first use.
+/// The bearer of one named bearer or annotated client function, built on first use.
 pub struct LazyBearer {
     spec: Spec,
     bearer: OnceLock<Result<SecretBearer, Error>>,

@@ -3,31 +3,48 @@
 
 use crate::bearer::SecretBearer;
 use crate::error::Error;
+use crate::inline::{self, InlineHandler};
 
-/// An annotated handler, listed (with the module that defines it) for `resolve_all!`.
+/// A named bearer, listed (with the module that defines it) for `resolve_all!`. (Handlers
+/// written with their keys are listed as [`InlineHandler`]s.)
 #[doc(hidden)]
 pub struct RegisteredHandler {
-    /// `module_path!()` where the handler is defined.
+    /// `module_path!()` where the named bearer is defined.
     pub module: &'static str,
-    /// Builds (once) and returns the handler's bearer.
+    /// Builds (once) and returns the bearer.
     pub bearer: fn() -> Result<&'static SecretBearer, Error>,
 }
 
 inventory::collect!(RegisteredHandler);
 
-/// The work of `resolve_all!`: every handler defined in the crate `caller` (a module path)
-/// names, in the order they were linked, read through the installed store.
+/// The work of `resolve_all!`: every named bearer and every configuration of handlers written
+/// with their keys (once, however many handlers share it) defined in the crate `caller` (a
+/// module path) names, read through the installed store.
 #[doc(hidden)]
 pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Error> {
     let krate = caller.split("::").next().unwrap_or(caller);
+    let in_crate = |module: &str| module.split("::").next() == Some(krate);
+    let named = inventory::iter::<RegisteredHandler>
+        .into_iter()
+        .filter(|named| in_crate(named.module))
+        .map(|named| (named.bearer)());
+    let mut hashes = Vec::new();
+    let inline = inventory::iter::<InlineHandler>
+        .into_iter()
+        .filter(|handler| in_crate(handler.module))
+        .filter(|handler| match hashes.contains(&handler.hash) {
+            true => false,
+            false => {
+                hashes.push(handler.hash);
+                true
+            }
+        })
+        .map(|handler| inline::bearer(handler.hash));
     let mut errors = Vec::new();
     let mut checked = 0;
-    let handlers = inventory::iter::<RegisteredHandler>
-        .into_iter()
-        .filter(|handler| handler.module.split("::").next() == Some(krate));
-    for handler in handlers {
+    for bearer in named.chain(inline) {
         checked += 1;
-        let resolved = match (handler.bearer)() {
+        let resolved = match bearer {
             Ok(bearer) => bearer.resolve_with(None).await,
             Err(error) => Err(error),
         };

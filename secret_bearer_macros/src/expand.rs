@@ -1,5 +1,6 @@
 //! Writing the protected handler: its parameters wrapped in `Authenticated`, whose provider is
-//! the named bearer the attribute names, or a hidden one built from the attribute's keys.
+//! the named bearer the attribute names, or the hidden one of the attribute's keys, shared by
+//! every handler written with the same keys.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -7,23 +8,19 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, PathArguments, Type, parse_quote};
 
-use crate::builder::lazy_bearer;
+use crate::builder::inline_provider;
 use crate::function::Function;
 use crate::validate::Bearer;
 
 pub(crate) fn protect(mut function: Function, bearer: &Bearer) -> TokenStream {
-    // The provider: a hidden named bearer of this handler's own (its type, impl and
-    // registration written by the runtime's macro), or the named bearer, shared by every
-    // handler that names it, and so is the parameter type (and the server's code for it).
+    // The provider: the named bearer, shared by every handler that names it, or the runtime's
+    // `Inline<HASH>` of the keys' hash, shared by every handler written with the same keys
+    // (whose configuration each lists under that hash). Either way handlers with the same
+    // parameter types share one parameter type, and the server's code for it.
     let (provider_item, named_check, provider) = match bearer {
         Bearer::Keys(config) => {
-            let provider = format_ident!("__secret_bearer_{}", function.sig.ident);
-            let vis = &function.vis;
-            let lazy = lazy_bearer(config);
-            let item = quote! {
-                ::secret_bearer::__private::handler_provider!(#vis #provider, #lazy);
-            };
-            (item, TokenStream::new(), provider.into_token_stream())
+            let (provider, item) = inline_provider(config);
+            (item, TokenStream::new(), provider)
         }
         Bearer::Named(path) => {
             // Checked beside the parameters: one error at the name if it is not a bearer.
@@ -171,7 +168,8 @@ mod tests {
         assert_eq!(
             inputs,
             "__secret_bearer_args : :: secret_bearer :: __private :: Authenticated < \
-             (web :: Path < u32 > , web :: Data < T > ,) , __secret_bearer_show >"
+             (web :: Path < u32 > , web :: Data < T > ,) , :: secret_bearer :: __private :: \
+             Inline < 3652427704325056676 > >"
         );
         let extractors = file.items[1].to_token_stream().to_string();
         for expected in [
@@ -193,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn the_provider_builds_the_configured_bearer() {
+    fn the_keys_are_listed_under_the_hash_that_names_the_provider() {
         let file = expand(
             quote!(environment_key = "A", header_prefix = "Bearer "),
             quote!(
@@ -203,10 +201,9 @@ mod tests {
         let provider = file.items[0].to_token_stream().to_string();
         assert_eq!(
             provider,
-            ":: secret_bearer :: __private :: handler_provider ! (__secret_bearer_h , :: \
-             secret_bearer :: __private :: LazyBearer :: new (:: secret_bearer :: __private :: \
-             Spec (& [(:: secret_bearer :: __private :: Key :: Env , \"A\") , (:: \
-             secret_bearer :: __private :: Key :: Prefix , \"Bearer \")]))) ;"
+            ":: secret_bearer :: __private :: inline_handler ! (12754344074232433070 , :: \
+             secret_bearer :: __private :: Spec (& [(:: secret_bearer :: __private :: Key :: \
+             Env , \"A\") , (:: secret_bearer :: __private :: Key :: Prefix , \"Bearer \")])) ;"
         );
         let extractors = file.items[1].to_token_stream().to_string();
         assert_eq!(
@@ -217,7 +214,8 @@ mod tests {
         let documentation = file.items[2].to_token_stream().to_string();
         assert_eq!(
             documentation,
-            ":: secret_bearer :: __private :: document_handler ! (\"h\" , __secret_bearer_h) ;"
+            ":: secret_bearer :: __private :: document_handler ! (\"h\" , :: secret_bearer :: \
+             __private :: Inline < 12754344074232433070 >) ;"
         );
     }
 
@@ -254,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn secret_manager_sources_fill_their_fields() {
+    fn secret_manager_sources_fill_their_fields_in_the_canonical_order() {
         let file = expand(
             quote!(secret_key = "/new#api.key", alt_env = "OLD"),
             quote!(
@@ -264,8 +262,8 @@ mod tests {
         let implementation = file.items[0].to_token_stream().to_string();
         assert!(
             implementation.contains(
-                "Spec (& [(:: secret_bearer :: __private :: Key :: Secret , \"/new#api.key\") , \
-                 (:: secret_bearer :: __private :: Key :: AltEnv , \"OLD\")])"
+                "Spec (& [(:: secret_bearer :: __private :: Key :: AltEnv , \"OLD\") , (:: \
+                 secret_bearer :: __private :: Key :: Secret , \"/new#api.key\")])"
             ),
             "{implementation}"
         );
@@ -313,13 +311,13 @@ mod tests {
         );
         let documentation = file.items[2].to_token_stream().to_string();
         assert!(
-            documentation.contains("(\"type\" , __secret_bearer_type)"),
+            documentation.contains("(\"type\" , :: secret_bearer :: __private :: Inline <"),
             "{documentation}"
         );
     }
 
     #[test]
-    fn a_named_bearer_is_the_provider_and_no_hidden_one_is_made() {
+    fn a_named_bearer_is_the_provider_and_no_configuration_is_listed() {
         let file = expand(
             quote!(crate::keys::WidgetsKey),
             quote!(
