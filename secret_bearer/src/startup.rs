@@ -1,8 +1,10 @@
 //! [`resolve_all!`](crate::resolve_all): read the secrets of a crate's annotated handlers at
 //! start-up, so a misconfigured service can refuse to start instead of answering 500.
 
+use std::collections::HashSet;
+
 use crate::bearer::SecretBearer;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::inline::{self, InlineHandler};
 
 /// A named bearer, listed (with the module that defines it) for `resolve_all!`. (Handlers
@@ -28,17 +30,11 @@ pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Error> {
         .into_iter()
         .filter(|named| in_crate(named.module))
         .map(|named| (named.bearer)());
-    let mut hashes = Vec::new();
+    // One configuration, however many handlers share it: each hash once.
+    let mut hashes = HashSet::new();
     let inline = inventory::iter::<InlineHandler>
         .into_iter()
-        .filter(|handler| in_crate(handler.module))
-        .filter(|handler| match hashes.contains(&handler.hash) {
-            true => false,
-            false => {
-                hashes.push(handler.hash);
-                true
-            }
-        })
+        .filter(|handler| in_crate(handler.module) && hashes.insert(handler.hash))
         .map(|handler| inline::bearer(handler.hash));
     let mut errors = Vec::new();
     let mut checked = 0;
@@ -57,6 +53,6 @@ pub async fn resolve_handlers(caller: &'static str) -> Result<usize, Error> {
     if errors.is_empty() {
         Ok(checked)
     } else {
-        Err(Error::Unresolved { errors })
+        Err(Error::from(ErrorKind::Unresolved { errors }))
     }
 }
