@@ -12,7 +12,7 @@ use std::io;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use secret_bearer::{Error, ManagerError, ManagerErrorKind, SecretManager};
+use secret_bearer::{Error, ErrorKind, ManagerError, ManagerErrorKind, SecretManager};
 use serde::Serialize;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
@@ -132,17 +132,22 @@ pub fn init_logs() {
 /// its source (never a value). The server starts anyway, and answers those handlers' requests
 /// with the fail-closed 500.
 pub fn report_secrets(checked: Result<usize, Error>) {
-    match checked {
-        Ok(handlers) => tracing::info!(
-            handlers,
-            "the secrets of every protected handler are readable"
-        ),
-        Err(Error::Unresolved { errors, .. }) => {
+    let error = match checked {
+        Ok(handlers) => {
+            return tracing::info!(
+                handlers,
+                "the secrets of every protected handler are readable"
+            );
+        }
+        Err(error) => error,
+    };
+    match error.kind() {
+        ErrorKind::Unresolved { errors, .. } => {
             for error in errors {
                 tracing::warn!(%error, "requests to the handlers that need this secret will be answered 500");
             }
         }
-        Err(error) => tracing::warn!(%error, "the secrets could not be checked"),
+        _ => tracing::warn!(%error, "the secrets could not be checked"),
     }
 }
 

@@ -246,7 +246,7 @@ async fn start_up_refuses_a_broken_key_set() {
     unsafe { std::env::set_var("SB_KEYS_BROKEN", r#"{"alice": "K", "bob": "K"}"#) };
     let unresolved = secret_bearer::resolve_all!().await.unwrap_err();
     let shown = unresolved.to_string();
-    let secret_bearer::Error::Unresolved { errors, .. } = &unresolved else {
+    let secret_bearer::ErrorKind::Unresolved { errors, .. } = unresolved.kind() else {
         panic!("{unresolved:?}");
     };
     assert_eq!(errors.len(), 1, "{shown}");
@@ -474,7 +474,10 @@ async fn a_client_cannot_send_a_key_set() {
         .unwrap();
     let error = send(&managed).await;
     assert!(
-        matches!(error, secret_bearer::Error::UnusableKeySet { .. }),
+        matches!(
+            error.kind(),
+            secret_bearer::ErrorKind::UnusableKeySet { .. }
+        ),
         "{error}"
     );
 }

@@ -222,7 +222,7 @@ async fn one_hook_replaces_every_refusal() {
         let reason = match error.kind() {
             AuthErrorKind::MissingCredential => "missing",
             AuthErrorKind::WrongCredential => "wrong",
-            AuthErrorKind::Misconfigured(_) => "broken",
+            AuthErrorKind::Misconfigured { .. } => "broken",
             _ => "other",
         };
         let mut response = HttpResponse::build(ResponseError::status_code(error));

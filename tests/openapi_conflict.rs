@@ -2,8 +2,8 @@
 //! (Its own test binary: the attribute's registry is per binary.)
 
 use actix_web::Responder;
-use secret_bearer::Error;
 use secret_bearer::openapi::document_handlers;
+use secret_bearer::{Error, ErrorKind};
 use secret_bearer::{SecretBearer, secret_bearer};
 use utoipa::OpenApi;
 
@@ -42,7 +42,7 @@ fn handlers_that_disagree_on_a_name_are_refused_and_change_nothing() {
     let before = serde_json::to_value(&doc).unwrap();
     let conflict = document_handlers(&mut doc);
     assert!(
-        matches!(&conflict, Err(Error::ConflictingScheme { name, .. }) if name == "Shared"),
+        matches!(conflict.as_ref().map_err(Error::kind), Err(ErrorKind::ConflictingScheme { name, .. }) if name == "Shared"),
         "{conflict:?}"
     );
     assert_eq!(serde_json::to_value(&doc).unwrap(), before);
@@ -60,7 +60,7 @@ fn only_handlers_in_the_document_count_and_an_existing_scheme_is_respected() {
         .unwrap();
     let conflict = middleware.document_paths(&mut doc, "/other");
     assert!(
-        matches!(&conflict, Err(Error::ConflictingScheme { name, .. }) if name == "Shared"),
+        matches!(conflict.as_ref().map_err(Error::kind), Err(ErrorKind::ConflictingScheme { name, .. }) if name == "Shared"),
         "{conflict:?}"
     );
     let same = SecretBearer::builder()

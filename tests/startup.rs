@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use secret_bearer::{
-    CachePolicy, Error, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
-    secret_bearer,
+    AuthErrorKind, CachePolicy, Error, ErrorKind, ManagerError, ManagerErrorKind, SecretBearer,
+    SecretManager, SecretStore, secret_bearer,
 };
 use support::{PRIMARY, init_env};
 
@@ -65,8 +65,8 @@ impl SecretManager for Store {
 
 /// The problems `resolve_all!` reported.
 fn problems(error: &Error) -> &[Error] {
-    match error {
-        Error::Unresolved { errors, .. } => errors,
+    match error.kind() {
+        ErrorKind::Unresolved { errors, .. } => errors,
         other => panic!("{other:?}"),
     }
 }
@@ -92,7 +92,7 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     assert!(
         problems(&unresolved)
             .iter()
-            .any(|error| matches!(error, Error::NoSecretStore { .. })),
+            .any(|error| matches!(error.kind(), ErrorKind::NoSecretStore { .. })),
         "{shown}"
     );
     assert!(
@@ -108,7 +108,7 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     store.install().unwrap();
     let other = SecretStore::new(Store::default()).install().unwrap_err();
     assert!(
-        matches!(other, Error::StoreAlreadyInstalled { .. }),
+        matches!(other.kind(), ErrorKind::StoreAlreadyInstalled { .. }),
         "{other:?}"
     );
 
@@ -138,5 +138,35 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     assert_eq!(
         by_hand.resolve().unwrap_err().to_string(),
         "environment variable `SB_TEST_UNSET_STARTUP` is not set, or is empty"
+    );
+
+    // A secret in a manager, with the store installed and holding it: what waits reads it;
+    // what does not wait says that reading it takes waiting (not that a store is missing).
+    let managed = SecretBearer::builder()
+        .secret("/service/key")
+        .build()
+        .unwrap();
+    managed.resolve_with(None).await.unwrap();
+    // No prefix: the whole header is the key.
+    let header = PRIMARY;
+    let accepted = managed.authenticate(None, [header.as_bytes()]).await;
+    assert!(accepted.is_ok(), "{accepted:?}");
+    let unread = managed.resolve().unwrap_err();
+    assert!(
+        matches!(unread.kind(), ErrorKind::NeedsWaiting { .. }),
+        "{unread:?}"
+    );
+    assert!(
+        unread.to_string().starts_with(
+            "secret `/service/key` lives in a secret manager, and reading it takes waiting"
+        ),
+        "{unread}"
+    );
+    let refused = managed.check([header.as_bytes()]).unwrap_err();
+    assert_eq!(refused.status_code(), 500);
+    assert!(
+        matches!(refused.kind(), AuthErrorKind::Misconfigured { error, .. }
+            if matches!(error.kind(), ErrorKind::NeedsWaiting { .. })),
+        "{refused:?}"
     );
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{App, test};
 use secret_bearer::{
-    Error, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
+    ErrorKind, ManagerError, ManagerErrorKind, SecretBearer, SecretManager, SecretStore,
 };
 use support::{CapturedLogs, get_request};
 
@@ -69,7 +69,7 @@ async fn a_store_without_versions_fails_closed_and_says_why() {
     let logs = CapturedLogs::start();
     let store = SecretStore::new(Unversioned);
     let error = bearer.resolve_with(Some(&store)).await.unwrap_err();
-    let Error::Manager { source, error, .. } = &error else {
+    let ErrorKind::Manager { source, error, .. } = error.kind() else {
         panic!("{error:?}");
     };
     assert_eq!(
@@ -90,8 +90,11 @@ async fn a_store_without_versions_fails_closed_and_says_why() {
 
 #[std::prelude::v1::test]
 fn rotating_needs_a_primary_secret_in_a_manager_and_no_other_alternate() {
-    let reason = |builder: secret_bearer::SecretBearerBuilder| match builder.build() {
-        Err(Error::InvalidSetting {
+    let reason = |builder: secret_bearer::SecretBearerBuilder| match builder
+        .build()
+        .map_err(|e| e.kind().clone())
+    {
+        Err(ErrorKind::InvalidSetting {
             setting, reason, ..
         }) => format!("{setting:?}: {reason}"),
         other => panic!("{other:?}"),

@@ -68,7 +68,7 @@ pub fn assert_answer(
             },
         ) => caller.name() == name && caller.is_newest_key() == *newest,
         (Err(error), Answer::Misconfigured) => {
-            matches!(error.kind(), AuthErrorKind::Misconfigured(_))
+            matches!(error.kind(), AuthErrorKind::Misconfigured { .. })
         }
         (Err(error), Answer::Refused(kind)) => error.kind() == kind,
         _ => false,

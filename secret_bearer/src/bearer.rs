@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::caller::Usage;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::rejection::Challenges;
 use crate::secret::{Held, Secret, Use, hold};
 use crate::source::SecretSource;
@@ -188,8 +188,10 @@ impl SecretBearerBuilder {
         self.set(Key::AltEnv, name)
     }
 
-    /// The primary secret is read from the bound secret manager at this path (`secret` in the
-    /// attribute); `"path#json.key"` picks a key of a JSON secret (see [`SecretSource::Manager`]).
+    /// The primary secret is read from the installed secret manager at this path (`secret` in
+    /// the attribute). `"path#json.key"` picks the string at a dotted key of a JSON secret
+    /// (`"api.key"` is `{"api": {"key": "..."}}`), as AWS Secrets Manager stores key/value
+    /// secrets; a document with an object that names a key twice is refused, as ambiguous.
     pub fn secret(self, path: impl Into<Cow<'static, str>>) -> Self {
         self.set(Key::Secret, path)
     }
@@ -272,10 +274,10 @@ impl SecretBearerBuilder {
             })
             .collect();
         let checked = rules::check(&settings, Spelling::Builder).map_err(|violation| {
-            Error::InvalidSetting {
+            Error::from(ErrorKind::InvalidSetting {
                 setting: violation.at.map(|(index, _)| settings[index].key.name()),
                 reason: violation.message,
-            }
+            })
         })?;
         let value = |index: usize| self.settings[index].1.clone();
         let source = |index: usize| {
@@ -283,7 +285,7 @@ impl SecretBearerBuilder {
             if key.is_managed() {
                 SecretSource::manager(value.clone())
             } else {
-                SecretSource::Env(value.clone())
+                SecretSource::env(value.clone())
             }
         };
         let primary = source(checked.primary);
@@ -322,8 +324,8 @@ mod tests {
     /// of their answer.
     #[test]
     fn the_builder_answers_by_the_attributes_rules_in_its_own_words() {
-        let invalid = |builder: SecretBearerBuilder| match builder.build().unwrap_err() {
-            Error::InvalidSetting { setting, reason } => (setting, reason),
+        let invalid = |builder: SecretBearerBuilder| match builder.build().unwrap_err().kind() {
+            ErrorKind::InvalidSetting { setting, reason } => (*setting, reason.clone()),
             other => panic!("{other}"),
         };
         let (setting, reason) = invalid(SecretBearer::builder());
@@ -371,11 +373,8 @@ mod tests {
             .env("NEW")
             .build()
             .unwrap();
-        assert_eq!(plain.primary_source(), &SecretSource::Env("NEW".into()));
-        assert_eq!(
-            plain.alternate_source(),
-            Some(&SecretSource::Env("OLD".into()))
-        );
+        assert_eq!(plain.primary_source(), &SecretSource::env("NEW"));
+        assert_eq!(plain.alternate_source(), Some(&SecretSource::env("OLD")));
         assert_eq!((plain.prefix(), plain.doc_name()), ("", Some("ApiKey")));
         assert!(!plain.needs_store() && !plain.is_key_set());
         let mixed = SecretBearer::builder()

@@ -132,7 +132,7 @@ fn outcome(kind: &AuthErrorKind) -> &'static str {
     match kind {
         AuthErrorKind::MissingCredential => "missing",
         AuthErrorKind::WrongCredential => "refused",
-        AuthErrorKind::Misconfigured(_) => "misconfigured",
+        AuthErrorKind::Misconfigured { .. } => "misconfigured",
         AuthErrorKind::MultipleCredentials
         | AuthErrorKind::WrongPrefix
         | AuthErrorKind::EmptyCredential

@@ -11,7 +11,7 @@ use crate::bearer::SecretBearer;
 use crate::bearer::Source;
 use crate::caller::Caller;
 use crate::digest::{Digest, MAX_SECRET_LEN};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::keys::Found;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::secret::{Held, Secret, Use};
@@ -87,23 +87,33 @@ impl SecretBearer {
     }
 
     /// [`SecretBearer::authenticate`] without waiting, for a bearer whose secrets are
-    /// environment variables (one whose secrets live in a manager answers
-    /// [`Error::NoSecretStore`] here).
+    /// environment variables. A secret that lives in a manager takes waiting to read, so a
+    /// bearer with one fails closed here ([`ErrorKind::NeedsWaiting`], a 500), installed
+    /// store or not.
     pub fn check<'a>(
         &self,
         authorization: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Caller, AuthError> {
-        without_store(self.answer(None, authorization))
-            .unwrap_or_else(|| Err(AuthError::fail_closed(self.needs_a_store())))
+        if let Some(error) = self.needs_waiting() {
+            let verdict = Err(AuthError::fail_closed(error));
+            self.usage().record(&verdict);
+            return verdict;
+        }
+        let answer = self.answer(None, authorization).now_or_never();
+        answer.unwrap_or_else(|| Err(AuthError::fail_closed(self.waited())))
     }
 
     /// Reads the secrets now, if no request has yet, and reports whether they are usable.
     ///
     /// Call it at start-up to refuse to start with a configuration that would answer every
-    /// request with a 500. For secrets in a secret manager, use [`SecretBearer::resolve_with`].
+    /// request with a 500. A secret in a secret manager takes waiting to read
+    /// ([`ErrorKind::NeedsWaiting`] here): use [`SecretBearer::resolve_with`].
     pub fn resolve(&self) -> Result<(), Error> {
-        without_store(self.secrets(None)).unwrap_or_else(|| Err(self.needs_a_store()))?;
-        Ok(())
+        if let Some(error) = self.needs_waiting() {
+            return Err(error);
+        }
+        let secrets = self.secrets(None).now_or_never();
+        secrets.unwrap_or_else(|| Err(self.waited())).map(drop)
     }
 
     /// [`SecretBearer::resolve`], fetching secrets that live in a secret manager through
@@ -131,9 +141,9 @@ impl SecretBearer {
             return env.clone();
         }
         let Some(store) = store else {
-            return Err(Error::NoSecretStore {
+            return Err(Error::from(ErrorKind::NoSecretStore {
                 source: source.source.clone(),
-            });
+            }));
         };
         if let Some(cached) = store.cached(&source.source, source.used) {
             return cached;
@@ -174,10 +184,21 @@ impl SecretBearer {
         AuthError::unauthenticated(kind, self.challenges())
     }
 
-    fn needs_a_store(&self) -> Error {
-        Error::NoSecretStore {
+    /// Why a check or read that does not wait cannot serve this bearer: a secret of it lives
+    /// in a secret manager. `None` when every secret is an environment variable's.
+    fn needs_waiting(&self) -> Option<Error> {
+        let managed = self.sources().find(|source| source.source.is_managed())?;
+        Some(Error::from(ErrorKind::NeedsWaiting {
+            source: managed.source.clone(),
+        }))
+    }
+
+    /// What a check or read that does not wait answers if it would have waited anyway: with no
+    /// secret in a manager nothing is fetched, so this is not expected, and fails closed.
+    fn waited(&self) -> Error {
+        Error::from(ErrorKind::NeedsWaiting {
             source: self.primary_source().clone(),
-        }
+        })
     }
 }
 
@@ -201,12 +222,6 @@ fn accepts(secrets: &Secrets, presented: &Digest) -> (Found, u32) {
         }
     }
     (found, which)
-}
-
-/// Without a store nothing is fetched, so the check and the resolution never wait: `None`
-/// cannot happen, and is answered as a missing store would be.
-fn without_store<T>(future: impl Future<Output = T>) -> Option<T> {
-    future.now_or_never()
 }
 
 /// The header's credential, or why there is none usable.
@@ -247,7 +262,7 @@ pub fn probe_accepts(
     credential: &[u8],
     mark: impl Fn(&[u8]),
 ) -> (u8, u32) {
-    let source = SecretSource::Env("PROBE".into());
+    let source = SecretSource::env("PROBE");
     let used = if key_set { Use::KeySet } else { Use::Check };
     let mut secrets = Secrets::default();
     for (kept, value) in secrets.iter_mut().zip(values) {

@@ -1,4 +1,4 @@
-//! The crate's error type. No variant can hold a secret's value: only where it comes from.
+//! The crate's error type. No kind of error can hold a secret's value: only where it comes from.
 
 use std::fmt;
 
@@ -6,14 +6,41 @@ use crate::manager::{ManagerError, ManagerErrorKind};
 use crate::source::SecretSource;
 
 /// Why a [`SecretBearer`](crate::SecretBearer) cannot authenticate: a setting is invalid, or a
-/// secret cannot be read.
+/// secret cannot be read. What happened is its [`kind`](Error::kind).
 ///
-/// Every variant names *where* a secret comes from, never its value, so an `Error` is safe to
-/// log and to show. The enum and each variant are `#[non_exhaustive]`: a release may add a
-/// variant, or a field to one, so match fields with `..`.
+/// Every kind names *where* a secret comes from, never its value, so an `Error` is safe to log
+/// and to show. The crate's errors share one shape, so that each can grow: a struct with a
+/// `kind()`, whose kind is a `#[non_exhaustive]` enum (as [`AuthError`](crate::AuthError) and
+/// [`ManagerError`](crate::ManagerError) are). A pointer wide, so that a `Result` carrying one
+/// costs nothing on a request's path.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<ErrorKind>);
+
+impl Error {
+    /// What happened.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Self(Box::new(kind))
+    }
+}
+
+/// Shown as its kind: the box is no part of what went wrong.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// What an [`Error`] is. The enum and each variant are `#[non_exhaustive]`: a release may add a
+/// kind, or a field to one, so match fields with `..`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// The builder's settings break a rule of a configuration (the attribute's rules: the
     /// attribute reports the same as a compile error).
     #[non_exhaustive]
@@ -26,7 +53,7 @@ pub enum Error {
     },
     /// The source holds no value: an environment variable that is not set, a value that is
     /// empty or only whitespace, or a JSON key the secret's document lacks. (A secret manager
-    /// that finds nothing at the path answers [`Error::Manager`], of kind
+    /// that finds nothing at the path answers [`ErrorKind::Manager`], of kind
     /// [`NotFound`](crate::ManagerErrorKind::NotFound).) For an alternate secret this is no
     /// error: the alternate is simply not accepted.
     #[non_exhaustive]
@@ -73,6 +100,14 @@ pub enum Error {
         /// The secret that needed it.
         source: SecretSource,
     },
+    /// A check or read that does not wait ([`SecretBearer::check`](crate::SecretBearer::check),
+    /// [`SecretBearer::resolve`](crate::SecretBearer::resolve), a client function that is not
+    /// `async`) met a secret that lives in a secret manager: reading one takes waiting.
+    #[non_exhaustive]
+    NeedsWaiting {
+        /// The secret that cannot be read without waiting.
+        source: SecretSource,
+    },
     /// [`SecretStore::install`](crate::SecretStore::install) was called with a store other
     /// than the one already installed: a process has one.
     #[non_exhaustive]
@@ -99,6 +134,12 @@ pub enum Error {
 }
 
 impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.kind(), f)
+    }
+}
+
+impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidSetting {
@@ -132,6 +173,12 @@ impl fmt::Display for Error {
                 f,
                 "{source} lives in a secret manager, but no `SecretStore` is installed: \
                  install one at start-up, with `SecretStore::new(manager).install()`"
+            ),
+            Self::NeedsWaiting { source } => write!(
+                f,
+                "{source} lives in a secret manager, and reading it takes waiting, which this \
+                 call does not do: await `SecretBearer::authenticate` or `resolve_with` instead \
+                 (a client function: make it `async`)"
             ),
             Self::StoreAlreadyInstalled => f.write_str(
                 "another `SecretStore` is already installed: a process has one, installed once \
@@ -191,9 +238,9 @@ fn wherever(fixes: &[(bool, &'static str)]) -> String {
 impl Error {
     /// Whether the source holds nothing, rather than something wrong.
     pub(crate) fn is_absence(&self) -> bool {
-        match self {
-            Self::MissingSecret { .. } => true,
-            Self::Manager { error, .. } => error.kind() == ManagerErrorKind::NotFound,
+        match self.kind() {
+            ErrorKind::MissingSecret { .. } => true,
+            ErrorKind::Manager { error, .. } => error.kind() == ManagerErrorKind::NotFound,
             _ => false,
         }
     }
@@ -201,8 +248,8 @@ impl Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Manager { error, .. } => Some(error),
+        match self.kind() {
+            ErrorKind::Manager { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -214,7 +261,7 @@ mod tests {
 
     #[test]
     fn a_missing_bearer_is_fixed_in_the_words_of_each_server_built() {
-        let bearer = Error::NotRegistered.to_string();
+        let bearer = Error::from(ErrorKind::NotRegistered).to_string();
         for (feature, fix) in [
             (cfg!(feature = "actix"), "`App::app_data(bearer)`"),
             (cfg!(feature = "axum"), "`.layer(Extension(bearer))`"),
@@ -229,9 +276,9 @@ mod tests {
 
     #[test]
     fn a_missing_store_is_fixed_the_same_way_on_every_server() {
-        let store = Error::NoSecretStore {
+        let store = Error::from(ErrorKind::NoSecretStore {
             source: SecretSource::manager("/p"),
-        };
+        });
         assert_eq!(
             store.to_string(),
             "secret `/p` lives in a secret manager, but no `SecretStore` is installed: install \

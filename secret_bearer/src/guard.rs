@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::bearer::SecretBearer;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 
 /// Where an [`Authenticated`] guard finds the [`SecretBearer`] that checks a request: a
 /// [`NamedBearer`] (`#[secret_bearer]` on a unit struct defines one, and the attribute with keys
@@ -36,7 +36,7 @@ impl BearerProvider for FromAppData {
     fn bearer<'a>(
         registered: impl FnOnce() -> Option<&'a SecretBearer>,
     ) -> Result<&'a SecretBearer, Error> {
-        registered().ok_or(Error::NotRegistered)
+        registered().ok_or(Error::from(ErrorKind::NotRegistered))
     }
 }
 

@@ -15,12 +15,14 @@ use std::sync::OnceLock;
 
 use crate::__private::Spec;
 use crate::bearer::SecretBearer;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::guard::NamedBearer;
 
 /// The provider of every handler written with the keys whose hash is `HASH`.
 pub enum Inline<const HASH: u64> {}
 
+// Not offered to a user whose type is not a named bearer as the one type that is.
+#[diagnostic::do_not_recommend]
 impl<const HASH: u64> NamedBearer for Inline<HASH> {
     #[inline]
     fn bearer() -> Result<&'static SecretBearer, Error> {
@@ -86,13 +88,13 @@ impl Table {
                 // Both configurations' handlers fail closed, rather than one checking with the
                 // other's keys.
                 false => spec.build(),
-                true => Err(Error::InvalidSetting {
+                true => Err(Error::from(ErrorKind::InvalidSetting {
                     setting: None,
                     reason: format!(
                         "two different `#[secret_bearer(..)]` configurations have the same \
                          hash ({hash:#018x}); give one of them a named bearer"
                     ),
-                }),
+                })),
             };
             let mut index = slot(hash, len);
             while slots[index].is_some() {
@@ -132,12 +134,12 @@ fn slot(hash: u64, len: usize) -> usize {
 /// Only a hand-written `Inline` type, or a platform where `inventory` lists nothing, gets here.
 #[cold]
 fn unlisted(hash: u64) -> Error {
-    Error::InvalidSetting {
+    Error::from(ErrorKind::InvalidSetting {
         setting: None,
         reason: format!(
             "no handler listed the `#[secret_bearer(..)]` configuration of hash {hash:#018x}"
         ),
-    }
+    })
 }
 
 #[cfg(test)]

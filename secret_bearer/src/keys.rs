@@ -13,7 +13,7 @@ use std::sync::Arc;
 use subtle::{Choice, ConditionallySelectable};
 
 use crate::digest::{Digest, key_digest};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::json;
 use crate::source::SecretSource;
 
@@ -76,10 +76,12 @@ impl KeyTable {
     /// A key set: a JSON object from each caller's name to its key, or to its keys, newest
     /// first. Every rule broken is a configuration error that names the caller, never a key.
     pub(crate) fn key_set(source: &SecretSource, value: &[u8]) -> Result<Self, Error> {
-        let whole = |reason: &str| Error::UnusableKeySet {
-            source: source.clone(),
-            caller: None,
-            reason: reason.to_owned(),
+        let whole = |reason: &str| {
+            Error::from(ErrorKind::UnusableKeySet {
+                source: source.clone(),
+                caller: None,
+                reason: reason.to_owned(),
+            })
         };
         // Wiped when dropped, whatever happens: the document holds keys.
         let mut document = match json::parse(value) {
@@ -100,10 +102,12 @@ impl KeyTable {
     }
 
     fn from_json(source: &SecretSource, set: &serde_json::Value) -> Result<Self, Error> {
-        let error = |caller: Option<&str>, reason: &str| Error::UnusableKeySet {
-            source: source.clone(),
-            caller: caller.map(str::to_owned),
-            reason: reason.to_owned(),
+        let error = |caller: Option<&str>, reason: &str| {
+            Error::from(ErrorKind::UnusableKeySet {
+                source: source.clone(),
+                caller: caller.map(str::to_owned),
+                reason: reason.to_owned(),
+            })
         };
         let set = set
             .as_object()
@@ -272,7 +276,7 @@ mod tests {
     use super::*;
 
     fn source() -> SecretSource {
-        SecretSource::Env("API_KEYS".into())
+        SecretSource::env("API_KEYS")
     }
 
     fn lookup(table: &KeyTable, credential: &str) -> Option<(String, bool)> {
@@ -370,13 +374,16 @@ mod tests {
                 "the same key twice",
             ),
         ] {
-            let Err(Error::UnusableKeySet {
+            let Err(error) = KeyTable::key_set(&source(), value.as_bytes()) else {
+                panic!("{value} was accepted");
+            };
+            let ErrorKind::UnusableKeySet {
                 caller: named,
                 reason: why,
                 ..
-            }) = KeyTable::key_set(&source(), value.as_bytes())
+            } = error.kind()
             else {
-                panic!("{value} was accepted");
+                panic!("{value}: {error}");
             };
             assert_eq!(named.as_deref(), caller, "{value}");
             assert!(why.contains(reason), "{value}: {why}");

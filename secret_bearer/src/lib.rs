@@ -88,7 +88,7 @@
 //!   is written twice; a
 //!   caller's value that is not a key or a non-empty list of keys; a malformed digest (or one
 //!   whose `sha256:` is mistyped); a key no header could carry; or a key listed twice (under two
-//!   names, or twice under one): each is a configuration error ([`Error::UnusableKeySet`]) that
+//!   names, or twice under one): each is a configuration error ([`ErrorKind::UnusableKeySet`]) that
 //!   names the source and the caller, never a key. Every request is answered 500, and
 //!   [`resolve_all!`] refuses to start.
 //! - **Through a store,** the set is cached, refreshed and rotated as any secret in a manager
@@ -404,10 +404,23 @@ pub mod axum;
 #[path = "private.rs"]
 pub mod __private;
 
+/// The names of what `#[secret_bearer]` expands to that rustc prints in a user's errors, so
+/// that it prints them by their names alone. rustc shortens a path to its last name only when
+/// it can reach the item outside any `#[doc(hidden)]` module and the name is unique; the rest
+/// of `__private` stays hidden, so that its names take no short name from the user's own
+/// types. Hidden from the docs all the same (`cfg(doc)` is set only when rustdoc builds this
+/// crate's pages): not part of the public API.
+#[cfg_attr(doc, doc(hidden))]
+pub mod __names {
+    pub use crate::__private::probe::{Extractor, HeadExtractor};
+    pub use crate::__private::{BearerProvider, Inline, OneKey, ReadWithoutWaiting};
+    pub use crate::client::authorization::Authorize;
+}
+
 pub use bearer::{SecretBearer, SecretBearerBuilder};
 pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use guard::{Authenticated, NamedBearer};
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
@@ -418,7 +431,7 @@ pub use managers::FileManager;
 #[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
 pub use managers::VaultManager;
 pub use rejection::{AuthError, AuthErrorKind};
-pub use source::{SecretSource, SecretVersion};
+pub use source::SecretSource;
 pub use store::{CachePolicy, SecretStore};
 
 /// Requires a valid `Authorization` header before an actix-web or axum handler runs, or
@@ -501,7 +514,7 @@ pub use store::{CachePolicy, SecretStore};
 /// On a function or method that has one parameter of a request type (`reqwest::RequestBuilder`,
 /// `awc::ClientRequest`, `http::request::Builder`, or `&mut http::HeaderMap`,
 /// recognised by the type's name as written, so a type alias is not followed; the `reqwest`,
-/// `awc` and `http` features make them [`client::Authorize`]), the attribute authorizes that request before the body runs: the
+/// `awc` and `http` features support them), the attribute authorizes that request before the body runs: the
 /// body sees it, under the same name, carrying `Authorization: <prefix><primary secret>`, which
 /// replaces any value it had and is marked sensitive. The alternate secret is never sent; `doc`
 /// does not apply. The function returns a `Result` whose error type implements
@@ -553,7 +566,7 @@ pub use secret_bearer_macros::secret_bearer;
 /// crate now, through the installed [`SecretStore`] for those that live in a secret manager
 /// (which warms its cache), and returns how many bearers it checked (handlers written with the
 /// same keys share one, as handlers naming a bearer do, and it counts once), or every problem
-/// found, in one [`Error::Unresolved`].
+/// found, in one [`ErrorKind::Unresolved`].
 ///
 /// It checks the handlers and named bearers defined in the crate it is called from, not every
 /// annotated handler linked into the binary (a named bearer defined in another crate is that
@@ -564,7 +577,7 @@ pub use secret_bearer_macros::secret_bearer;
 /// [`SecretBearer::resolve`] or [`SecretBearer::resolve_with`].
 ///
 /// A handler whose secret lives in a manager, in a process where no store is installed, is
-/// one of the problems it reports ([`Error::NoSecretStore`]): install the store first, and a
+/// one of the problems it reports ([`ErrorKind::NoSecretStore`]): install the store first, and a
 /// forgotten one stops the service at start-up, on every server alike.
 ///
 /// ```no_run

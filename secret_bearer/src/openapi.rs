@@ -46,7 +46,7 @@ use utoipa::openapi::{
 };
 
 use crate::bearer::SecretBearer;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::rejection::{AuthErrorKind, Challenges, UNAUTHENTICATED_BODY};
 
 /// What `#[secret_bearer]` records of a handler for [`document_handlers`].
@@ -152,9 +152,9 @@ fn secure(
         .get(name)
         .is_some_and(|existing| *existing != scheme)
     {
-        return Err(Error::ConflictingScheme {
+        return Err(Error::from(ErrorKind::ConflictingScheme {
             name: name.to_owned(),
-        });
+        }));
     }
     schemes.insert(name.to_owned(), scheme);
     let unauthorized = unauthorized(prefix);

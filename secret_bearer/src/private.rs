@@ -8,7 +8,7 @@ pub use crate::__inline_handler as inline_handler;
 pub use crate::__named_bearer as named_bearer;
 pub use crate::bearer::SecretBearer;
 pub use crate::check::probe_accepts;
-use crate::client::Authorize;
+use crate::client::authorization::Authorize;
 pub use crate::error::Error;
 pub use crate::guard::{Authenticated, BearerProvider, FromAppData, NamedBearer};
 pub use crate::inline::{Inline, InlineHandler};

@@ -48,7 +48,11 @@ pub enum AuthErrorKind {
     WrongCredential,
     /// The secrets cannot be read, or no [`SecretBearer`](crate::SecretBearer) is bound: nobody
     /// can be authenticated, so every request is refused with a 500.
-    Misconfigured(Error),
+    #[non_exhaustive]
+    Misconfigured {
+        /// Why: it names the source, never a value.
+        error: Error,
+    },
 }
 
 impl AuthError {
@@ -64,7 +68,7 @@ impl AuthError {
     pub(crate) fn fail_closed(error: Error) -> Self {
         tracing::error!(%error, "secret_bearer: refusing the request (500), authentication is misconfigured");
         Self(Box::new(Refusal {
-            kind: AuthErrorKind::Misconfigured(error),
+            kind: AuthErrorKind::Misconfigured { error },
             challenge: None,
         }))
     }
@@ -77,7 +81,7 @@ impl AuthError {
     /// Whether nobody can be authenticated ([`AuthErrorKind::Misconfigured`]): a 500, not a
     /// 401.
     pub(crate) fn is_misconfigured(&self) -> bool {
-        matches!(self.0.kind, AuthErrorKind::Misconfigured(_))
+        matches!(self.0.kind, AuthErrorKind::Misconfigured { .. })
     }
 
     /// The HTTP status: 401 Unauthorized, or 500 Internal Server Error for
@@ -115,7 +119,7 @@ impl fmt::Display for AuthErrorKind {
             Self::EmptyCredential => "the Authorization header holds no credential",
             Self::CredentialTooLong => "the credential is longer than the limit",
             Self::WrongCredential => "the credential matches no secret",
-            Self::Misconfigured(error) => {
+            Self::Misconfigured { error } => {
                 return write!(f, "authentication is misconfigured: {error}");
             }
         })
@@ -125,7 +129,7 @@ impl fmt::Display for AuthErrorKind {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0.kind {
-            AuthErrorKind::Misconfigured(_) => self.0.kind.fmt(f),
+            AuthErrorKind::Misconfigured { .. } => self.0.kind.fmt(f),
             kind => write!(f, "not authenticated: {kind}"),
         }
     }

@@ -8,10 +8,10 @@ use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox};
 
 use crate::digest::{HASHED, key_digest};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::json::NO_SUCH_KEY;
 use crate::keys::KeyTable;
-use crate::source::SecretSource;
+use crate::source::{Origin, SecretSource};
 
 /// One secret: the keys checks compare with, and, where a client asked for it, what it sends.
 pub(crate) struct Secret {
@@ -48,13 +48,15 @@ pub(crate) fn hold(used: Use, read: Result<Secret, Error>) -> Held {
 impl Secret {
     /// Reads an environment variable now. The error names the variable, never its value.
     pub(crate) fn from_env(source: &SecretSource, used: Use) -> Result<Self, Error> {
-        let SecretSource::Env(name) = source else {
-            return Err(Error::NoSecretStore {
+        let Origin::Env(name) = &source.0 else {
+            return Err(Error::from(ErrorKind::NeedsWaiting {
                 source: source.clone(),
-            });
+            }));
         };
-        let value = std::env::var_os(name.as_ref()).ok_or_else(|| Error::MissingSecret {
-            source: source.clone(),
+        let value = std::env::var_os(name.as_ref()).ok_or_else(|| {
+            Error::from(ErrorKind::MissingSecret {
+                source: source.clone(),
+            })
         })?;
         Self::from_value(source, &Zeroizing::new(value.into_encoded_bytes()), used)
     }
@@ -63,14 +65,16 @@ impl Secret {
     /// document it is picked from): `sha256:<64 hex digits>` is the key's digest, anything
     /// else the key itself, which must be something a request can carry; or a key set. A
     /// value that is empty or only whitespace, or a JSON key the document lacks, holds none:
-    /// [`Error::MissingSecret`].
+    /// [`ErrorKind::MissingSecret`].
     pub(crate) fn from_value(
         source: &SecretSource,
         value: &[u8],
         used: Use,
     ) -> Result<Self, Error> {
-        let missing = || Error::MissingSecret {
-            source: source.clone(),
+        let missing = || {
+            Error::from(ErrorKind::MissingSecret {
+                source: source.clone(),
+            })
         };
         // Nothing stored is no secret, whatever would have been read from it.
         if value.trim_ascii().is_empty() {
@@ -80,9 +84,11 @@ impl Secret {
             let keys = KeyTable::key_set(source, value)?;
             return Ok(Self { keys, key: None });
         }
-        let unusable = |reason| Error::UnusableSecret {
-            source: source.clone(),
-            reason,
+        let unusable = |reason| {
+            Error::from(ErrorKind::UnusableSecret {
+                source: source.clone(),
+                reason,
+            })
         };
         let value = source.pick(value).map_err(|reason| match reason {
             NO_SUCH_KEY => missing(),
@@ -120,7 +126,7 @@ mod tests {
     use crate::digest::Digest;
 
     fn source() -> SecretSource {
-        SecretSource::Env("X".into())
+        SecretSource::env("X")
     }
 
     #[test]

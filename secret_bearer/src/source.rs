@@ -7,18 +7,23 @@ use secrecy::zeroize::Zeroizing;
 
 use crate::json;
 
-/// Where a secret is read from.
+/// Where a secret is read from: an environment variable, or a path (and JSON key) in the
+/// installed [`SecretManager`](crate::SecretManager), current or previous version. It names the
+/// secret in errors and logs (its `Display`), never its value. Opaque, so that a source may
+/// grow (a new kind of place, a detail of one) without breaking a match.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SecretSource {
+pub struct SecretSource(pub(crate) Origin);
+
+/// The kinds of place a secret is read from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Origin {
     /// The environment variable of this name, read once, the first time it is needed.
     Env(Cow<'static, str>),
-    /// The secret at `path` in the bound [`SecretManager`](crate::SecretManager), read through
-    /// the [`SecretStore`](crate::SecretStore)'s cache. With `json_key`, the stored value is a
-    /// JSON object and the secret is the string at this dotted path in it (`"api.key"` is
-    /// `{"api": {"key": "..."}}`), as AWS Secrets Manager stores key/value secrets. A document
-    /// with an object that names a key twice is refused: which of its values is meant is
-    /// ambiguous.
+    /// The secret at `path` in the installed manager, read through the store's cache. With
+    /// `json_key`, the stored value is a JSON object and the secret is the string at this
+    /// dotted path in it (`"api.key"` is `{"api": {"key": "..."}}`), as AWS Secrets Manager
+    /// stores key/value secrets. A document with an object that names a key twice is refused:
+    /// which of its values is meant is ambiguous.
     Manager {
         /// The path the manager is asked for.
         path: Cow<'static, str>,
@@ -31,8 +36,7 @@ pub enum SecretSource {
 
 /// Which version of a secret in a manager a source reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SecretVersion {
+pub(crate) enum SecretVersion {
     /// The current version: what [`SecretManager::get`](crate::SecretManager::get) answers.
     #[default]
     Current,
@@ -43,57 +47,62 @@ pub enum SecretVersion {
 }
 
 impl SecretSource {
+    /// The environment variable `name`.
+    pub(crate) fn env(name: impl Into<Cow<'static, str>>) -> Self {
+        Self(Origin::Env(name.into()))
+    }
+
     /// A manager source from the attribute's spelling: `"path"`, or `"path#json.key"`.
     pub(crate) fn manager(spec: impl Into<Cow<'static, str>>) -> Self {
         let spec = spec.into();
         match spec.split_once('#') {
-            Some((path, key)) => Self::Manager {
+            Some((path, key)) => Self(Origin::Manager {
                 path: Cow::Owned(path.to_owned()),
                 json_key: Some(Cow::Owned(key.to_owned())),
                 version: SecretVersion::Current,
-            },
-            None => Self::Manager {
+            }),
+            None => Self(Origin::Manager {
                 path: spec,
                 json_key: None,
                 version: SecretVersion::Current,
-            },
+            }),
         }
     }
 
     /// The previous version of the current version of a secret in a manager; `None` for any
     /// other source.
     pub(crate) fn previous_version(&self) -> Option<Self> {
-        match self {
-            Self::Manager {
+        match &self.0 {
+            Origin::Manager {
                 path,
                 json_key,
                 version: SecretVersion::Current,
-            } => Some(Self::Manager {
+            } => Some(Self(Origin::Manager {
                 path: path.clone(),
                 json_key: json_key.clone(),
                 version: SecretVersion::Previous,
-            }),
+            })),
             _ => None,
         }
     }
 
     /// The dotted path of the secret in its stored JSON document, if any.
     pub(crate) fn json_key(&self) -> Option<&str> {
-        match self {
-            Self::Manager { json_key, .. } => json_key.as_deref(),
-            Self::Env(_) => None,
+        match &self.0 {
+            Origin::Manager { json_key, .. } => json_key.as_deref(),
+            Origin::Env(_) => None,
         }
     }
 
     /// Whether a secret manager holds this source.
     pub(crate) fn is_managed(&self) -> bool {
-        matches!(self, Self::Manager { .. })
+        matches!(self.0, Origin::Manager { .. })
     }
 
     /// The secret's value in what its manager returned: the whole value, or its JSON key's.
     pub(crate) fn pick(&self, fetched: &[u8]) -> Result<Zeroizing<Vec<u8>>, &'static str> {
-        match self {
-            Self::Manager {
+        match &self.0 {
+            Origin::Manager {
                 json_key: Some(key),
                 ..
             } => json_string_at(fetched, key)
@@ -105,9 +114,9 @@ impl SecretSource {
 
 impl fmt::Display for SecretSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Env(name) => write!(f, "environment variable `{name}`"),
-            Self::Manager {
+        match &self.0 {
+            Origin::Env(name) => write!(f, "environment variable `{name}`"),
+            Origin::Manager {
                 path,
                 json_key,
                 version,

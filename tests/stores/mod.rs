@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::{App, get, test};
 use secret_bearer::{
-    CachePolicy, Error, ManagerErrorKind, SecretBearer, SecretStore, secret_bearer,
+    CachePolicy, ErrorKind, ManagerErrorKind, SecretBearer, SecretStore, secret_bearer,
 };
 
 use crate::support::servers::Server;
@@ -102,7 +102,7 @@ pub async fn a_stopped_store_serves_stale_and_fails_closed(
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
     let error = never_fetched.resolve_with(Some(&store)).await.unwrap_err();
-    let Error::Manager { error, .. } = &error else {
+    let ErrorKind::Manager { error, .. } = error.kind() else {
         panic!("{error:?}");
     };
     assert_eq!(error.kind(), ManagerErrorKind::Unavailable, "{error}");

@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 
 use super::{Check, SharedCheck, refusal};
 use crate::caller::Caller;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::rejection::AuthError;
 
 impl FromRequest for Caller {
@@ -82,6 +82,6 @@ fn decided(req: &HttpRequest) -> Result<Caller, AuthError> {
     match (refused, caller) {
         (Some(error), _) => Err(error),
         (None, Some(caller)) => Ok(caller),
-        (None, None) => Err(AuthError::fail_closed(Error::Unprotected)),
+        (None, None) => Err(AuthError::fail_closed(Error::from(ErrorKind::Unprotected))),
     }
 }

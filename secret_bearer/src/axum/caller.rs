@@ -4,7 +4,7 @@ use axum_core::extract::FromRequestParts;
 use http::request::Parts;
 
 use crate::caller::Caller;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::rejection::AuthError;
 
 /// The caller the check accepted. A handler no check protects has none: that is a mistake in
@@ -14,6 +14,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthError> {
         let caller = parts.extensions.get::<Caller>().cloned();
-        caller.ok_or_else(|| AuthError::fail_closed(Error::Unprotected))
+        caller.ok_or_else(|| AuthError::fail_closed(Error::from(ErrorKind::Unprotected)))
     }
 }

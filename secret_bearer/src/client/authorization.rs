@@ -1,6 +1,7 @@
-//! The header value a bearer sends, how it is read, and the traits that attach it: the
-//! public [`Authorize`] names the request types, the sealed [`Attach`] does the work, so that
-//! the header value (which holds the secret) never leaves this crate.
+//! The header value a bearer sends, how it is read, and the traits that attach it:
+//! [`Authorize`] names the request types (for the attribute's bound and its error), the sealed
+//! [`Attach`] does the work, so that the header value (which holds the secret) never leaves
+//! this crate.
 
 use std::fmt;
 
@@ -9,7 +10,7 @@ use secrecy::zeroize::Zeroizing;
 use subtle::ConstantTimeEq;
 
 use crate::bearer::SecretBearer;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::secret::{Secret, Use};
 use crate::source::SecretSource;
 use crate::store::SecretStore;
@@ -63,7 +64,9 @@ impl fmt::Debug for Authorization {
 /// Implemented, each behind the cargo feature of its crate, for `reqwest::RequestBuilder`,
 /// `awc::ClientRequest`, `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap`;
 /// sealed, since attaching the header hands over the secret. For another client, annotate a
-/// function that takes `&mut http::HeaderMap` and copy the header from it.
+/// function that takes `&mut http::HeaderMap` and copy the header from it. Not part of the
+/// public API: what a user writes is the request type; rustc names this trait only in the
+/// attribute's error (through `__names`, by its name alone).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a request `secret_bearer` can authorize",
     note = "supported: `reqwest::RequestBuilder` (feature `reqwest`), `awc::ClientRequest` (feature `awc`), `http::request::Builder`, `http::HeaderMap` and `&mut http::HeaderMap` (feature `http`)"
@@ -98,10 +101,10 @@ impl SecretBearer {
     /// The header value to send: the prefix and the primary secret, read now from its
     /// environment variable.
     ///
-    /// A secret that lives in a secret manager answers [`Error::NoSecretStore`] here (it needs
-    /// waiting: [`SecretBearer::authorization_with`]). A secret given as its `sha256:` digest
-    /// cannot be sent: that is [`Error::UnusableSecret`]; nor can a key set, whose keys are the
-    /// callers' ([`Error::UnusableKeySet`]).
+    /// A secret that lives in a secret manager answers [`ErrorKind::NeedsWaiting`] here
+    /// ([`SecretBearer::authorization_with`] waits). A secret given as its `sha256:` digest
+    /// cannot be sent: that is [`ErrorKind::UnusableSecret`]; nor can a key set, whose keys are the
+    /// callers' ([`ErrorKind::UnusableKeySet`]).
     pub(crate) fn authorization(&self) -> Result<Authorization, Error> {
         self.authorization_from(&Secret::from_env(self.sent_source()?, Use::Send)?)
     }
@@ -116,8 +119,10 @@ impl SecretBearer {
         };
         // A sent secret is never optional: only an alternate can be absent without an error.
         let secret = store.secret(source, Use::Send).await?;
-        let secret = secret.ok_or_else(|| Error::MissingSecret {
-            source: source.clone(),
+        let secret = secret.ok_or_else(|| {
+            Error::from(ErrorKind::MissingSecret {
+                source: source.clone(),
+            })
         })?;
         self.authorization_from(&secret)
     }
@@ -165,21 +170,23 @@ impl SecretBearer {
     /// not one to send.
     fn sent_source(&self) -> Result<&SecretSource, Error> {
         if self.is_key_set() {
-            return Err(Error::UnusableKeySet {
+            return Err(Error::from(ErrorKind::UnusableKeySet {
                 source: self.primary_source().clone(),
                 caller: None,
                 reason: "a client sends one key, and a key set holds its callers' keys: give \
                          the client `env` or `secret`"
                     .to_owned(),
-            });
+            }));
         }
         Ok(self.primary_source())
     }
 
     fn authorization_from(&self, secret: &Secret) -> Result<Authorization, Error> {
-        Authorization::new(self.prefix(), secret).ok_or_else(|| Error::UnusableSecret {
-            source: self.primary_source().clone(),
-            reason: "a client must send the key itself",
+        Authorization::new(self.prefix(), secret).ok_or_else(|| {
+            Error::from(ErrorKind::UnusableSecret {
+                source: self.primary_source().clone(),
+                reason: "a client must send the key itself",
+            })
         })
     }
 }

@@ -30,7 +30,7 @@
     not(feature = "awc"),
     doc = "| an awc request | `awc::send` (feature `awc`) | sent once more, if the secret read again differs |"
 )]
-//! | the one function or trait method that sends (reqwest, awc, `http` types) | `#[secret_bearer]` on it: its request parameter's type is an [`Authorize`] | the function's own answer |
+//! | the one function or trait method that sends (reqwest, awc, `http` types) | `#[secret_bearer]` on it, whose request parameter is a `reqwest::RequestBuilder`, an `awc::ClientRequest`, an `http::request::Builder` or a `&mut http::HeaderMap` | the function's own answer |
 //!
 //! Choose the middleware or layer when every request of a client goes to the protected API, as
 //! clearskies' `ApiBackend` does; the attribute when only some do, or a client sends different
@@ -57,7 +57,7 @@
 //! through the installed [`SecretStore`]'s cache ([`SecretStore::install`]), the same for every
 //! middleware, layer, call and `#[secret_bearer]` client function of the process.
 
-mod authorization;
+pub(crate) mod authorization;
 #[cfg(feature = "http")]
 mod http;
 #[cfg(feature = "reqwest")]
@@ -78,7 +78,6 @@ pub use self::reqwest_middleware::SecretBearerClientMiddleware;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use self::tower::{SecretBearerClient, SecretBearerClientLayer};
-pub use authorization::Authorize;
 pub use send_error::SendError;
 
 #[cfg(doc)]

@@ -8,10 +8,10 @@ use secrecy::zeroize::Zeroizing;
 use tokio::time::Instant;
 
 use super::policy::CachePolicy;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::manager::{ManagerError, ManagerErrorKind};
 use crate::secret::{Held, Secret, Use, hold};
-use crate::source::{SecretSource, SecretVersion};
+use crate::source::{Origin, SecretSource, SecretVersion};
 
 /// Counts an entry's fetches: a waiter that saw generation `n` and finds another knows that a
 /// fetch has ended since.
@@ -120,11 +120,11 @@ impl Entry {
 
     /// What the entry fetches, as errors and logs name it.
     pub(super) fn source(&self) -> SecretSource {
-        SecretSource::Manager {
+        SecretSource(Origin::Manager {
             path: self.path.to_string().into(),
             json_key: None,
             version: self.version,
-        }
+        })
     }
 
     /// The answer for `source` when it is served as it is, without writing anything (no
@@ -180,10 +180,10 @@ impl Entry {
             (Some(held), _) => held.clone(),
             (None, Some(unreachable)) => Err(unreachable.error.clone()),
             // The fetch was cancelled with its runtime.
-            (None, None) => Err(Error::Manager {
+            (None, None) => Err(Error::from(ErrorKind::Manager {
                 source: source.clone(),
                 error: ManagerError::new(ManagerErrorKind::Unavailable, "the fetch did not finish"),
-            }),
+            })),
         }
     }
 
@@ -240,17 +240,17 @@ impl Entry {
                 Secret::from_value(&wanted.source, &document, wanted.used)
             }),
             Fetched::Refused(error) => state.answered(asked_at, |wanted| {
-                Err(Error::Manager {
+                Err(Error::from(ErrorKind::Manager {
                     source: wanted.source.clone(),
                     error: error.clone(),
-                })
+                }))
             }),
             Fetched::Unreachable(error) => {
                 let source = self.source();
                 warn_unreachable(&state, &source, &error, now, policy);
                 state.unreachable = Some(Unreachable {
                     at: now,
-                    error: Error::Manager { source, error },
+                    error: Error::from(ErrorKind::Manager { source, error }),
                 });
             }
         }
@@ -523,7 +523,9 @@ mod tests {
         assert_eq!(look(start + SECOND * 9), ('s', "error"));
         assert_eq!(look(start + SECOND * 10), ('w', ""));
         let settled = entry.settle(&primary(), Use::Check, start, &policy);
-        assert!(matches!(settled, Err(Error::Manager { error, .. }) if error.message() == "down"));
+        assert!(
+            matches!(settled.map_err(|e| e.kind().clone()), Err(ErrorKind::Manager { error, .. }) if error.message() == "down")
+        );
     }
 
     #[test]
@@ -598,8 +600,10 @@ mod tests {
         let entry = entry(&[]);
         let start = Instant::now();
         let settle = |now| entry.settle(&primary(), Use::Check, now, &policy);
-        assert!(matches!(settle(start), Err(Error::Manager { error, .. })
-            if error.message() == "the fetch did not finish"));
+        assert!(
+            matches!(settle(start).map_err(|e| e.kind().clone()), Err(ErrorKind::Manager { error, .. })
+            if error.message() == "the fetch did not finish")
+        );
         entry.keep(value("KEY"), start, start, &policy);
         assert!(matches!(settle(start + SECOND * 3899), Ok(Some(_))));
         assert!(settle(start + SECOND * 3900).is_err());

@@ -19,10 +19,10 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard};
 
 use tokio::time::Instant;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::manager::{DynSecretManager, SecretManager};
 use crate::secret::{Held, Secret, Use, hold};
-use crate::source::{SecretSource, SecretVersion};
+use crate::source::{Origin, SecretSource, SecretVersion};
 use entry::{Entry, Look};
 pub use policy::CachePolicy;
 
@@ -130,13 +130,13 @@ impl SecretStore {
 
     /// Makes this the store that every server and client of the process reads secrets in a
     /// manager through, from now on. Once per process: installing it again (or a clone of it)
-    /// changes nothing, and installing another is [`Error::StoreAlreadyInstalled`], so that two
+    /// changes nothing, and installing another is [`ErrorKind::StoreAlreadyInstalled`], so that two
     /// parts of a program cannot each believe their store serves.
     pub fn install(self) -> Result<(), Error> {
         let installed = INSTALLED.get_or_init(|| self.clone());
         match Arc::ptr_eq(&installed.inner, &self.inner) {
             true => Ok(()),
-            false => Err(Error::StoreAlreadyInstalled),
+            false => Err(Error::from(ErrorKind::StoreAlreadyInstalled)),
         }
     }
 
@@ -150,7 +150,7 @@ impl SecretStore {
     /// the request path of a cached secret, which takes shared locks and allocates nothing.
     /// `None` when [`SecretStore::secret`] must decide.
     pub(crate) fn cached(&self, source: &SecretSource, used: Use) -> Option<Held> {
-        let SecretSource::Manager { path, version, .. } = source else {
+        let Origin::Manager { path, version, .. } = &source.0 else {
             return None;
         };
         let entries = self.entries();
@@ -213,7 +213,7 @@ impl SecretStore {
     /// The cache entry of a source's path, made on first use; `None` for a source that is not
     /// in a manager.
     fn entry(&self, source: &SecretSource) -> Option<Arc<Entry>> {
-        let SecretSource::Manager { path, version, .. } = source else {
+        let Origin::Manager { path, version, .. } = &source.0 else {
             return None;
         };
         let entries = self.entries();

@@ -25,7 +25,7 @@
 //! - A bearer whose secrets live in a secret manager reads them through the installed
 //!   [`SecretStore`] (or one in the request's extensions, put there by a layer outside this one,
 //!   such as tower-http's `AddExtensionLayer`); without one, its requests fail closed with a 500
-//!   that logs [`Error::NoSecretStore`](crate::Error::NoSecretStore).
+//!   that logs [`ErrorKind::NoSecretStore`](crate::ErrorKind::NoSecretStore).
 //!
 //! The service's future is `Send` (axum and tonic require it), whatever the bearer reads.
 //!
