@@ -537,3 +537,20 @@ async fn a_caller_added_in_the_store_is_accepted_at_its_first_request() {
     assert_eq!(accepts("CAROLKEY").await.unwrap().name(), "carol");
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[std::prelude::v1::test]
+fn a_generated_key_is_accepted_by_the_digest_printed_with_it() {
+    let (key, digest) = secret_bearer::generate_key("acme_live").unwrap();
+    // SAFETY: this test's own variable, set before any bearer reads it.
+    unsafe { std::env::set_var("SB_KEYS_GENERATED", format!(r#"{{"acme": "{digest}"}}"#)) };
+    let bearer = SecretBearer::builder()
+        .keys_env("SB_KEYS_GENERATED")
+        .build()
+        .unwrap();
+    let caller = bearer.check([key.as_bytes()]).unwrap();
+    assert_eq!(caller.name(), "acme");
+    // One character changed, the key is refused, checksum or not.
+    let mut other = key.to_string();
+    other.replace_range(10..11, if &key[10..11] == "A" { "B" } else { "A" });
+    assert!(bearer.check([other.as_bytes()]).is_err());
+}

@@ -51,6 +51,13 @@ impl Digest {
         &self.0
     }
 
+    /// `sha256:<hex>`, the form a secret's value gives a digest in: what `generate_key` hands
+    /// out for the server's configuration.
+    pub(crate) fn stored_form(&self) -> String {
+        let hex: String = self.0.iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("{HASHED}{hex}")
+    }
+
     /// No key's digest: what a key table pads its buckets with (marked empty).
     pub(crate) fn zero() -> Self {
         Self([0; 32])
@@ -132,15 +139,6 @@ fn check_value(value: &[u8]) -> Result<(), &'static str> {
         return Err("it is longer than 4096 bytes");
     }
     Ok(())
-}
-
-#[cfg(test)]
-impl Digest {
-    /// `sha256:<hex>`, the form a secret's value gives a digest in: for tests to store keys so.
-    pub(crate) fn stored_form(&self) -> String {
-        let hex: String = self.0.iter().map(|byte| format!("{byte:02x}")).collect();
-        format!("{HASHED}{hex}")
-    }
 }
 
 #[cfg(test)]

@@ -131,6 +131,13 @@ pub enum ErrorKind {
         /// Every problem, in the order the handlers were linked.
         errors: Vec<Error>,
     },
+    /// [`generate_key`](crate::generate_key) made no key: its prefix breaks the rule, or the
+    /// operating system gave no random bytes.
+    #[non_exhaustive]
+    KeyGeneration {
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -205,6 +212,7 @@ impl fmt::Display for ErrorKind {
                 }
                 Ok(())
             }
+            Self::KeyGeneration { reason } => write!(f, "no key was made: {reason}"),
         }
     }
 }

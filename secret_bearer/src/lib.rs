@@ -61,7 +61,8 @@
 //!
 //! A secret's value may be `sha256:` and the 64 hex digits of the key's SHA-256 digest, in an
 //! environment variable or a secret manager, so that a server's environment and store never
-//! hold the key (`printf %s "$KEY" | sha256sum` makes one). Primary and alternate may differ in
+//! hold the key ([`generate_key`] makes a key and its digest; `printf %s "$KEY" | sha256sum`
+//! the digest of a key you have). Primary and alternate may differ in
 //! form. Once a secret is read, a server keeps only its digest (a plain key in an environment
 //! variable stays in the process's environment); a client, which must send the key, refuses a
 //! digest with an error saying it needs the key itself.
@@ -367,6 +368,7 @@
 mod digest;
 mod error;
 mod json;
+mod keygen;
 mod keys;
 mod manager;
 mod managers;
@@ -422,6 +424,7 @@ pub use caller::Caller;
 pub use digest::MAX_SECRET_LEN;
 pub use error::{Error, ErrorKind};
 pub use guard::{Authenticated, NamedBearer};
+pub use keygen::generate_key;
 pub use manager::{ManagerError, ManagerErrorKind, SecretManager};
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
