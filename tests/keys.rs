@@ -554,3 +554,74 @@ fn a_generated_key_is_accepted_by_the_digest_printed_with_it() {
     other.replace_range(10..11, if &key[10..11] == "A" { "B" } else { "A" });
     assert!(bearer.check([other.as_bytes()]).is_err());
 }
+
+#[actix_web::test]
+async fn a_weak_key_is_logged_and_with_strong_keys_refused() {
+    let (strong, strong_digest) = secret_bearer::generate_key("acme").unwrap();
+    let set = format!(r#"{{"alice": "ALICEKEY", "bob": ["{strong_digest}", "bobkey"]}}"#);
+    // SAFETY: this test's own variables, set before any bearer reads them.
+    unsafe {
+        std::env::set_var("SB_KEYS_WEAK", set);
+        std::env::set_var("SB_KEY_WEAK", "SUPERSECRET");
+    }
+    let logs = CapturedLogs::start();
+    let lenient = SecretBearer::builder()
+        .keys_env("SB_KEYS_WEAK")
+        .build()
+        .unwrap();
+    assert_eq!(lenient.check([&b"ALICEKEY"[..]]).unwrap().name(), "alice");
+    assert_eq!(lenient.check([strong.as_bytes()]).unwrap().name(), "bob");
+    let single = SecretBearer::builder().env("SB_KEY_WEAK").build().unwrap();
+    assert!(single.check([&b"SUPERSECRET"[..]]).is_ok());
+    let text = logs.text();
+    let warnings: Vec<&str> = text.lines().filter(|line| line.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 3, "{text}");
+    for (caller, bits) in [("caller=\"alice\"", 37), ("caller=\"bob\"", 28), ("", 51)] {
+        let source = if caller.is_empty() {
+            "SB_KEY_WEAK"
+        } else {
+            "SB_KEYS_WEAK"
+        };
+        let estimate = format!("estimated_bits={bits}");
+        assert!(
+            warnings.iter().any(|line| line.contains(source)
+                && line.contains(caller)
+                && line.contains(&estimate)
+                && line.contains("generate_key")),
+            "{source} {caller} {estimate}: {text}"
+        );
+    }
+    for key in ["ALICEKEY", "bobkey", "SUPERSECRET", strong.as_str()] {
+        assert!(!text.contains(key), "{text}");
+    }
+
+    // With `strong_keys`, the first weak key fails the set closed: a 500, and start-up refuses.
+    let strict = SecretBearer::builder()
+        .keys_env("SB_KEYS_WEAK")
+        .strong_keys()
+        .build()
+        .unwrap();
+    let shown = strict.resolve().unwrap_err().to_string();
+    assert!(
+        shown.starts_with(
+            "environment variable `SB_KEYS_WEAK` cannot be used as a key set: caller \"alice\""
+        ) && shown.contains("about 37 bits"),
+        "{shown}"
+    );
+    let app = test::init_service(
+        App::new()
+            .app_data(strict)
+            .route("/", web::get().to(whoami_by_extractor)),
+    )
+    .await;
+    let (status, body) = answer(&app, "/", Some(strong.as_str())).await;
+    assert_eq!((status, body.as_str()), (500, support::MISCONFIGURED_BODY));
+    let strict = SecretBearer::builder()
+        .env("SB_KEY_WEAK")
+        .strong_keys()
+        .build()
+        .unwrap();
+    let shown = strict.resolve().unwrap_err().to_string();
+    assert!(shown.contains("`strong_keys` refuses it"), "{shown}");
+    assert!(!shown.contains("SUPERSECRET"), "{shown}");
+}

@@ -49,6 +49,8 @@ struct Inner {
     doc_name: Option<Cow<'static, str>>,
     challenges: Challenges,
     usage: Usage,
+    /// Whether a weak plain key fails the read (`strong_keys`), rather than only being logged.
+    strong_keys: bool,
 }
 
 /// One configured secret (or key set), and for an environment variable its value once read (a
@@ -124,6 +126,11 @@ impl SecretBearer {
     #[cfg_attr(not(any(feature = "actix", feature = "tower")), allow(dead_code))]
     pub(crate) fn needs_store(&self) -> bool {
         self.sources().any(|source| source.source.is_managed())
+    }
+
+    /// Whether a weak plain key is refused ([`SecretBearerBuilder::strong_keys`]).
+    pub(crate) fn strong_keys(&self) -> bool {
+        self.inner.strong_keys
     }
 
     /// Whether the accepted keys are a key set (see [`SecretBearerBuilder::keys_env`]).
@@ -256,6 +263,15 @@ impl SecretBearerBuilder {
         self.set(Key::NoSpace, "")
     }
 
+    /// A plain key (not a `sha256:` digest) of under 112 bits of estimated strength is refused
+    /// (`strong_keys` in the attribute): the secret or key set holding it fails closed, a 500
+    /// and an error naming the source and caller, as any unusable secret does. Without it, such
+    /// a key is accepted, and logged at `warn` each time it is read. A digest cannot be judged.
+    /// See the crate docs, "Key strength".
+    pub fn strong_keys(self) -> Self {
+        self.set(Key::StrongKeys, "")
+    }
+
     /// The security scheme's name in generated documentation (default `ApiKey`);
     /// `""` leaves it undocumented.
     pub fn doc(self, name: impl Into<Cow<'static, str>>) -> Self {
@@ -311,6 +327,7 @@ impl SecretBearerBuilder {
                 usage: Usage::default(),
                 prefix,
                 doc_name,
+                strong_keys: checked.strong_keys,
             }),
         })
     }

@@ -130,6 +130,11 @@ impl SecretBearer {
         let mut secrets = Secrets::default();
         for (kept, source) in secrets.iter_mut().zip(self.sources()) {
             *kept = self.read(source, store).await?;
+            if self.strong_keys()
+                && let Some(weak) = kept.as_ref().and_then(|secret| secret.keys.weak().first())
+            {
+                return Err(weak.refusal(&source.source));
+            }
         }
         Ok(secrets)
     }

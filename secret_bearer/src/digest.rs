@@ -115,6 +115,48 @@ fn parse_hex(hex: &[u8]) -> Option<Digest> {
     Some(Digest(digest))
 }
 
+/// The strength below which a plain key is weak: OWASP ASVS 5.0 §6.5.2 accepts a fast hash
+/// (a `sha256:` digest, as a key set stores it) for secrets of at least 112 bits, since below
+/// that, whoever holds a leaked digest can search for its key.
+pub(crate) const STRONG_BITS: u32 = 112;
+
+/// A plain key's estimated strength in bits, if under [`STRONG_BITS`]; `None` for a strong key
+/// or a `sha256:` digest, which cannot be judged.
+///
+/// The estimate is the key's length times log₂ of the size of the character classes it draws
+/// from (26 lower-case letters, 26 upper-case, 10 digits, 33 ASCII punctuation characters and
+/// space, 128 for any other byte): the strength of a key drawn at random from those classes.
+/// It is an upper bound: a key that falls short is weak whoever chose it, while a key that
+/// passes may still be a word or a pattern. `SUPERSECRET` is 51 bits; 22 random base62
+/// characters are 130; a `generate_key` key is over 200.
+pub(crate) fn weak_key_bits(value: &[u8]) -> Option<u32> {
+    if value.starts_with(HASHED.as_bytes()) {
+        return None;
+    }
+    let uses = |class: fn(&u8) -> bool| value.iter().any(class);
+    let pool: u32 = [
+        (uses(u8::is_ascii_lowercase), 26),
+        (uses(u8::is_ascii_uppercase), 26),
+        (uses(u8::is_ascii_digit), 10),
+        (
+            uses(|byte| byte.is_ascii_punctuation() || *byte == b' '),
+            33,
+        ),
+        (
+            uses(|byte| {
+                !byte.is_ascii_alphanumeric() && !byte.is_ascii_punctuation() && *byte != b' '
+            }),
+            128,
+        ),
+    ]
+    .iter()
+    .filter(|(used, _)| *used)
+    .map(|(_, size)| size)
+    .sum();
+    let bits = value.len() as f64 * f64::from(pool.max(1)).log2();
+    (bits < f64::from(STRONG_BITS)).then_some(bits as u32)
+}
+
 /// A secret must be something a request can present in an `Authorization` header, or every
 /// request would be refused with nothing in the logs to say why.
 fn check_value(value: &[u8]) -> Result<(), &'static str> {
@@ -151,6 +193,24 @@ mod tests {
         let shown = format!("{digest:?} {:?}", Some(&digest));
         assert_eq!(shown, "Digest([REDACTED]) Some(Digest([REDACTED]))");
         assert!(!shown.contains(&digest.stored_form()[7..13]), "{shown}");
+    }
+
+    #[test]
+    fn a_key_under_112_bits_of_estimated_strength_is_weak() {
+        assert_eq!(weak_key_bits(b"SUPERSECRET"), Some(51));
+        assert_eq!(weak_key_bits(b"password"), Some(37));
+        // 20 characters of three classes (62): 119 bits; 18 of them, 107.
+        assert_eq!(weak_key_bits(b"aB3aB3aB3aB3aB3aB3aB"), None);
+        assert_eq!(weak_key_bits(b"aB3aB3aB3aB3aB3aB3"), Some(107));
+        // Punctuation and space widen the pool; other bytes more.
+        assert_eq!(weak_key_bits(b"ab cd"), Some(29));
+        assert_eq!(weak_key_bits("é".as_bytes()), Some(14));
+        // 29 hex digits (lower case and digits, 36) are 149 bits by the estimate.
+        assert_eq!(weak_key_bits(b"0123456789abcdef0123456789abc"), None);
+        let digest = Digest::of(b"SUPERSECRET").stored_form();
+        assert_eq!(weak_key_bits(digest.as_bytes()), None);
+        let (key, _) = crate::generate_key("acme").unwrap();
+        assert_eq!(weak_key_bits(key.as_bytes()), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use subtle::{Choice, ConditionallySelectable};
 
-use crate::digest::{Digest, key_digest};
+use crate::digest::{Digest, STRONG_BITS, key_digest, weak_key_bits};
 use crate::error::{Error, ErrorKind};
 use crate::json;
 use crate::source::SecretSource;
@@ -31,6 +31,46 @@ pub(crate) struct KeyTable {
     /// The callers' names, by the index slots hold; empty for a single key, which the check
     /// names by its role (`primary`, `alternate`).
     names: Vec<Arc<str>>,
+    /// The plain keys under [`STRONG_BITS`] of estimated strength.
+    weak: Vec<WeakKey>,
+}
+
+/// A plain key judged weak ([`weak_key_bits`]): whose it is, and its estimated strength.
+#[derive(Clone, Debug)]
+pub(crate) struct WeakKey {
+    /// The caller in a key set; `None` for a single key.
+    pub(crate) caller: Option<Arc<str>>,
+    pub(crate) bits: u32,
+}
+
+impl WeakKey {
+    /// How to make a strong key, for the warning and the refusal to say.
+    pub(crate) const FIX: &str = "make a strong one with `secret_bearer::generate_key` (`cargo \
+                                  run --example keygen -- <prefix>`) and store its digest";
+
+    /// The configuration error a weak key is under `strong_keys`.
+    pub(crate) fn refusal(&self, source: &SecretSource) -> Error {
+        const _: () = assert!(STRONG_BITS == 112, "update the message below");
+        let source = source.clone();
+        Error::from(match &self.caller {
+            None => ErrorKind::UnusableSecret {
+                source,
+                reason: "`strong_keys` refuses it: it is a plain key of under 112 bits of \
+                         estimated strength; make a strong one with \
+                         `secret_bearer::generate_key` and store its digest",
+            },
+            Some(caller) => ErrorKind::UnusableKeySet {
+                source,
+                caller: Some(caller.to_string()),
+                reason: format!(
+                    "`strong_keys` refuses one of its keys: a plain key of about {} bits of \
+                     estimated strength, under 112; {}",
+                    self.bits,
+                    Self::FIX
+                ),
+            },
+        })
+    }
 }
 
 struct Slot {
@@ -68,9 +108,10 @@ impl ConditionallySelectable for Found {
 }
 
 impl KeyTable {
-    /// A table of one key, owned by caller 0.
-    pub(crate) fn single(digest: Digest) -> Self {
-        Self::build(vec![(digest, 0, 0)], Vec::new())
+    /// A table of one key, owned by caller 0, with its strength if it is a weak plain key.
+    pub(crate) fn single(digest: Digest, weak_bits: Option<u32>) -> Self {
+        let weak = weak_bits.map(|bits| WeakKey { caller: None, bits });
+        Self::build(vec![(digest, 0, 0)], Vec::new(), weak.into_iter().collect())
     }
 
     /// A key set: a JSON object from each caller's name to its key, or to its keys, newest
@@ -122,6 +163,7 @@ impl KeyTable {
             .sum();
         let mut keys = Vec::with_capacity(most);
         let mut names = Vec::new();
+        let mut weak = Vec::new();
         for (caller, (name, value)) in (0..).zip(set) {
             check_name(name).map_err(|reason| error(Some(name), reason))?;
             let listed = match value {
@@ -133,16 +175,21 @@ impl KeyTable {
                     .ok_or_else(|| error(Some(name), NOT_KEYS))?,
                 _ => return Err(error(Some(name), NOT_KEYS)),
             };
+            let name: Arc<str> = Arc::from(name.as_str());
             for (key, value) in (0..).zip(listed) {
                 let digest = key_digest(value.as_bytes()).map_err(|reason| {
                     error(
-                        Some(name),
+                        Some(&*name),
                         &format!("one of its keys cannot be used: {reason}"),
                     )
                 })?;
                 keys.push((digest, caller, key));
+                if let Some(bits) = weak_key_bits(value.as_bytes()) {
+                    let caller = Some(Arc::clone(&name));
+                    weak.push(WeakKey { caller, bits });
+                }
             }
-            names.push(Arc::from(name.as_str()));
+            names.push(name);
         }
         if let Some((first, second)) = repeated_key(&keys) {
             let (first, second) = (&names[first as usize], &names[second as usize]);
@@ -153,7 +200,7 @@ impl KeyTable {
             };
             return Err(error(Some(second), &reason));
         }
-        Ok(Self::build(keys, names))
+        Ok(Self::build(keys, names, weak))
     }
 
     /// A `Vec` that grows, and `append`, copy their elements' bytes into a new buffer and free
@@ -163,7 +210,7 @@ impl KeyTable {
     /// with the empty slot's zeros. When `keys` is dropped, each of its digests is wiped
     /// (again): no freed buffer holds a digest. (Moves through the stack are the compiler's,
     /// out of reach as for every value.)
-    fn build(mut keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>) -> Self {
+    fn build(mut keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>, weak: Vec<WeakKey>) -> Self {
         let buckets = (keys.len() / KEYS_PER_BUCKET).max(1).next_power_of_two();
         let mask = buckets as u64 - 1;
         let mut used = vec![0; buckets];
@@ -187,6 +234,7 @@ impl KeyTable {
             width,
             mask,
             names,
+            weak,
         }
     }
 
@@ -206,6 +254,11 @@ impl KeyTable {
     pub(crate) fn owner(&self, slot: u32) -> (Option<&Arc<str>>, bool) {
         let slot = &self.slots[slot as usize];
         (self.names.get(slot.caller as usize), slot.key == 0)
+    }
+
+    /// The plain keys under 112 bits of estimated strength.
+    pub(crate) fn weak(&self) -> &[WeakKey] {
+        &self.weak
     }
 
     /// Every stored digest, for the memcheck probe to mark secret.
@@ -406,7 +459,7 @@ mod tests {
 
     #[test]
     fn a_single_key_has_no_name() {
-        let table = KeyTable::single(Digest::of(b"KEY"));
+        let table = KeyTable::single(Digest::of(b"KEY"), None);
         assert_eq!(lookup(&table, "KEY"), Some((String::new(), true)));
         assert_eq!(lookup(&table, "KEY2"), None);
     }

@@ -67,6 +67,23 @@
 //! variable stays in the process's environment); a client, which must send the key, refuses a
 //! digest with an error saying it needs the key itself.
 //!
+//! # Key strength
+//!
+//! A `sha256:` digest is a fast hash: whoever obtains one (a leaked key set, a backup) can try
+//! keys against it offline, billions a second, which is safe only for a key too strong to
+//! search (OWASP ASVS 5.0 §6.5.2 asks at least 112 bits). So each plain key a check reads
+//! (a secret's value, each key of a key set) has its strength estimated as it is read: its
+//! length times log₂ of the size of the character classes it uses (26 lower-case letters, 26
+//! upper-case, 10 digits, 33 ASCII punctuation characters and space, 128 for any other byte).
+//! That is the strength of a key drawn at random from those classes, an upper bound: a key
+//! under 112 bits is weak whoever chose it (`SUPERSECRET`, the reference's example, is 51),
+//! while one above may still be a word or a pattern. A weak key is logged at `warn`, each time
+//! it is read, with its source, its caller and the estimate, never the key; with `strong_keys`
+//! (the builder's [`strong_keys`](SecretBearerBuilder::strong_keys)) it fails closed instead,
+//! as any unusable secret does: a 500, and [`resolve_all!`] refuses to start. A key stored as
+//! its digest cannot be judged (make it with [`generate_key`], over 200 bits), nor is a
+//! client's key, which the server it calls judges.
+//!
 //! # Named keys
 //!
 //! A key set gives each caller a key of its own, revocable alone, and tells the handler who
@@ -451,6 +468,7 @@ pub use store::{CachePolicy, SecretStore};
 /// | `no_space` | | a flag, written alone: the key follows a prefix ending in a letter or digit directly (`prefix = "sk", no_space` accepts `skKEY`) |
 /// | `doc` | `documentation_security_name` | security scheme name in OpenAPI documents (default `ApiKey`, `""` for none) |
 /// | `rotating` | | a flag, written alone: the alternate is the primary `secret`'s previous version in its store ([`SecretBearerBuilder::rotating`]) |
+/// | `strong_keys` | | a flag, written alone: a plain key of under 112 bits of estimated strength fails closed instead of being logged (crate docs, "Key strength") |
 ///
 /// Each key at most once; exactly one primary (`env`, `secret`, or a key set); at most one
 /// alternate (`alt_env`, `alt_secret` or `rotating`), none beside a key set; sources mix.

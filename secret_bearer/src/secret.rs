@@ -7,10 +7,10 @@ use std::sync::Arc;
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox};
 
-use crate::digest::{HASHED, key_digest};
+use crate::digest::{HASHED, key_digest, weak_key_bits};
 use crate::error::{Error, ErrorKind};
 use crate::json::NO_SUCH_KEY;
-use crate::keys::KeyTable;
+use crate::keys::{KeyTable, WeakKey};
 use crate::source::{Origin, SecretSource};
 
 /// One secret: the keys checks compare with, and, where a client asked for it, what it sends.
@@ -82,7 +82,7 @@ impl Secret {
         }
         if used == Use::KeySet {
             let keys = KeyTable::key_set(source, value)?;
-            return Ok(Self { keys, key: None });
+            return Ok(Self::checking(source, keys));
         }
         let unusable = |reason| {
             Error::from(ErrorKind::UnusableSecret {
@@ -102,10 +102,32 @@ impl Secret {
                 "it is a `sha256:` digest, and a client must send the key itself",
             ));
         }
-        Ok(Self {
-            keys: KeyTable::single(key_digest(&value).map_err(unusable)?),
-            key: (used == Use::Send).then(|| SecretBox::new(Box::from(value.as_slice()))),
-        })
+        let digest = key_digest(&value).map_err(unusable)?;
+        if used == Use::Send {
+            let key = SecretBox::new(Box::from(value.as_slice()));
+            return Ok(Self {
+                keys: KeyTable::single(digest, None),
+                key: Some(key),
+            });
+        }
+        let keys = KeyTable::single(digest, weak_key_bits(&value));
+        Ok(Self::checking(source, keys))
+    }
+
+    /// A secret to check requests with, its weak keys logged (`warn`) as it is read: the
+    /// source, the caller, the estimate, and the fix; never the key.
+    fn checking(source: &SecretSource, keys: KeyTable) -> Self {
+        for WeakKey { caller, bits } in keys.weak() {
+            tracing::warn!(
+                %source,
+                caller = caller.as_deref(),
+                estimated_bits = bits,
+                "secret_bearer: a plain key of under 112 bits of estimated strength, which \
+                 whoever obtains its digest can search for; {} (`strong_keys` refuses such keys)",
+                WeakKey::FIX
+            );
+        }
+        Self { keys, key: None }
     }
 
     /// The key, to send; `None` for a secret read to check requests with.

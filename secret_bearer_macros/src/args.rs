@@ -282,7 +282,7 @@ mod tests {
         assert!(
             far.contains(
                 "`env`, `alt_env`, `secret`, `alt_secret`, `keys_env`, `keys_secret`, `prefix`, \
-                 `no_space`, `doc`, `rotating` (or"
+                 `no_space`, `doc`, `rotating`, `strong_keys` (or"
             ),
             "{far}"
         );

@@ -35,11 +35,13 @@ pub enum Key {
     Doc,
     /// A flag: the alternate is the primary secret's previous version.
     Rotating,
+    /// A flag: a plain key of under 112 bits of estimated strength is refused, not only logged.
+    StrongKeys,
 }
 
 impl Key {
     /// Every key, in the order the documentation lists them.
-    pub const ALL: [Key; 10] = [
+    pub const ALL: [Key; 11] = [
         Key::Env,
         Key::AltEnv,
         Key::Secret,
@@ -50,6 +52,7 @@ impl Key {
         Key::NoSpace,
         Key::Doc,
         Key::Rotating,
+        Key::StrongKeys,
     ];
 
     /// The key as the attribute and the builder spell it.
@@ -65,6 +68,7 @@ impl Key {
             Key::NoSpace => "no_space",
             Key::Doc => "doc",
             Key::Rotating => "rotating",
+            Key::StrongKeys => "strong_keys",
         }
     }
 
@@ -78,7 +82,9 @@ impl Key {
             Key::AltSecret => "alternate_secret_key",
             Key::Prefix => "header_prefix",
             Key::Doc => "documentation_security_name",
-            Key::NoSpace | Key::Rotating | Key::KeysEnv | Key::KeysSecret => self.name(),
+            Key::NoSpace | Key::Rotating | Key::StrongKeys | Key::KeysEnv | Key::KeysSecret => {
+                self.name()
+            }
         }
     }
 
@@ -91,7 +97,7 @@ impl Key {
 
     /// Whether the key is a flag, written alone, with no value.
     pub fn is_flag(self) -> bool {
-        matches!(self, Key::Rotating | Key::NoSpace)
+        matches!(self, Key::Rotating | Key::NoSpace | Key::StrongKeys)
     }
 
     /// Whether the key gives a key set, one key per caller, in place of the primary secret.
@@ -181,6 +187,8 @@ pub struct Checked {
     pub doc: Option<usize>,
     /// Whether the alternate is the primary's previous version.
     pub rotating: bool,
+    /// Whether a weak plain key is refused.
+    pub strong_keys: bool,
 }
 
 /// Checks a configuration, its settings in the order written; the first rule broken is the
@@ -315,6 +323,7 @@ pub fn check(settings: &[Setting], spelling: Spelling) -> Result<Checked, Violat
         prefix,
         doc: find(&[Key::Doc]),
         rotating: rotating.is_some(),
+        strong_keys: find(&[Key::StrongKeys]).is_some(),
     })
 }
 
@@ -453,13 +462,16 @@ mod tests {
                 alternate: Some(1),
                 prefix: Some(2),
                 doc: Some(3),
-                rotating: false
+                rotating: false,
+                strong_keys: false,
             }
         );
         let managed = check_written(&["alternate_environment_key=B", "secret_key=/a"]).unwrap();
         assert_eq!((managed.primary, managed.alternate), (1, Some(0)));
         let rotating = check_written(&["secret=/a", "rotating"]).unwrap();
         assert!(rotating.rotating && rotating.alternate.is_none());
+        let strong = check_written(&["strong_keys", "keys_env=K"]).unwrap();
+        assert!(strong.strong_keys && !rotating.strong_keys);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use secret_bearer::secret_bearer;
 
 /// A key set in an environment variable, behind a prefix.
 #[get("/reports")]
-#[secret_bearer(keys_env = "API_KEYS", prefix = "Bearer ")]
+#[secret_bearer(keys_env = "API_KEYS", prefix = "Bearer ", strong_keys)]
 async fn reports(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
     HttpResponse::Ok().body(query.len().to_string())
 }
