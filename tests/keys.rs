@@ -185,7 +185,7 @@ async fn every_broken_rule_fails_closed_and_names_the_source_and_the_caller() {
             "SB_KEYS_BAD_VALUE",
             r#"{"alice": {"key": "ALICEKEY"}}"#,
             Some(r#"caller "alice""#),
-            "non-empty list",
+            "a field it does not know",
         ),
         (
             "SB_KEYS_BAD_LIST",
@@ -363,7 +363,32 @@ impl metrics::CounterFn for Handle {
     fn absolute(&self, _: u64) {}
 }
 
+/// A gauge holds its last value, in whole units.
+impl metrics::GaugeFn for Handle {
+    fn increment(&self, _: f64) {}
+    fn decrement(&self, _: f64) {}
+    fn set(&self, value: f64) {
+        self.0
+            .0
+            .lock()
+            .unwrap()
+            .insert(self.1.clone(), value as u64);
+    }
+}
+
 struct Recorder(Arc<Counts>);
+
+impl Recorder {
+    /// The series' handle, named `name{label=value,...}`.
+    fn handle(&self, key: &metrics::Key) -> Arc<Handle> {
+        let labels: Vec<String> = key
+            .labels()
+            .map(|label| format!("{}={}", label.key(), label.value()))
+            .collect();
+        let name = format!("{}{{{}}}", key.name(), labels.join(","));
+        Arc::new(Handle(Arc::clone(&self.0), name))
+    }
+}
 
 impl metrics::Recorder for Recorder {
     fn describe_counter(
@@ -388,15 +413,10 @@ impl metrics::Recorder for Recorder {
     ) {
     }
     fn register_counter(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
-        let labels: Vec<String> = key
-            .labels()
-            .map(|label| format!("{}={}", label.key(), label.value()))
-            .collect();
-        let name = format!("{}{{{}}}", key.name(), labels.join(","));
-        metrics::Counter::from_arc(Arc::new(Handle(Arc::clone(&self.0), name)))
+        metrics::Counter::from_arc(self.handle(key))
     }
-    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
-        metrics::Gauge::noop()
+    fn register_gauge(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::from_arc(self.handle(key))
     }
     fn register_histogram(
         &self,
@@ -421,7 +441,13 @@ async fn every_answer_is_counted_by_outcome_and_caller() {
         .keys_env("SB_TEST_UNSET_KEYS")
         .build()
         .unwrap();
+    // The shared set, whose `carol` has an expired key and `dave` has expired.
+    let expiring = SecretBearer::builder()
+        .keys_env("SB_TEST_KEYS")
+        .build()
+        .unwrap();
     metrics::with_local_recorder(&recorder, || {
+        let _ = expiring.check([&b"CAROLOLD"[..]]);
         for header in [
             "Bearer ALICEKEY",
             "Bearer ALICEKEY",
@@ -444,6 +470,16 @@ async fn every_answer_is_counted_by_outcome_and_caller() {
         (format!("{name}{{outcome=malformed,caller=}}"), 2),
         (format!("{name}{{outcome=missing,caller=}}"), 1),
         (format!("{name}{{outcome=misconfigured,caller=}}"), 1),
+        (format!("{name}{{outcome=expired,caller=}}"), 1),
+        // Each caller's earliest expiry, in seconds since the epoch; none for a caller without.
+        (
+            "secret_bearer_caller_expiry_timestamp_seconds{caller=carol}".to_owned(),
+            978_307_200,
+        ),
+        (
+            "secret_bearer_caller_expiry_timestamp_seconds{caller=dave}".to_owned(),
+            978_303_600,
+        ),
     ]
     .into_iter()
     .collect();

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::time::SystemTime;
 
 use secret_bearer::AuthErrorKind;
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
@@ -230,13 +231,18 @@ impl<'de> Visitor<'de> for UniqueVisitor {
     }
 }
 
-/// One caller of a key set: its name, and its keys, newest first.
-pub type Callers = Vec<(String, Vec<Key>)>;
+/// One caller of a key set: its name, and its keys, newest first, each with the instant it
+/// expires, if any (its own `expires` or its caller's, the earlier).
+pub type Callers = Vec<(String, Vec<(Key, Option<SystemTime>)>)>;
 
 /// A key set, if usable: a JSON object (picked by `json_key` if any) of at least one caller,
 /// each with a name that is not blank, has no edge whitespace, is at most 256 bytes and holds
-/// no control or invisible character, and a value that is a key or a non-empty list of keys;
-/// no key listed twice (under one name or two), a plain key and its digest counting as one.
+/// no control or invisible character, and a value that is a key, a non-empty list of keys, or
+/// an object of `keys` (either of those), optional `scopes` (a list of RFC 6749 scope-tokens,
+/// none twice) and an optional `expires`; a key in a list may be an object of `key`, an
+/// optional `id` (1 to 64 ASCII letters, digits, `.`, `-`, `_`, `:`; unique within its
+/// caller) and an optional `expires` (RFC 3339 with `T` and an offset); no other field; no key
+/// listed twice (under one name or two), a plain key and its digest counting as one.
 pub fn key_set(document: &str, json_key: Option<&str>) -> Option<Callers> {
     if document.bytes().all(|byte| byte.is_ascii_whitespace()) {
         return None;
@@ -255,34 +261,104 @@ pub fn key_set(document: &str, json_key: Option<&str>) -> Option<Callers> {
     if set.is_empty() {
         return None;
     }
-    let mut callers = Vec::new();
+    let mut callers: Callers = Vec::new();
     for (name, value) in set {
         if !caller_name(name) {
             return None;
         }
-        let listed = match value {
-            Value::String(key) => vec![key],
-            Value::Array(list) if !list.is_empty() => list
-                .iter()
-                .map(|item| match item {
-                    Value::String(key) => Some(key),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
-            _ => return None,
+        let (keys, caller_expires) = match value {
+            Value::Object(fields) => {
+                only(fields, &["keys", "scopes", "expires"])?;
+                if let Some(scopes) = fields.get("scopes") {
+                    let scopes = scopes.as_array()?;
+                    let mut seen = HashSet::new();
+                    for scope in scopes {
+                        let scope = scope.as_str()?;
+                        let token = |b: u8| {
+                            b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)
+                        };
+                        if scope.is_empty() || !scope.bytes().all(token) || !seen.insert(scope) {
+                            return None;
+                        }
+                    }
+                }
+                (listed_keys(fields.get("keys")?)?, expires(fields)?)
+            }
+            value => (listed_keys(value)?, None),
         };
-        let keys = listed
+        let keys = keys
             .into_iter()
-            .map(|listed| key(listed.as_bytes()))
-            .collect::<Option<Vec<_>>>()?;
+            .map(|(key, expires)| {
+                let expires = match (expires, caller_expires) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                (key, expires)
+            })
+            .collect();
         callers.push((name.clone(), keys));
     }
     let mut seen = HashSet::new();
     let all_distinct = callers
         .iter()
         .flat_map(|(_, keys)| keys)
-        .all(|key| seen.insert(key.digest()));
+        .all(|(key, _)| seen.insert(key.digest()));
     all_distinct.then_some(callers)
+}
+
+/// A key or a non-empty list of keys, each a string or a key's object: the keys and their own
+/// expiries.
+fn listed_keys(value: &Value) -> Option<Vec<(Key, Option<SystemTime>)>> {
+    let listed: Vec<&Value> = match value {
+        Value::String(_) => vec![value],
+        Value::Array(list) if !list.is_empty() => list.iter().collect(),
+        _ => return None,
+    };
+    let mut ids = HashSet::new();
+    let mut keys = Vec::new();
+    for item in listed {
+        match item {
+            Value::String(plain) => keys.push((key(plain.as_bytes())?, None)),
+            Value::Object(fields) => {
+                only(fields, &["key", "id", "expires"])?;
+                if let Some(id) = fields.get("id") {
+                    let id = id.as_str()?;
+                    let allowed = |b: u8| b.is_ascii_alphanumeric() || b".-_:".contains(&b);
+                    if !(1..=64).contains(&id.len()) || !id.bytes().all(allowed) || !ids.insert(id)
+                    {
+                        return None;
+                    }
+                }
+                let plain = fields.get("key")?.as_str()?;
+                keys.push((key(plain.as_bytes())?, expires(fields)?));
+            }
+            _ => return None,
+        }
+    }
+    Some(keys)
+}
+
+/// `Some` when every field of the object is one of `known`.
+fn only(fields: &serde_json::Map<String, Value>, known: &[&str]) -> Option<()> {
+    fields
+        .keys()
+        .all(|field| known.contains(&field.as_str()))
+        .then_some(())
+}
+
+/// An object's `expires`: absent, or RFC 3339 with `T` between date and time (as `time` reads
+/// it, which takes any byte there). `None` when present and not that.
+fn expires(fields: &serde_json::Map<String, Value>) -> Option<Option<SystemTime>> {
+    let Some(value) = fields.get("expires") else {
+        return Some(None);
+    };
+    let text = value.as_str()?;
+    if !matches!(text.as_bytes().get(10), Some(b'T' | b't')) {
+        return None;
+    }
+    let parsed =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(Some(parsed.into()))
 }
 
 /// A caller's name: not blank, no whitespace at either end, at most 256 bytes, and no control
@@ -301,36 +377,43 @@ pub fn caller_name(name: &str) -> bool {
 }
 
 /// Who `credential` is in a key set: the caller one of whose keys it opens, and whether that
-/// key is the caller's newest.
-pub fn key_set_owner(callers: &Callers, credential: &[u8]) -> Option<(String, bool)> {
-    callers.iter().find_map(|(name, keys)| {
-        let index = keys.iter().position(|key| key.opens(credential))?;
-        Some((name.clone(), index == 0))
-    })
+/// key is the caller's newest; refused as expired once the key's expiry has come.
+pub fn key_set_owner(callers: &Callers, credential: &[u8]) -> Answer {
+    let found = callers.iter().find_map(|(name, keys)| {
+        let index = keys.iter().position(|(key, _)| key.opens(credential))?;
+        Some((name, index, keys[index].1))
+    });
+    match found {
+        None => Answer::Refused(AuthErrorKind::WrongCredential),
+        Some((_, _, Some(expires))) if expires <= SystemTime::now() => {
+            Answer::Refused(AuthErrorKind::Expired)
+        }
+        Some((name, index, _)) => Answer::Accepted {
+            caller: name.clone(),
+            newest: index == 0,
+        },
+    }
 }
 
 /// Who `credential` is with a primary and perhaps an alternate: `primary` first.
-pub fn pair_owner(
-    primary: &Key,
-    alternate: Option<&Key>,
-    credential: &[u8],
-) -> Option<(String, bool)> {
-    if primary.opens(credential) {
-        return Some(("primary".into(), true));
+pub fn pair_owner(primary: &Key, alternate: Option<&Key>, credential: &[u8]) -> Answer {
+    let (caller, newest) = if primary.opens(credential) {
+        ("primary", true)
+    } else if alternate.is_some_and(|alternate| alternate.opens(credential)) {
+        ("alternate", false)
+    } else {
+        return Answer::Refused(AuthErrorKind::WrongCredential);
+    };
+    Answer::Accepted {
+        caller: caller.to_owned(),
+        newest,
     }
-    alternate
-        .filter(|alternate| alternate.opens(credential))
-        .map(|_| ("alternate".into(), false))
 }
 
 /// The answer to a request, once the secrets are usable: exactly one header value, starting
 /// with the prefix in any ASCII case; the rest, verbatim, is the credential, which must not be
-/// empty nor longer than 4096 bytes, and is accepted as whoever `owner` says holds it.
-pub fn check(
-    prefix: &[u8],
-    headers: &[Vec<u8>],
-    owner: impl Fn(&[u8]) -> Option<(String, bool)>,
-) -> Answer {
+/// empty nor longer than 4096 bytes, and is answered as `owner` says (whose key it is).
+pub fn check(prefix: &[u8], headers: &[Vec<u8>], owner: impl Fn(&[u8]) -> Answer) -> Answer {
     let value = match headers {
         [] => return Answer::Refused(AuthErrorKind::MissingCredential),
         [value] => value,
@@ -346,10 +429,7 @@ pub fn check(
     if credential.len() > MAX_LEN {
         return Answer::Refused(AuthErrorKind::CredentialTooLong);
     }
-    match owner(credential) {
-        Some((caller, newest)) => Answer::Accepted { caller, newest },
-        None => Answer::Refused(AuthErrorKind::WrongCredential),
-    }
+    owner(credential)
 }
 
 /// A prefix the builder takes: printable ASCII (spaces included), or empty, and not starting

@@ -1,10 +1,10 @@
 //! [`Caller`]: whose key an accepted request presented; and what the check records of every
 //! answer, so that an operator can see which keys are in use.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
@@ -62,12 +62,21 @@ impl Caller {
 /// How often, at most, one bearer logs that older keys are still in use.
 const OLDER_KEYS_EVERY: Duration = Duration::from_secs(60);
 
+/// How long before its expiry a key in use is warned about, and how often, at most, per key.
+pub(crate) const EXPIRING_WITHIN: Duration = Duration::from_secs(7 * 24 * 3600);
+const EXPIRING_EVERY: Duration = Duration::from_secs(24 * 3600);
+
 /// What one bearer records of its answers: how often each caller's older keys were accepted
 /// since the bearer last said so.
 #[derive(Default)]
 pub(crate) struct Usage {
     older_keys: Mutex<OlderKeys>,
+    /// When each key near its expiry was last warned about.
+    expiring: Mutex<HashMap<ExpiringKey, Instant>>,
 }
+
+/// A key near its expiry, as the warning names it: its caller, its `id`, and its expiry.
+type ExpiringKey = (Arc<str>, Option<Arc<str>>, SystemTime);
 
 #[derive(Default)]
 struct OlderKeys {
@@ -102,6 +111,34 @@ impl Usage {
         }
     }
 
+    /// A key that expires within [`EXPIRING_WITHIN`] was accepted: a `warn` event, at most
+    /// once a day per key, naming its caller, its `id` if it has one, and the time left.
+    pub(crate) fn expiring_key_used(
+        &self,
+        caller: &Arc<str>,
+        id: Option<&Arc<str>>,
+        expires: SystemTime,
+        left: Duration,
+    ) {
+        let now = Instant::now();
+        let mut expiring = self.expiring.lock().unwrap_or_else(PoisonError::into_inner);
+        let warned = expiring.entry((Arc::clone(caller), id.cloned(), expires));
+        if let std::collections::hash_map::Entry::Occupied(at) = &warned
+            && now.saturating_duration_since(*at.get()) < EXPIRING_EVERY
+        {
+            return;
+        }
+        warned.insert_entry(now);
+        drop(expiring);
+        tracing::warn!(
+            caller = ?caller,
+            key_id = id.map(|id| &**id),
+            expires_in_hours = left.as_secs() / 3600,
+            "secret_bearer: a key that expires within 7 days is still in use; give its caller a \
+             new key before it does"
+        );
+    }
+
     fn older_key_used(&self, caller: &Caller) {
         let mut older = self
             .older_keys
@@ -132,6 +169,7 @@ fn outcome(kind: &AuthErrorKind) -> &'static str {
     match kind {
         AuthErrorKind::MissingCredential => "missing",
         AuthErrorKind::WrongCredential => "refused",
+        AuthErrorKind::Expired => "expired",
         AuthErrorKind::Misconfigured { .. } => "misconfigured",
         AuthErrorKind::MultipleCredentials
         | AuthErrorKind::WrongPrefix

@@ -9,7 +9,8 @@ use subtle::ConditionallySelectable;
 
 use crate::bearer::SecretBearer;
 use crate::bearer::Source;
-use crate::caller::Caller;
+use crate::caller::{Caller, EXPIRING_WITHIN};
+use crate::clock;
 use crate::digest::{Digest, MAX_SECRET_LEN};
 use crate::error::{Error, ErrorKind};
 use crate::keys::Found;
@@ -68,10 +69,12 @@ impl SecretBearer {
         let credential =
             credential(self.prefix(), authorization).map_err(|kind| self.reject(kind))?;
         let presented = Digest::of(credential);
-        if let Some(caller) = self.identify(&secrets, &presented) {
-            return Ok(caller);
-        }
-        // Boxed, as reading the store is: rare, and large.
+        let refused = match self.identify(&secrets, &presented) {
+            Ok(caller) => return Ok(caller),
+            Err(refused) => refused,
+        };
+        // Boxed, as reading the store is: rare, and large. (An expired key too: the store may
+        // hold a set that renewed it.)
         if let Some(store) = store
             && Box::pin(self.refresh_after_mismatch(store)).await
         {
@@ -79,11 +82,11 @@ impl SecretBearer {
                 .secrets(Some(store))
                 .await
                 .map_err(AuthError::fail_closed)?;
-            if let Some(caller) = self.identify(&secrets, &presented) {
-                return Ok(caller);
-            }
+            return self
+                .identify(&secrets, &presented)
+                .map_err(|kind| self.reject(kind));
         }
-        Err(self.reject(AuthErrorKind::WrongCredential))
+        Err(self.reject(refused))
     }
 
     /// [`SecretBearer::authenticate`] without waiting, for a bearer whose secrets are
@@ -171,18 +174,37 @@ impl SecretBearer {
         refreshed
     }
 
-    /// Whose key `presented` is, if any. The lookup is constant-time (see [`accepts`]); only
-    /// its answer is branched on, and only an accepted request looks up its caller's name.
-    fn identify(&self, secrets: &Secrets, presented: &Digest) -> Option<Caller> {
+    /// Whose key `presented` is: a key of no secret is the wrong credential, and a key past
+    /// its expiry (by [`clock::now`], read only for a key that has one) an expired one. The
+    /// lookup is constant-time (see [`accepts`]); only its answer is branched on, and only a
+    /// matched key's caller and expiry are looked up.
+    fn identify(&self, secrets: &Secrets, presented: &Digest) -> Result<Caller, AuthErrorKind> {
+        let wrong = AuthErrorKind::WrongCredential;
         let (found, which) = accepts(secrets, presented);
         if !bool::from(found.matched) {
-            return None;
+            return Err(wrong);
         }
-        let (source, secret) = self.sources().zip(secrets).nth(which as usize)?;
-        let (name, newest) = secret.as_ref()?.keys.owner(found.slot);
+        let (source, secret) = self
+            .sources()
+            .zip(secrets)
+            .nth(which as usize)
+            .ok_or(wrong)?;
+        let secret = secret.as_ref().ok_or(AuthErrorKind::WrongCredential)?;
+        let (name, newest, about) = secret.keys.owner(found.slot);
         // A single key is its role's: the alternate is the older key of a rotation.
         let name = name.unwrap_or(&source.name);
-        Some(Caller::new(Arc::clone(name), newest && which == 0))
+        if let Some(expires) = about.expires {
+            // At its `expires` instant a key has expired.
+            let left = expires.duration_since(clock::now()).unwrap_or_default();
+            if left.is_zero() {
+                return Err(AuthErrorKind::Expired);
+            }
+            if left < EXPIRING_WITHIN {
+                let id = about.id.as_ref();
+                self.usage().expiring_key_used(name, id, expires, left);
+            }
+        }
+        Ok(Caller::new(Arc::clone(name), newest && which == 0))
     }
 
     fn reject(&self, kind: AuthErrorKind) -> AuthError {

@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use subtle::{Choice, ConditionallySelectable};
 
-use crate::digest::{Digest, STRONG_BITS, key_digest, weak_key_bits};
+use crate::digest::{Digest, STRONG_BITS};
 use crate::error::{Error, ErrorKind};
 use crate::json;
+use crate::key_set::{self, About, Listed};
 use crate::source::SecretSource;
 
 /// The average number of keys per bucket: small enough that a lookup in a set of thousands of
@@ -31,6 +32,9 @@ pub(crate) struct KeyTable {
     /// The callers' names, by the index slots hold; empty for a single key, which the check
     /// names by its role (`primary`, `alternate`).
     names: Vec<Arc<str>>,
+    /// What the set says of each slot's key (its `id`, its expiry), by slot: read only once a
+    /// key has matched, so the lookup's slots stay as small as they were.
+    about: Vec<About>,
     /// The plain keys under [`STRONG_BITS`] of estimated strength.
     weak: Vec<WeakKey>,
 }
@@ -111,16 +115,22 @@ impl KeyTable {
     /// A table of one key, owned by caller 0, with its strength if it is a weak plain key.
     pub(crate) fn single(digest: Digest, weak_bits: Option<u32>) -> Self {
         let weak = weak_bits.map(|bits| WeakKey { caller: None, bits });
-        Self::build(vec![(digest, 0, 0)], Vec::new(), weak.into_iter().collect())
+        let key = Listed {
+            digest,
+            caller: 0,
+            position: 0,
+            about: About::default(),
+        };
+        Self::build(vec![key], Vec::new(), weak.into_iter().collect())
     }
 
-    /// A key set: a JSON object from each caller's name to its key, or to its keys, newest
-    /// first. Every rule broken is a configuration error that names the caller, never a key.
+    /// A key set (`key_set.rs` reads the document). Every rule broken is a configuration
+    /// error that names the caller, never a key.
     pub(crate) fn key_set(source: &SecretSource, value: &[u8]) -> Result<Self, Error> {
-        let whole = |reason: &str| {
+        let broken = |caller: Option<&str>, reason: &str| {
             Error::from(ErrorKind::UnusableKeySet {
                 source: source.clone(),
-                caller: None,
+                caller: caller.map(str::to_owned),
                 reason: reason.to_owned(),
             })
         };
@@ -128,79 +138,38 @@ impl KeyTable {
         let mut document = match json::parse(value) {
             Ok(document) => document,
             // The one error about the data a strict parse raises: a name written twice.
-            Err(error) if error.is_data() => return Err(whole(&error.to_string())),
+            Err(error) if error.is_data() => return Err(broken(None, &error.to_string())),
             Err(_) => {
-                return Err(whole(
+                return Err(broken(
+                    None,
                     "it is not JSON; a key set is a JSON object of callers' keys",
                 ));
             }
         };
-        match source.json_key() {
-            Some(key) => json::node_at(&mut document, key).map_err(whole),
-            None => Ok(&mut *document),
-        }
-        .and_then(|set| Self::from_json(source, set))
-    }
-
-    fn from_json(source: &SecretSource, set: &serde_json::Value) -> Result<Self, Error> {
-        let error = |caller: Option<&str>, reason: &str| {
-            Error::from(ErrorKind::UnusableKeySet {
-                source: source.clone(),
-                caller: caller.map(str::to_owned),
-                reason: reason.to_owned(),
-            })
+        let set = match source.json_key() {
+            Some(key) => json::node_at(&mut document, key).map_err(|why| broken(None, why))?,
+            None => &mut *document,
         };
-        let set = set
-            .as_object()
-            .ok_or_else(|| error(None, "it is not a JSON object of callers' names to keys"))?;
-        if set.is_empty() {
-            return Err(error(None, "it names no caller"));
-        }
-        // One digest per string of the set at most: `keys` never grows (see `build`).
-        let most = set
-            .values()
-            .map(|value| value.as_array().map_or(1, Vec::len))
-            .sum();
-        let mut keys = Vec::with_capacity(most);
-        let mut names = Vec::new();
-        let mut weak = Vec::new();
-        for (caller, (name, value)) in (0..).zip(set) {
-            check_name(name).map_err(|reason| error(Some(name), reason))?;
-            let listed = match value {
-                serde_json::Value::String(key) => vec![key.as_str()],
-                serde_json::Value::Array(list) if !list.is_empty() => list
-                    .iter()
-                    .map(serde_json::Value::as_str)
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| error(Some(name), NOT_KEYS))?,
-                _ => return Err(error(Some(name), NOT_KEYS)),
-            };
-            let name: Arc<str> = Arc::from(name.as_str());
-            for (key, value) in (0..).zip(listed) {
-                let digest = key_digest(value.as_bytes()).map_err(|reason| {
-                    error(
-                        Some(&*name),
-                        &format!("one of its keys cannot be used: {reason}"),
-                    )
-                })?;
-                keys.push((digest, caller, key));
-                if let Some(bits) = weak_key_bits(value.as_bytes()) {
-                    let caller = Some(Arc::clone(&name));
-                    weak.push(WeakKey { caller, bits });
-                }
-            }
-            names.push(name);
-        }
-        if let Some((first, second)) = repeated_key(&keys) {
-            let (first, second) = (&names[first as usize], &names[second as usize]);
+        let read = key_set::read(set).map_err(|(caller, why)| broken(caller.as_deref(), &why))?;
+        if let Some((first, second)) = repeated_key(&read.keys) {
+            let (first, second) = (
+                &read.callers[first as usize],
+                &read.callers[second as usize],
+            );
             let reason = if first == second {
                 "it lists the same key twice".to_owned()
             } else {
                 format!("it has a key that caller {first:?} has too; give each caller its own")
             };
-            return Err(error(Some(second), &reason));
+            return Err(broken(Some(second), &reason));
         }
-        Ok(Self::build(keys, names, weak))
+        #[cfg(feature = "metrics")]
+        expiry_gauges(&read);
+        let weak = read.weak.into_iter().map(|(caller, bits)| WeakKey {
+            caller: Some(caller),
+            bits,
+        });
+        Ok(Self::build(read.keys, read.callers, weak.collect()))
     }
 
     /// A `Vec` that grows, and `append`, copy their elements' bytes into a new buffer and free
@@ -210,30 +179,34 @@ impl KeyTable {
     /// with the empty slot's zeros. When `keys` is dropped, each of its digests is wiped
     /// (again): no freed buffer holds a digest. (Moves through the stack are the compiler's,
     /// out of reach as for every value.)
-    fn build(mut keys: Vec<(Digest, u32, u32)>, names: Vec<Arc<str>>, weak: Vec<WeakKey>) -> Self {
+    fn build(mut keys: Vec<Listed>, names: Vec<Arc<str>>, weak: Vec<WeakKey>) -> Self {
         let buckets = (keys.len() / KEYS_PER_BUCKET).max(1).next_power_of_two();
         let mask = buckets as u64 - 1;
         let mut used = vec![0; buckets];
-        for (digest, ..) in &keys {
-            used[bucket(digest, mask)] += 1;
+        for key in &keys {
+            used[bucket(&key.digest, mask)] += 1;
         }
         let width = used.iter().copied().max().unwrap_or(0);
         let mut slots = Vec::with_capacity(buckets * width);
         slots.resize_with(buckets * width, Slot::empty);
+        let mut about = vec![About::default(); buckets * width];
         used.fill(0);
-        for (digest, caller, key) in &mut keys {
-            let home = bucket(digest, mask);
-            let slot = &mut slots[home * width + used[home]];
+        for key in &mut keys {
+            let home = bucket(&key.digest, mask);
+            let index = home * width + used[home];
             used[home] += 1;
-            std::mem::swap(&mut slot.digest, digest);
+            let slot = &mut slots[index];
+            std::mem::swap(&mut slot.digest, &mut key.digest);
             slot.filled = Choice::from(1);
-            (slot.caller, slot.key) = (*caller, *key);
+            (slot.caller, slot.key) = (key.caller, key.position);
+            about[index] = std::mem::take(&mut key.about);
         }
         Self {
             slots,
             width,
             mask,
             names,
+            about,
             weak,
         }
     }
@@ -250,10 +223,12 @@ impl KeyTable {
         found
     }
 
-    /// The caller's name (`None` for a single key) and whether the slot holds its newest key.
-    pub(crate) fn owner(&self, slot: u32) -> (Option<&Arc<str>>, bool) {
-        let slot = &self.slots[slot as usize];
-        (self.names.get(slot.caller as usize), slot.key == 0)
+    /// The caller's name (`None` for a single key), whether the slot holds its newest key,
+    /// and what the set says of the key.
+    pub(crate) fn owner(&self, slot: u32) -> (Option<&Arc<str>>, bool, &About) {
+        let (index, slot) = (slot as usize, &self.slots[slot as usize]);
+        let name = self.names.get(slot.caller as usize);
+        (name, slot.key == 0, &self.about[index])
     }
 
     /// The plain keys under 112 bits of estimated strength.
@@ -278,49 +253,43 @@ impl Slot {
     }
 }
 
-const NOT_KEYS: &str = "a caller's value is its key, or a non-empty list of its keys, newest first";
+/// With `metrics`, each caller's earliest expiry (its own `expires` or a key's), as seconds
+/// since the Unix epoch: `secret_bearer_caller_expiry_timestamp_seconds{caller}`, set as the set
+/// is read (a dashboard subtracts the time; the crate runs no timer).
+#[cfg(feature = "metrics")]
+fn expiry_gauges(read: &key_set::Document) {
+    let mut earliest = vec![None; read.callers.len()];
+    for key in &read.keys {
+        let kept = &mut earliest[key.caller as usize];
+        *kept = key_set::earlier(*kept, key.about.expires);
+    }
+    for (name, expires) in read.callers.iter().zip(earliest) {
+        let Some(expires) = expires else { continue };
+        let seconds = match expires.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => after.as_secs_f64(),
+            Err(before) => -before.duration().as_secs_f64(),
+        };
+        let caller = metrics::SharedString::from(Arc::clone(name));
+        metrics::gauge!("secret_bearer_caller_expiry_timestamp_seconds", "caller" => caller)
+            .set(seconds);
+    }
+}
 
 /// The bucket of a digest: its first bits, which say nothing of a key.
 fn bucket(digest: &Digest, mask: u64) -> usize {
     (digest.leading_u64() & mask) as usize
 }
 
-/// A caller's name appears in logs and metrics labels: it must be printable, not blank, and
-/// look like itself (no edge whitespace, nothing invisible that makes two names look alike).
-fn check_name(name: &str) -> Result<(), &'static str> {
-    const INVISIBLE: [std::ops::RangeInclusive<char>; 6] = [
-        '\u{00ad}'..='\u{00ad}',
-        '\u{200b}'..='\u{200f}',
-        '\u{2028}'..='\u{202e}',
-        '\u{2060}'..='\u{2064}',
-        '\u{2066}'..='\u{2069}',
-        '\u{feff}'..='\u{feff}',
-    ];
-    if name.trim().is_empty() {
-        return Err("a caller's name cannot be empty or whitespace");
-    }
-    if name.trim() != name {
-        return Err("a caller's name cannot start or end with whitespace");
-    }
-    if name.len() > 256 {
-        return Err("a caller's name is at most 256 bytes");
-    }
-    let invisible = |c: char| c.is_control() || INVISIBLE.iter().any(|range| range.contains(&c));
-    if name.chars().any(invisible) {
-        return Err("a caller's name cannot hold control or invisible characters");
-    }
-    Ok(())
-}
-
 /// The callers (by index, perhaps one twice) of a key listed twice, if any: so that a key
 /// names one caller and one place in its list. Sorted by digest, equal digests are neighbours.
 /// Configuration, read once: not compared in constant time.
-fn repeated_key(keys: &[(Digest, u32, u32)]) -> Option<(u32, u32)> {
-    let mut order: Vec<&(Digest, u32, u32)> = keys.iter().collect();
-    order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+fn repeated_key(keys: &[Listed]) -> Option<(u32, u32)> {
+    let mut order: Vec<&Listed> = keys.iter().collect();
+    order.sort_by(|a, b| a.digest.as_bytes().cmp(b.digest.as_bytes()));
     order.windows(2).find_map(|pair| {
-        let ((a, first, _), (b, second, _)) = (pair[0], pair[1]);
-        (a.as_bytes() == b.as_bytes()).then_some((*first.min(second), *first.max(second)))
+        let (a, b) = (pair[0], pair[1]);
+        let (first, second) = (a.caller.min(b.caller), a.caller.max(b.caller));
+        (a.digest.as_bytes() == b.digest.as_bytes()).then_some((first, second))
     })
 }
 
@@ -335,7 +304,7 @@ mod tests {
     fn lookup(table: &KeyTable, credential: &str) -> Option<(String, bool)> {
         let found = table.find(&Digest::of(credential.as_bytes()));
         bool::from(found.matched).then(|| {
-            let (name, newest) = table.owner(found.slot);
+            let (name, newest, _) = table.owner(found.slot);
             (
                 name.map_or_else(String::new, |name| name.to_string()),
                 newest,
@@ -426,6 +395,71 @@ mod tests {
                 Some("alice"),
                 "the same key twice",
             ),
+            (
+                r#"{"alice": {"keys": "ALICEKEY", "ALICEKEY": 1}}"#,
+                Some("alice"),
+                "a field it does not know: a caller's object has `keys`",
+            ),
+            (
+                r#"{"alice": ["NEW", {"key": "ALICEKEY", "expiry": "2027-01-01T00:00:00Z"}]}"#,
+                Some("alice"),
+                "a field it does not know: a key's object has `key`",
+            ),
+            (
+                r#"{"alice": {"scopes": ["a"]}}"#,
+                Some("alice"),
+                "or an object with `keys`",
+            ),
+            (
+                r#"{"alice": {"keys": []}}"#,
+                Some("alice"),
+                "non-empty list",
+            ),
+            (
+                r#"{"alice": [{"id": "a"}]}"#,
+                Some("alice"),
+                "its `key` is the key, a string",
+            ),
+            (
+                r#"{"alice": {"keys": "ALICEKEY", "expires": "2027-01-01"}}"#,
+                Some("alice"),
+                "an `expires` in it is not an RFC 3339 date and time with an offset",
+            ),
+            (
+                r#"{"alice": [{"key": "ALICEKEY", "expires": 1798761600}]}"#,
+                Some("alice"),
+                "an `expires` in it is not an RFC 3339",
+            ),
+            (
+                r#"{"alice": {"keys": "ALICEKEY", "scopes": "invoices:read"}}"#,
+                Some("alice"),
+                "`scopes` is a list of scopes",
+            ),
+            (
+                r#"{"alice": {"keys": "ALICEKEY", "scopes": ["invoices read"]}}"#,
+                Some("alice"),
+                "`scopes` is a list of scopes",
+            ),
+            (
+                r#"{"alice": {"keys": "ALICEKEY", "scopes": ["a\b"]}}"#,
+                Some("alice"),
+                "`scopes` is a list of scopes",
+            ),
+            (
+                r#"{"alice": {"keys": "ALICEKEY", "scopes": ["a", "b", "a"]}}"#,
+                Some("alice"),
+                "`scopes` lists \"a\" twice",
+            ),
+            (
+                r#"{"alice": [{"key": "ALICEKEY", "id": "q 4"}]}"#,
+                Some("alice"),
+                "a key's `id` is 1 to 64",
+            ),
+            (
+                r#"{"alice": [{"key": "NEW", "id": "q4"}, {"key": "ALICEKEY", "id": "q4"}]}"#,
+                Some("alice"),
+                "two of its keys have the `id` \"q4\"",
+            ),
         ] {
             let Err(error) = KeyTable::key_set(&source(), value.as_bytes()) else {
                 panic!("{value} was accepted");
@@ -447,14 +481,38 @@ mod tests {
     }
 
     #[test]
-    fn a_callers_name_is_at_most_256_bytes() {
-        for length in [1, 255, 256] {
-            assert_eq!(check_name(&"a".repeat(length)), Ok(()), "{length}");
-        }
-        let refused = Err("a caller's name is at most 256 bytes");
-        assert_eq!(check_name(&"a".repeat(257)), refused);
-        // Bytes, not characters: 129 characters, 257 bytes.
-        assert_eq!(check_name(&format!("{}a", "é".repeat(128))), refused);
+    fn every_form_is_read_with_its_id_and_the_earlier_expiry() {
+        let at = |text| crate::timestamp::parse(text).unwrap();
+        let value = r#"{
+            "plain": "PLAINKEY",
+            "listed": ["LISTNEW", {"key": "LISTOLD", "id": "2026-q4",
+                                   "expires": "2027-01-15T00:00:00Z"}],
+            "object": {"keys": ["OBJNEW", {"key": "OBJOLD", "expires": "2028-01-01T00:00:00Z"}],
+                       "scopes": ["invoices:read", "admin"], "expires": "2027-06-30T00:00:00Z"},
+            "one": {"keys": "ONEKEY"}
+        }"#;
+        let table = KeyTable::key_set(&source(), value.as_bytes()).unwrap();
+        let about = |credential: &str| {
+            let found = table.find(&Digest::of(credential.as_bytes()));
+            assert!(bool::from(found.matched), "{credential}");
+            let (name, newest, about) = table.owner(found.slot);
+            (
+                name.unwrap().to_string(),
+                newest,
+                about.id.clone(),
+                about.expires,
+            )
+        };
+        assert_eq!(about("PLAINKEY"), ("plain".into(), true, None, None));
+        assert_eq!(about("LISTNEW"), ("listed".into(), true, None, None));
+        let old = (Some(Arc::from("2026-q4")), Some(at("2027-01-15T00:00:00Z")));
+        assert_eq!(about("LISTOLD"), ("listed".into(), false, old.0, old.1));
+        // A caller's expiry is each of its keys', unless the key's own comes first.
+        let caller = Some(at("2027-06-30T00:00:00Z"));
+        assert_eq!(about("OBJNEW"), ("object".into(), true, None, caller));
+        assert_eq!(about("OBJOLD"), ("object".into(), false, None, caller));
+        assert_eq!(about("ONEKEY"), ("one".into(), true, None, None));
+        assert_eq!(lookup(&table, "2026-q4"), None);
     }
 
     #[test]

@@ -97,18 +97,51 @@
 //!  "reports": ["sha256:…new", "sha256:…old"]}
 //! ```
 //!
+//! A key in a list may be an object, and a caller's value may be one, to say more of them:
+//!
+//! ```json
+//! {"partner": {"keys": ["sha256:…new",
+//!                       {"key": "sha256:…old", "id": "2026-q4", "expires": "2027-01-15T00:00:00Z"}],
+//!              "scopes": ["invoices:read"],
+//!              "expires": "2027-06-30T00:00:00Z"}}
+//! ```
+//!
+//! - A key's object has `key` (the key, plain or `sha256:<hex>`), and optionally `id`, a name
+//!   for the key that logs may show (1 to 64 ASCII letters, digits, `.`, `-`, `_` or `:`,
+//!   unique within its caller; a key is never named by its place in the list, which shifts at
+//!   every rotation, nor by any fingerprint of it), and `expires`.
+//! - A caller's object has `keys` (a key or a list, as above), and optionally `scopes` (a list
+//!   of RFC 6749 §3.3 scope-tokens: printable ASCII without space, `"` or `\`, none twice) and
+//!   `expires`, which ends all its keys.
+//! - `expires` is an RFC 3339 date and time with an offset: `2027-01-15T00:00:00Z`,
+//!   `2027-01-15T09:00:00+09:00`, a fraction of a second allowed. (The crate reads it with a
+//!   few lines of its own, checked against the `time` crate's parser, rather than add a date
+//!   crate to every build.)
+//!
+//! **Expiry.** A key whose `expires` (or its caller's) has come is refused at the first request
+//! from that instant on, whatever the store's cache holds: the clock decides, not the cache.
+//! Its refusal is a 401 like a wrong key's ([`AuthErrorKind::Expired`], the reason `the key has
+//! expired` at `debug`, the outcome `expired` in metrics); as for a wrong key, a set in a store
+//! older than the mismatch minimum age is fetched again first, in case it was renewed. A key
+//! within 7 days of its expiry that is still accepted is logged at `warn`, at most once a day
+//! per key, naming its caller, its `id` if it has one, and the hours left. The clock is the
+//! system's (`SystemTime`: a system clock set back sets the judgement back with it), moved on
+//! by Tokio's: under `tokio::time::pause` (Tokio's `test-util`), `tokio::time::advance` moves
+//! it too, which is how a test passes an expiry without waiting for it.
+//!
 //! - **Who called.** The [`Caller`] extractor gives the caller's name, and whether its newest key
 //!   was presented, in any handler a check protects. For a bearer of one secret and its
 //!   alternate, the callers are `primary` and `alternate` (the alternate counts as an older key).
 //!   Asked for where no check ran, it answers 500 and logs why.
 //! - **Fail closed.** A value that is not JSON, not an object, or empty; a caller's name that
 //!   is blank, longer than 256 bytes, has edge whitespace, control or invisible characters, or
-//!   is written twice; a
-//!   caller's value that is not a key or a non-empty list of keys; a malformed digest (or one
-//!   whose `sha256:` is mistyped); a key no header could carry; or a key listed twice (under two
-//!   names, or twice under one): each is a configuration error ([`ErrorKind::UnusableKeySet`]) that
-//!   names the source and the caller, never a key. Every request is answered 500, and
-//!   [`resolve_all!`] refuses to start.
+//!   is written twice; a caller's value that is not one of the forms above; a field an object
+//!   does not have (not named in the error: a key pasted in the wrong place would be), an
+//!   `expires` that is not RFC 3339 with an offset, a bad scope or `id`, or an `id` twice; a
+//!   malformed digest (or one whose `sha256:` is mistyped); a key no header could carry; or a
+//!   key listed twice (under two names, or twice under one): each is a configuration error
+//!   ([`ErrorKind::UnusableKeySet`]) that names the source, the caller and the field, never a
+//!   key. Every request is answered 500, and [`resolve_all!`] refuses to start.
 //! - **Through a store,** the set is cached, refreshed and rotated as any secret in a manager
 //!   (see [`SecretStore`] and "Revocation" below), with no restart. A caller revoked in the
 //!   store is refused by every request that starts more than the [`CachePolicy`]'s `ttl`
@@ -127,10 +160,13 @@
 //!   `secret_bearer_requests_total{outcome, caller}`, through the [`metrics`
 //!   facade](https://docs.rs/metrics), so any exporter publishes it. `outcome` is one of
 //!   `accepted`, `missing`, `malformed` (several headers, a wrong prefix, an empty or over-long
-//!   credential), `refused` and `misconfigured`; `caller` is empty unless accepted. A request
-//!   that passes two checks (a middleware and an attribute) counts twice; one refused before
-//!   any check runs (no bearer registered, or a `Caller` asked for where no check ran)
-//!   does not count.
+//!   credential), `refused`, `expired` and `misconfigured`; `caller` is empty unless accepted.
+//!   A request that passes two checks (a middleware and an attribute) counts twice; one refused
+//!   before any check runs (no bearer registered, or a `Caller` asked for where no check ran)
+//!   does not count. Each caller with an expiry has a gauge,
+//!   `secret_bearer_caller_expiry_timestamp_seconds{caller}`: its earliest, in seconds since
+//!   the Unix epoch, set when the set is read (the crate runs no timer; a dashboard subtracts
+//!   the time).
 //!
 //! **Why timing tells nothing of the keys.** The credential is hashed once with SHA-256. The
 //! server holds every key as its digest, in a table of buckets that all have the same number
@@ -150,7 +186,7 @@
 //! branch on the secret that only debug builds have. One residue: a bucket that other requests read often may sit in the processor's
 //! cache, which a local observer could time; that says at most a few leading bits of some
 //! accepted credential's digest, never a key, and nothing at all about keys of 128 random bits
-//! or more (the README's snippet makes over 200). The work per request is bounded: a set of 1,000
+//! or more ([`generate_key`] makes over 170). The work per request is bounded: a set of 1,000
 //! callers compares a few digests, not a thousand.
 //!
 //! A refused request gets a 401 with clearskies' body,
@@ -385,6 +421,7 @@
 mod digest;
 mod error;
 mod json;
+mod key_set;
 mod keygen;
 mod keys;
 mod manager;
@@ -392,11 +429,13 @@ mod managers;
 mod secret;
 mod source;
 mod store;
+mod timestamp;
 
 // The check, and what a refusal is.
 mod bearer;
 mod caller;
 mod check;
+mod clock;
 mod guard;
 mod inline;
 mod rejection;

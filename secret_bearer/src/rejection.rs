@@ -46,6 +46,9 @@ pub enum AuthErrorKind {
     CredentialTooLong,
     /// The credential matches neither secret.
     WrongCredential,
+    /// The credential is a key of the key set whose `expires` (its own or its caller's) has
+    /// passed.
+    Expired,
     /// The secrets cannot be read, or no [`SecretBearer`](crate::SecretBearer) is bound: nobody
     /// can be authenticated, so every request is refused with a 500.
     #[non_exhaustive]
@@ -119,6 +122,7 @@ impl fmt::Display for AuthErrorKind {
             Self::EmptyCredential => "the Authorization header holds no credential",
             Self::CredentialTooLong => "the credential is longer than the limit",
             Self::WrongCredential => "the credential matches no secret",
+            Self::Expired => "the key has expired",
             Self::Misconfigured { error } => {
                 return write!(f, "authentication is misconfigured: {error}");
             }

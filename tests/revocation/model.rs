@@ -13,8 +13,12 @@
 //!   or the store unreachable within `retry_after + fetch_timeout`;
 //! - a store that was reachable and held the same thing throughout the last
 //!   `max(ttl, retry_after) + fetch_timeout` decides the verdict alone.
+//!
+//! The store holds a key set of one caller, whose key may expire (crate docs, "Named keys"):
+//! a key is accepted only before its `expires`, and may be refused as expired only from then
+//! on, whatever the cache holds; the expiry clock follows Tokio's paused one.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::support::scripted::{Fetch, Reach, Scripted};
 use futures_util::future::join_all;
@@ -63,7 +67,8 @@ enum Presented {
 
 #[derive(Clone, Debug)]
 enum Step {
-    Rotate,
+    /// A new key, expiring so many seconds (and a half) from now, or never.
+    Rotate(Option<u64>),
     Delete,
     Break,
     Reach(Reach),
@@ -86,8 +91,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Reach::Hang),
         1 => Just(Reach::Panic),
     ];
+    let expires = proptest::option::weighted(0.6, 0u64..150);
     prop_oneof![
-        3 => Just(Step::Rotate),
+        3 => expires.prop_map(Step::Rotate),
         1 => Just(Step::Delete),
         1 => Just(Step::Break),
         3 => reach.prop_map(Step::Reach),
@@ -137,8 +143,15 @@ struct Seen {
     status: u16,
 }
 
-/// Why the model does not allow what the request got, if it does not.
-fn judge(timeline: &Timeline, seen: &Seen) -> Result<(), String> {
+/// Why the model does not allow what the request got, if it does not. `expiries` holds when
+/// each key expires, by its number.
+fn judge(timeline: &Timeline, expiries: &[Option<Instant>], seen: &Seen) -> Result<(), String> {
+    let expires = seen
+        .key
+        .and_then(|key| expiries.get(key as usize).copied().flatten());
+    // The check reads the clock once, between the request's start and end.
+    let live = expires.is_none_or(|at| at > seen.started);
+    let expired = expires.is_some_and(|at| at <= seen.ended);
     let slack = FETCH_TIMEOUT + LATENCY;
     let span = seen.ended - seen.started;
     let within = |back: Duration| timeline.during(back + span, seen.ended);
@@ -159,8 +172,8 @@ fn judge(timeline: &Timeline, seen: &Seen) -> Result<(), String> {
     let is_other_key = |stored| matches!(stored, Stored::Key(_)) && !is_presented(stored);
     let is_nothing = |stored| matches!(stored, Stored::Deleted | Stored::Unusable);
     let allowed = match seen.status {
-        200 => justified(&is_presented),
-        401 => justified(&is_other_key),
+        200 => live && justified(&is_presented),
+        401 => justified(&is_other_key) || (expired && justified(&is_presented)),
         500 => justified(&is_nothing) || unreachable_lately,
         _ => false,
     };
@@ -174,11 +187,16 @@ fn judge(timeline: &Timeline, seen: &Seen) -> Result<(), String> {
         .all(|state| *state == first && state.1 == Reach::Up)
     {
         let decided = match first.0 {
-            stored if is_presented(stored) => 200,
-            Stored::Key(_) => 401,
-            _ => 500,
+            stored if is_presented(stored) && !expired => Some(200),
+            stored if is_presented(stored) && !live => Some(401),
+            // Expiring during the request: either.
+            stored if is_presented(stored) => None,
+            Stored::Key(_) => Some(401),
+            _ => Some(500),
         };
-        if seen.status != decided {
+        if let Some(decided) = decided
+            && seen.status != decided
+        {
             return Err(format!("the store decided {decided}: {seen:?}"));
         }
     }
@@ -240,12 +258,27 @@ async fn request(
     }
 }
 
+/// The key set the store holds for key `number`, expiring at `expires` if at all.
+fn key_set(number: u32, expires: Option<SystemTime>) -> String {
+    match expires {
+        None => format!(r#"{{"c": "KEY-{number}"}}"#),
+        Some(at) => {
+            let at = chrono::DateTime::<chrono::Utc>::from(at);
+            let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            format!(r#"{{"c": [{{"key": "KEY-{number}", "expires": "{at}"}}]}}"#)
+        }
+    }
+}
+
 /// Runs `steps` against a store that starts holding `KEY-0`, and judges every answer.
 async fn run(steps: Vec<Step>) -> Result<(), String> {
-    let manager = Scripted::new(&[("/key", "KEY-0")]);
+    let manager = Scripted::new(&[("/key", &key_set(0, None))]);
     manager.latency(LATENCY);
     let store = SecretStore::with_policy(manager.clone(), policy());
-    let bearer = SecretBearer::builder().secret("/key").build().unwrap();
+    let bearer = SecretBearer::builder().keys_secret("/key").build().unwrap();
+    // The wall clock and Tokio's, read together: an expiry on one is an instant on the other.
+    let (wall, start) = (SystemTime::now(), Instant::now());
+    let mut expiries = vec![None];
     let mut timeline = Timeline(Vec::new());
     timeline.record(Stored::Key(0), Reach::Up);
     let mut newest = 0;
@@ -253,9 +286,13 @@ async fn run(steps: Vec<Step>) -> Result<(), String> {
     for step in steps {
         let (stored, reach) = timeline.now();
         match step {
-            Step::Rotate => {
+            Step::Rotate(expires) => {
                 newest += 1;
-                manager.set("/key", &format!("KEY-{newest}"));
+                let at =
+                    expires.map(|seconds| Instant::now() + SECOND * seconds as u32 + SECOND / 2);
+                expiries.push(at);
+                let wall = at.map(|at| wall + (at - start));
+                manager.set("/key", &key_set(newest, wall));
                 timeline.record(Stored::Key(newest), reach);
             }
             Step::Delete => {
@@ -290,7 +327,7 @@ async fn run(steps: Vec<Step>) -> Result<(), String> {
     // Whatever is still in flight ends (a hang is cut off) before the fetches are judged.
     tokio::time::sleep(FETCH_TIMEOUT + LATENCY).await;
     for seen in &seen {
-        judge(&timeline, seen)?;
+        judge(&timeline, &expiries, seen)?;
     }
     judge_fetches(&manager.fetches())
 }
@@ -344,21 +381,33 @@ fn the_model_refuses_what_the_guarantee_forbids() {
         status,
     };
     assert!(
-        judge(&timeline, &at(150, 0, 200)).is_ok(),
+        judge(&timeline, &[], &at(150, 0, 200)).is_ok(),
         "within ttl + one fetch"
     );
     assert!(
-        judge(&timeline, &at(157, 0, 200)).is_err(),
+        judge(&timeline, &[], &at(157, 0, 200)).is_err(),
         "past it: revoked"
     );
     assert!(
-        judge(&timeline, &at(157, 1, 401)).is_err(),
+        judge(&timeline, &[], &at(157, 1, 401)).is_err(),
         "and the new key decides"
     );
-    assert!(judge(&timeline, &at(157, 1, 500)).is_err());
+    assert!(judge(&timeline, &[], &at(157, 1, 500)).is_err());
     assert!(
-        judge(&timeline, &at(120, 1, 401)).is_ok(),
+        judge(&timeline, &[], &at(120, 1, 401)).is_ok(),
         "not yet fetched"
+    );
+    // Key 1 expires at 170 s: accepted before, refused from then on, whatever the store.
+    let expiries = [None, Some(start + SECOND * 170)];
+    assert!(judge(&timeline, &expiries, &at(169, 1, 200)).is_ok());
+    assert!(
+        judge(&timeline, &expiries, &at(170, 1, 200)).is_err(),
+        "expired"
+    );
+    assert!(judge(&timeline, &expiries, &at(170, 1, 401)).is_ok());
+    assert!(
+        judge(&timeline, &expiries, &at(169, 1, 401)).is_err(),
+        "still valid"
     );
     let fetch = |started: u32, ended: u32, answered| Fetch {
         path: "/key".to_owned(),

@@ -195,13 +195,22 @@ pub fn check_cases() -> Vec<Case> {
         ("bearer ALICEKEY", "alice true"),
         ("Bearer BOBKEY", "bob true"),
         ("Bearer BOBOLD", "bob false"),
+        ("Bearer CAROLNEW", "carol true"),
     ] {
         let mut case = Case::new(Keys, &[authorization], 200, None);
         case.body = body;
         cases.push(case);
     }
+    // A key past its `expires`, or its caller's, is refused as a wrong one is.
     let digest = format!("Bearer {}", super::sha256("BOBKEY"));
-    for refused in ["Bearer alicekey", "Bearer BOBKEY ", "Bearer BOBOL", &digest] {
+    for refused in [
+        "Bearer alicekey",
+        "Bearer BOBKEY ",
+        "Bearer BOBOL",
+        &digest,
+        "Bearer CAROLOLD",
+        "Bearer DAVEKEY",
+    ] {
         cases.push(Case::new(Keys, &[refused], 401, BEARER_INVALID));
     }
     cases.push(Case::new(Keys, &["ALICEKEY"], 401, Some("Bearer")));

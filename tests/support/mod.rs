@@ -47,9 +47,13 @@ pub fn sha256(key: &str) -> String {
 pub fn init_env() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        // `alice` with one plain key; `bob` rotating, his newest key hashed.
+        // `alice` with one plain key; `bob` rotating, his newest key hashed; `carol` rotating,
+        // her older key expired; `dave` expired as a caller.
         let keys = format!(
-            r#"{{"alice": "ALICEKEY", "bob": ["{}", "BOBOLD"]}}"#,
+            r#"{{"alice": "ALICEKEY", "bob": ["{}", "BOBOLD"],
+                "carol": [{{"key": "CAROLNEW", "id": "new", "expires": "9999-12-31T23:59:59Z"}},
+                          {{"key": "CAROLOLD", "id": "old", "expires": "2001-01-01T00:00:00Z"}}],
+                "dave": {{"keys": "DAVEKEY", "expires": "2001-01-01T00:00:00+01:00"}}}}"#,
             sha256("BOBKEY")
         );
         for (name, value) in [
