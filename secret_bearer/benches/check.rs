@@ -110,6 +110,46 @@ fn check(c: &mut Criterion) {
             b.iter(|| keys.check(black_box([header.as_bytes()])).is_ok())
         });
     }
+
+    // The same set with a lifecycle: each caller an object with scopes and an expiry, its older
+    // key with an `id` and an expiry of its own (all far off, so every key is accepted).
+    let callers: serde_json::Map<String, serde_json::Value> = (0..1000)
+        .map(|n| {
+            let new = format!("key-of-caller-{n}-{KEY}");
+            let new = if n % 2 == 0 { new } else { as_digest(&new) };
+            let old = serde_json::json!({
+                "key": format!("old-key-of-caller-{n}-{KEY}"),
+                "id": format!("2026-q{}", n % 4 + 1),
+                "expires": "2998-01-01T00:00:00Z",
+            });
+            let caller = serde_json::json!({
+                "keys": [new, old],
+                "scopes": ["invoices:read", "invoices:write"],
+                "expires": "2999-06-30T00:00:00+02:00",
+            });
+            (format!("caller-{n}"), caller)
+        })
+        .collect();
+    // SAFETY: as above, before the bearer reads it.
+    unsafe {
+        std::env::set_var(
+            "SB_BENCH_LIFECYCLE",
+            serde_json::to_string(&callers).unwrap(),
+        )
+    };
+    let lifecycle = SecretBearer::builder()
+        .keys_env("SB_BENCH_LIFECYCLE")
+        .build()
+        .unwrap();
+    for (name, header) in [
+        ("1,000 callers with expiries, right", known.as_str()),
+        ("1,000 callers with expiries, older key", older.as_str()),
+    ] {
+        assert!(lifecycle.check([header.as_bytes()]).is_ok());
+        group.bench_function(name, |b| {
+            b.iter(|| lifecycle.check(black_box([header.as_bytes()])).is_ok())
+        });
+    }
     group.finish();
 }
 

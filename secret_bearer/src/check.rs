@@ -10,7 +10,6 @@ use subtle::ConditionallySelectable;
 use crate::bearer::SecretBearer;
 use crate::bearer::Source;
 use crate::caller::{Caller, EXPIRING_WITHIN};
-use crate::clock;
 use crate::digest::{Digest, MAX_SECRET_LEN};
 use crate::error::{Error, ErrorKind};
 use crate::keys::Found;
@@ -175,7 +174,8 @@ impl SecretBearer {
     }
 
     /// Whose key `presented` is: a key of no secret is the wrong credential, and a key past
-    /// its expiry (by [`clock::now`], read only for a key that has one) an expired one. The
+    /// its expiry (its deadline on Tokio's clock, read only for a key that has one; see
+    /// `clock.rs`) an expired one. The
     /// lookup is constant-time (see [`accepts`]); only its answer is branched on, and only a
     /// matched key's caller and expiry are looked up.
     fn identify(&self, secrets: &Secrets, presented: &Digest) -> Result<Caller, AuthErrorKind> {
@@ -193,9 +193,9 @@ impl SecretBearer {
         let (name, newest, about) = secret.keys.owner(found.slot);
         // A single key is its role's: the alternate is the older key of a rotation.
         let name = name.unwrap_or(&source.name);
-        if let Some(expires) = about.expires {
+        if let (Some(deadline), Some(expires)) = (about.deadline, about.expires) {
             // At its `expires` instant a key has expired.
-            let left = expires.duration_since(clock::now()).unwrap_or_default();
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             if left.is_zero() {
                 return Err(AuthErrorKind::Expired);
             }

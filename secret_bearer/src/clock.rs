@@ -1,18 +1,29 @@
-//! The wall clock a key's expiry is judged by.
+//! The clock a key's expiry is judged by.
 //!
-//! `SystemTime` alone cannot be moved by a test, and Tokio's clock alone says no date. So the
-//! time is the system's, plus however far Tokio's clock has run ahead of the monotonic clock
-//! it is built on: nothing in a running service (the two are one clock), and in a test under
-//! `tokio::time::pause` (Tokio's `test-util` feature), the time `tokio::time::advance` (or an
-//! idle paused runtime) has moved it, which is how a test passes an expiry without waiting
-//! for it. No state is kept: each reading is the two clocks read together.
+//! An `expires` is a wall-clock date; reading the wall clock on every request would cost more
+//! than the rest of the check's bookkeeping. So when a set is read, each expiry becomes a
+//! deadline on Tokio's clock (`tokio::time::Instant`, the monotonic clock in a running
+//! service), and a check reads that clock once. A set in a store is read again at least every
+//! `ttl`, which takes up any change of the system's clock; a set in an environment variable is
+//! read once, and time the machine spends suspended does not count toward its deadlines.
+//!
+//! Under `tokio::time::pause` (Tokio's `test-util` feature) the wall time is taken to have
+//! moved as far as Tokio's clock has run ahead of the monotonic one, so `tokio::time::advance`
+//! (or an idle paused runtime) moves a test past an expiry without waiting for it.
 
 use std::time::SystemTime;
 
-/// Now, as expiries are judged.
-pub(crate) fn now() -> SystemTime {
-    let ahead = tokio::time::Instant::now()
+use tokio::time::Instant;
+
+/// The instant on Tokio's clock at which `expires` comes, as of now; `None` beyond what the
+/// clock can count (a date millennia away).
+pub(crate) fn deadline(expires: SystemTime) -> Option<Instant> {
+    let now = Instant::now();
+    let ahead = now
         .into_std()
         .saturating_duration_since(std::time::Instant::now());
-    SystemTime::now() + ahead
+    match expires.duration_since(SystemTime::now() + ahead) {
+        Ok(left) => now.checked_add(left),
+        Err(_) => Some(now),
+    }
 }

@@ -18,6 +18,7 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
+use crate::clock;
 use crate::digest::{Digest, key_digest, weak_key_bits};
 use crate::timestamp;
 
@@ -38,6 +39,8 @@ pub(crate) struct About {
     pub(crate) id: Option<Arc<str>>,
     /// The earlier of the key's `expires` and its caller's.
     pub(crate) expires: Option<SystemTime>,
+    /// That instant on Tokio's clock, as of the read ([`clock::deadline`]).
+    pub(crate) deadline: Option<tokio::time::Instant>,
 }
 
 /// A set read: its callers' names and its keys, in the order written; and the plain keys that
@@ -95,6 +98,7 @@ pub(crate) fn read(set: &Value) -> Result<Document, Broken> {
                 about: About {
                     id: key.id,
                     expires,
+                    deadline: expires.and_then(clock::deadline),
                 },
             });
         }

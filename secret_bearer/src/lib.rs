@@ -112,7 +112,8 @@
 //!   every rotation, nor by any fingerprint of it), and `expires`.
 //! - A caller's object has `keys` (a key or a list, as above), and optionally `scopes` (a list
 //!   of RFC 6749 §3.3 scope-tokens: printable ASCII without space, `"` or `\`, none twice) and
-//!   `expires`, which ends all its keys.
+//!   `expires`, which ends all its keys. This release reads and checks the scopes; no handler,
+//!   middleware or layer can require one yet.
 //! - `expires` is an RFC 3339 date and time with an offset: `2027-01-15T00:00:00Z`,
 //!   `2027-01-15T09:00:00+09:00`, a fraction of a second allowed. (The crate reads it with a
 //!   few lines of its own, checked against the `time` crate's parser, rather than add a date
@@ -124,10 +125,13 @@
 //! expired` at `debug`, the outcome `expired` in metrics); as for a wrong key, a set in a store
 //! older than the mismatch minimum age is fetched again first, in case it was renewed. A key
 //! within 7 days of its expiry that is still accepted is logged at `warn`, at most once a day
-//! per key, naming its caller, its `id` if it has one, and the hours left. The clock is the
-//! system's (`SystemTime`: a system clock set back sets the judgement back with it), moved on
-//! by Tokio's: under `tokio::time::pause` (Tokio's `test-util`), `tokio::time::advance` moves
-//! it too, which is how a test passes an expiry without waiting for it.
+//! per key, naming its caller, its `id` if it has one, and the hours left. When a set is read,
+//! each expiry becomes a deadline on Tokio's clock (the monotonic clock in a running service),
+//! so a check reads one clock, and only for a key that has an expiry. A set in a store is read
+//! again at least every `ttl`, which takes up any change of the system's clock; a set in an
+//! environment variable is read once, and time the machine spends suspended does not count
+//! toward its deadlines. Under `tokio::time::pause` (Tokio's `test-util`),
+//! `tokio::time::advance` moves a test past an expiry without waiting for it.
 //!
 //! - **Who called.** The [`Caller`] extractor gives the caller's name, and whether its newest key
 //!   was presented, in any handler a check protects. For a bearer of one secret and its
