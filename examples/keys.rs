@@ -4,11 +4,24 @@
 //! cargo run --example keys
 //! curl 'http://localhost:8080/whoami' -H 'Authorization: ALICEKEY'
 //! curl 'http://localhost:8080/whoami' -H 'Authorization: BOBKEY'
+//! curl 'http://localhost:8080/whoami' -H 'Authorization: CAROLKEY'
+//! curl 'http://localhost:8080/whoami' -H 'Authorization: CAROLOLD'   # expired: 401
 //! ```
 //!
-//! `API_KEYS` holds the key set, a JSON object from each caller's name to its key (or its
-//! keys, newest first), each key plain or `sha256:<hex>`. Unset, it is seeded with `alice`,
-//! whose key is `ALICEKEY`, and `bob`, whose key `BOBKEY` is given as its digest.
+//! `API_KEYS` holds the key set, a JSON object from each caller's name to its key, to its keys
+//! (newest first), or to an object saying more; each key plain or `sha256:<hex>`, or an object
+//! with an `id` and an `expires`. Unset, it is seeded with one caller of each form:
+//!
+//! ```json
+//! {"alice": "ALICEKEY",
+//!  "bob": "sha256:1754b3c4fae30f87f7f5b8802b9e821dcb70bfa81a7882f28504d13d5bb1e07a",
+//!  "carol": {"keys": [{"key": "CAROLKEY", "id": "2026-q4", "expires": "2099-12-31T00:00:00Z"},
+//!                     {"key": "CAROLOLD", "id": "2026-q3", "expires": "2001-01-01T00:00:00Z"}],
+//!            "scopes": ["admin"], "expires": "2100-01-01T00:00:00+01:00"}}
+//! ```
+//!
+//! (`bob`'s key is `BOBKEY`, given as its digest. Each seeded key is short, and logged at
+//! `warn` as weak: make real ones with `cargo run --example keygen -- <prefix>`.)
 
 use actix_web::{HttpResponse, get};
 use secret_bearer::{Caller, secret_bearer};
@@ -26,11 +39,18 @@ async fn whoami(caller: Caller) -> HttpResponse {
 
 fn main() -> std::io::Result<()> {
     if std::env::var_os("API_KEYS").is_none() {
-        let keys = format!(r#"{{"alice": "ALICEKEY", "bob": "{BOBKEY_DIGEST}"}}"#);
+        let keys = format!(
+            r#"{{"alice": "ALICEKEY", "bob": "{BOBKEY_DIGEST}",
+                "carol": {{"keys": [{{"key": "CAROLKEY", "id": "2026-q4",
+                                      "expires": "2099-12-31T00:00:00Z"}},
+                                     {{"key": "CAROLOLD", "id": "2026-q3",
+                                      "expires": "2001-01-01T00:00:00Z"}}],
+                          "scopes": ["admin"], "expires": "2100-01-01T00:00:00+01:00"}}}}"#
+        );
         // SAFETY: first thing in `main`, before any other thread exists.
         unsafe { std::env::set_var("API_KEYS", keys) };
         let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
-        for key in ["ALICEKEY", "BOBKEY"] {
+        for key in ["ALICEKEY", "BOBKEY", "CAROLKEY", "CAROLOLD"] {
             println!("curl 'http://localhost:{port}/whoami' -H 'Authorization: {key}'");
         }
     }

@@ -303,7 +303,11 @@ fn whoami(caller: &str) -> String {
 fn keys_names_each_seeded_caller() {
     let example = Example::start("keys", &[]);
     let url = "http://localhost:8080/whoami";
-    for (key, caller) in [("ALICEKEY", "alice"), ("BOBKEY", "bob")] {
+    for (key, caller) in [
+        ("ALICEKEY", "alice"),
+        ("BOBKEY", "bob"),
+        ("CAROLKEY", "carol"),
+    ] {
         let authorization = format!("Authorization: {key}");
         assert_eq!(
             example.curl(&[url, "-H", &authorization]),
@@ -312,9 +316,11 @@ fn keys_names_each_seeded_caller() {
     }
     // Bob's key is seeded as its digest: the digest itself is not a key.
     let bob_digest = "sha256:1754b3c4fae30f87f7f5b8802b9e821dcb70bfa81a7882f28504d13d5bb1e07a";
+    // Carol's older key has expired.
     for refused in [
         "Authorization: alicekey",
         &format!("Authorization: {bob_digest}"),
+        "Authorization: CAROLOLD",
     ] {
         assert_eq!(
             example.curl(&[url, "-H", refused]),
