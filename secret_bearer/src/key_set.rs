@@ -302,6 +302,17 @@ mod tests {
     }
 
     #[test]
+    fn the_keys_are_allocated_at_their_final_size_whatever_the_forms() {
+        // A `Vec` that grows copies its digests and frees the old buffer unwiped (see
+        // `KeyTable::build`), so the list is allocated at its size once.
+        let set = r#"{"a": "K1", "b": ["K2", {"key": "K3"}], "c": {"keys": ["K4", "K5"]},
+                      "d": {"keys": "K6"}}"#;
+        let document = read(&serde_json::from_str(set).unwrap()).unwrap();
+        assert_eq!(document.keys.len(), 6);
+        assert_eq!(document.keys.capacity(), 6);
+    }
+
+    #[test]
     fn scopes_are_rfc_6749_scope_tokens() {
         for scope in ["invoices:read", "a", "!#[]~", "https://example.com/api"] {
             assert!(is_scope(scope), "{scope}");
