@@ -266,7 +266,9 @@ impl SecretBearerBuilder {
     /// A plain key (not a `sha256:` digest) of under 112 bits of estimated strength is refused
     /// (`strong_keys` in the attribute): the secret or key set holding it fails closed, a 500
     /// and an error naming the source and caller, as any unusable secret does. Without it, such
-    /// a key is accepted, and logged at `warn` each time it is read. A digest cannot be judged.
+    /// a key is accepted, and logged at `warn` each time it is read. A digest cannot be judged,
+    /// nor is the key a client sends with this bearer (the server it calls judges it; the
+    /// attribute on a client function refuses `strong_keys`).
     /// See the crate docs, "Key strength".
     pub fn strong_keys(self) -> Self {
         self.set(Key::StrongKeys, "")

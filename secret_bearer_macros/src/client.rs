@@ -8,13 +8,15 @@ use syn::{FnArg, ReturnType, parse_quote};
 
 use crate::function::Function;
 
+use crate::args::Key;
 use crate::builder::lazy_bearer;
 use crate::item::Target;
 use crate::validate::Bearer;
 
 /// The rules only a client function has: it sends one key, so it takes no key set; a primary
 /// secret in a manager is fetched, so the function must be async; `doc` documents handlers,
-/// and a client has nothing to document. (A named bearer's keys are not known here: the
+/// and a client has nothing to document; `strong_keys` judges the keys a handler accepts, and
+/// the key a client sends is judged by the server it calls. (A named bearer's keys are not known here: the
 /// expansion checks what it can send through its marker traits, `client_can_send`.)
 pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
     let (Target::Client { function, .. }, Bearer::Keys(config)) = (target, &bearer) else {
@@ -35,6 +37,13 @@ pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
             config.primary.written.span(),
             "a secret in a secret manager is fetched asynchronously: make this client function \
              an `async fn`, or read the secret from an environment variable with `env`",
+        ));
+    }
+    if let Some(strong) = config.settings.iter().find(|s| s.key == Key::StrongKeys) {
+        return Err(syn::Error::new(
+            strong.span(),
+            "`strong_keys` refuses weak keys among those a handler accepts; a client function \
+             sends its key, which the server it calls judges: remove it",
         ));
     }
     if let Some(doc) = &config.doc {
@@ -144,10 +153,21 @@ mod tests {
     }
 
     #[test]
-    fn a_client_sends_one_key_not_a_key_set() {
-        for (args, written) in [
-            (quote!(keys_env = "K"), "keys_env"),
-            (quote!(keys_secret = "/k"), "keys_secret"),
+    fn a_client_sends_one_key_and_does_not_judge_it() {
+        let key_set = |written: &str| {
+            format!(
+                "`{written}` is a key set, the keys a handler accepts, one per caller; a client \
+                 function sends one key: give it with `env = \\\"...\\\"` or `secret = \
+                 \\\"...\\\"`"
+            )
+        };
+        for (args, expected) in [
+            (quote!(keys_env = "K"), key_set("keys_env")),
+            (quote!(keys_secret = "/k"), key_set("keys_secret")),
+            (
+                quote!(env = "K", strong_keys),
+                "`strong_keys` refuses weak keys among those a handler accepts".to_owned(),
+            ),
         ] {
             let expanded = secret_bearer(
                 args,
@@ -159,14 +179,7 @@ mod tests {
             )
             .to_string();
             assert_eq!(expanded.matches("compile_error").count(), 1, "{expanded}");
-            assert!(
-                expanded.contains(&format!(
-                    "`{written}` is a key set, the keys a handler accepts, one per caller; a \
-                     client function sends one key: give it with `env = \\\"...\\\"` or \
-                     `secret = \\\"...\\\"`"
-                )),
-                "{expanded}"
-            );
+            assert!(expanded.contains(&expected), "{expanded}");
         }
     }
 
