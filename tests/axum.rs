@@ -19,7 +19,7 @@ use secret_bearer::{Authenticated, Caller, SecretBearer, secret_bearer};
 use serde::Deserialize;
 use tower::ServiceExt;
 
-use support::cases::{Answer, Case, Route, caller_body, check_cases};
+use support::cases::{Answer, Case, Route, TestKeys, caller_body, check_cases};
 use support::{
     ALTERNATE, CapturedLogs, NOT_AUTHENTICATED, PRIMARY, assert_authorization_hidden, init_env,
 };
@@ -59,6 +59,16 @@ async fn missing() -> &'static str {
 
 #[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ")]
 async fn keys(caller: Caller) -> String {
+    caller_body(&caller)
+}
+
+#[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ", scopes = ["admin"])]
+async fn scoped(caller: Caller) -> String {
+    caller_body(&caller)
+}
+
+#[secret_bearer(TestKeys, scopes = ["reports"])]
+async fn named_scoped(caller: Caller) -> String {
     caller_body(&caller)
 }
 
@@ -178,6 +188,8 @@ fn app() -> Router {
         .route("/missing", get(missing))
         .route("/empty", get(empty))
         .route("/keys", get(keys))
+        .route("/scoped", get(scoped))
+        .route("/named-scoped", get(named_scoped))
         .route("/named", get(named))
         .route("/named/{id}", post(named_widget))
         .route("/documented", get(documented))
@@ -202,7 +214,9 @@ fn layered() -> Router {
     init_env();
     Route::ALL.into_iter().fold(Router::new(), |router, route| {
         let handler = match route {
-            Route::Keys => get(|caller: Caller| async move { caller_body(&caller) }),
+            _ if route.names_its_caller() => {
+                get(|caller: Caller| async move { caller_body(&caller) })
+            }
             _ => get(|| async { "hello" }),
         };
         router.merge(

@@ -17,7 +17,7 @@ use serde::Deserialize;
 type BoxedPayloadStream =
     Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, error::PayloadError>>>>;
 
-use support::cases::{Answer, Case, caller_body, check_cases};
+use support::cases::{Answer, Case, TestKeys, caller_body, check_cases};
 use support::{CapturedLogs, PRIMARY, assert_unauthenticated, init_env, read};
 
 // `#[get]` above the attribute.
@@ -108,6 +108,18 @@ async fn empty() -> &'static str {
 #[get("/keys")]
 #[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ")]
 async fn keys(caller: secret_bearer::Caller) -> String {
+    caller_body(&caller)
+}
+
+#[get("/scoped")]
+#[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ", scopes = ["admin"])]
+async fn scoped(caller: secret_bearer::Caller) -> String {
+    caller_body(&caller)
+}
+
+#[get("/named-scoped")]
+#[secret_bearer(TestKeys, scopes = ["reports"])]
+async fn named_scoped(caller: secret_bearer::Caller) -> String {
     caller_body(&caller)
 }
 
@@ -205,6 +217,8 @@ macro_rules! app {
                 .service(missing)
                 .service(empty)
                 .service(keys)
+                .service(scoped)
+                .service(named_scoped)
                 .service(blank)
                 .service(padded)
                 .service(spied)

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use crate::caller::Usage;
+use crate::caller::{Named, Usage};
 use crate::error::{Error, ErrorKind};
 use crate::rejection::Challenges;
 use crate::secret::{Held, Secret, Use, hold};
@@ -40,6 +40,15 @@ pub(crate) const DEFAULT_DOC_NAME: &str = "ApiKey";
 #[derive(Clone)]
 pub struct SecretBearer {
     inner: Arc<Inner>,
+    /// The scopes a caller must have, beside the configuration it shares with the bearer it was
+    /// derived from (a handler's `scopes` beside a named bearer): one cache, one report.
+    required: Option<Arc<Required>>,
+}
+
+/// Scopes a caller must have, and the challenge a caller without them is answered with.
+struct Required {
+    scopes: Box<[Box<str>]>,
+    challenge: Arc<str>,
 }
 
 struct Inner {
@@ -60,7 +69,7 @@ pub(crate) struct Source {
     /// How its value is read: one key, the alternate key, or a key set.
     pub(crate) used: Use,
     /// The caller a single key's match is reported as: `primary` or `alternate`.
-    pub(crate) name: Arc<str>,
+    pub(crate) caller: Arc<Named>,
     env: OnceLock<Held>,
 }
 
@@ -69,7 +78,7 @@ impl Source {
         Self {
             source,
             used,
-            name: Arc::from(name),
+            caller: Named::new(Arc::from(name), Box::default()),
             env: OnceLock::new(),
         }
     }
@@ -128,6 +137,13 @@ impl SecretBearer {
         self.sources().any(|source| source.source.is_managed())
     }
 
+    /// Whether `other` shares this bearer's secrets, cache and records (it was derived from it,
+    /// or it from `other`, by [`SecretBearer::requiring`]).
+    #[cfg(test)]
+    pub(crate) fn shares_state_with(&self, other: &SecretBearer) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Whether a weak plain key is refused ([`SecretBearerBuilder::strong_keys`]).
     pub(crate) fn strong_keys(&self) -> bool {
         self.inner.strong_keys
@@ -150,6 +166,59 @@ impl SecretBearer {
     pub(crate) fn usage(&self) -> &Usage {
         &self.inner.usage
     }
+
+    /// The scopes a caller must have (none unless set), and the challenge of a caller without.
+    pub(crate) fn required_scopes(&self) -> Option<(&[Box<str>], &Arc<str>)> {
+        let required = self.required.as_deref()?;
+        Some((&required.scopes, &required.challenge))
+    }
+
+    /// This bearer, sharing everything it reads and records, requiring `scopes` (RFC 6749's
+    /// space-separated list) of a caller besides any it requires already: a handler's `scopes`
+    /// beside a named bearer. The attribute's rules apply: only a key set grants scopes.
+    pub(crate) fn requiring(&self, scopes: &str) -> Result<Self, Error> {
+        let primary = if self.is_key_set() {
+            Key::KeysEnv
+        } else {
+            Key::Env
+        };
+        let settings = [(primary, "_"), (Key::Scopes, scopes)].map(|(key, value)| Setting {
+            key,
+            written: key.name(),
+            value,
+        });
+        rules::check(&settings, Spelling::Attribute)
+            .map_err(|broken| invalid(&settings, broken))?;
+        let mut all = self
+            .required_scopes()
+            .map_or_else(Vec::new, |(held, _)| held.to_vec());
+        for scope in scopes.split(' ') {
+            if !all.iter().any(|held| **held == *scope) {
+                all.push(Box::from(scope));
+            }
+        }
+        Ok(Self {
+            inner: Arc::clone(&self.inner),
+            required: Some(Required::new(all, &self.inner.challenges)),
+        })
+    }
+}
+
+impl Required {
+    fn new(scopes: Vec<Box<str>>, challenges: &Challenges) -> Arc<Self> {
+        Arc::new(Self {
+            challenge: challenges.insufficient_scope(&scopes),
+            scopes: scopes.into_boxed_slice(),
+        })
+    }
+}
+
+/// The builder's error for a broken rule.
+fn invalid(settings: &[Setting], broken: rules::Violation) -> Error {
+    Error::from(ErrorKind::InvalidSetting {
+        setting: broken.at.map(|(index, _)| settings[index].key.name()),
+        reason: broken.message,
+    })
 }
 
 impl fmt::Debug for SecretBearer {
@@ -160,6 +229,7 @@ impl fmt::Debug for SecretBearer {
             .field("alternate", &self.alternate_source())
             .field("prefix", &inner.prefix)
             .field("doc_name", &inner.doc_name)
+            .field("scopes", &self.required_scopes().map(|(scopes, _)| scopes))
             .finish_non_exhaustive()
     }
 }
@@ -274,6 +344,18 @@ impl SecretBearerBuilder {
         self.set(Key::StrongKeys, "")
     }
 
+    /// A caller must have each of these scopes (`scopes = [...]` in the attribute): a caller
+    /// of the key set whose `scopes` lack one is answered 403 Forbidden
+    /// ([`AuthErrorKind::InsufficientScope`](crate::AuthErrorKind::InsufficientScope)). Each is
+    /// an RFC 6749 §3.3 scope-token (printable ASCII but space, `"` and `\`); a string with
+    /// spaces is read as RFC 6749's space-separated list. Only a key set grants scopes, so
+    /// [`build`](Self::build) refuses them beside `env` or `secret`. See the crate docs,
+    /// "Scopes".
+    pub fn scopes<S: AsRef<str>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
+        let scopes: Vec<String> = scopes.into_iter().map(|s| s.as_ref().to_owned()).collect();
+        self.set(Key::Scopes, scopes.join(" "))
+    }
+
     /// The security scheme's name in generated documentation (default `ApiKey`);
     /// `""` leaves it undocumented.
     pub fn doc(self, name: impl Into<Cow<'static, str>>) -> Self {
@@ -291,12 +373,8 @@ impl SecretBearerBuilder {
                 value,
             })
             .collect();
-        let checked = rules::check(&settings, Spelling::Builder).map_err(|violation| {
-            Error::from(ErrorKind::InvalidSetting {
-                setting: violation.at.map(|(index, _)| settings[index].key.name()),
-                reason: violation.message,
-            })
-        })?;
+        let checked = rules::check(&settings, Spelling::Builder)
+            .map_err(|broken| invalid(&settings, broken))?;
         let value = |index: usize| self.settings[index].1.clone();
         let source = |index: usize| {
             let (key, value) = &self.settings[index];
@@ -321,9 +399,15 @@ impl SecretBearerBuilder {
             true => Use::KeySet,
             false => Use::Check,
         };
+        let challenges = Challenges::for_prefix(&prefix);
+        let required = checked.scopes.map(|index| {
+            let scopes = self.settings[index].1.split(' ').map(Box::from).collect();
+            Required::new(scopes, &challenges)
+        });
         Ok(SecretBearer {
+            required,
             inner: Arc::new(Inner {
-                challenges: Challenges::for_prefix(&prefix),
+                challenges,
                 primary: Source::new(primary, used, "primary"),
                 alternate: alternate.map(|source| Source::new(source, Use::Alternate, "alternate")),
                 usage: Usage::default(),
@@ -411,6 +495,51 @@ mod tests {
         let key_set = SecretBearer::builder().keys_secret("/k").build().unwrap();
         assert!(key_set.needs_store() && key_set.is_key_set());
         assert_eq!(key_set.inner.primary.used, Use::KeySet);
+    }
+
+    #[test]
+    fn scopes_are_required_of_a_key_sets_callers_only() {
+        let invalid = |built: Result<SecretBearer, Error>| match built.unwrap_err().kind() {
+            ErrorKind::InvalidSetting { setting, reason } => (*setting, reason.clone()),
+            other => panic!("{other}"),
+        };
+        let (setting, reason) = invalid(SecretBearer::builder().env("A").scopes(["admin"]).build());
+        assert_eq!(setting, Some("scopes"));
+        assert!(reason.contains("`.keys_env(\"...\")`"), "{reason}");
+        let (setting, reason) = invalid(
+            SecretBearer::builder()
+                .keys_env("K")
+                .scopes(["a", "b", "a"])
+                .build(),
+        );
+        assert_eq!(setting, Some("scopes"));
+        assert!(reason.contains("\"a\" is listed twice"), "{reason}");
+        assert!(
+            SecretBearer::builder()
+                .keys_env("K")
+                .scopes(Vec::<String>::new())
+                .build()
+                .is_err()
+        );
+        let bearer = SecretBearer::builder()
+            .keys_env("K")
+            .prefix("Bearer ")
+            .scopes(["invoices:write", "admin"])
+            .build()
+            .unwrap();
+        let (scopes, challenge) = bearer.required_scopes().unwrap();
+        assert_eq!(scopes, [Box::from("invoices:write"), Box::from("admin")]);
+        assert_eq!(
+            &**challenge,
+            r#"Bearer error="insufficient_scope", scope="invoices:write admin""#
+        );
+        let more = bearer.requiring("admin reports").unwrap();
+        assert!(more.shares_state_with(&bearer));
+        assert_eq!(more.required_scopes().unwrap().0.len(), 3);
+        let single = SecretBearer::builder().env("A").build().unwrap();
+        let (setting, _) = invalid(single.requiring("admin"));
+        assert_eq!(setting, Some("scopes"));
+        assert!(format!("{bearer:?}").contains(r#"scopes: Some(["invoices:write", "admin"])"#));
     }
 
     #[test]

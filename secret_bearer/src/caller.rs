@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::key_set::Scopes;
 use crate::rejection::AuthError;
 #[cfg(feature = "metrics")]
 use crate::rejection::AuthErrorKind;
@@ -35,20 +36,46 @@ use crate::rejection::AuthErrorKind;
 /// that says why.
 ///
 /// [`Authenticated`]: crate::Authenticated
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Caller {
-    name: Arc<str>,
+    who: Arc<Named>,
     newest: bool,
 }
 
+/// A caller as a key table holds it: its name and the scopes the set grants it.
+#[derive(PartialEq, Eq)]
+pub(crate) struct Named {
+    pub(crate) name: Arc<str>,
+    pub(crate) scopes: Scopes,
+}
+
+impl Named {
+    pub(crate) fn new(name: Arc<str>, scopes: Scopes) -> Arc<Self> {
+        Arc::new(Self { name, scopes })
+    }
+}
+
 impl Caller {
-    pub(crate) fn new(name: Arc<str>, newest: bool) -> Self {
-        Self { name, newest }
+    pub(crate) fn new(who: Arc<Named>, newest: bool) -> Self {
+        Self { who, newest }
     }
 
     /// The caller's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.who.name
+    }
+
+    /// The scopes the key set grants the caller (its `scopes`, in the order written): none for
+    /// a caller written without them, and for `primary` and `alternate`. A handler that
+    /// requires scopes (`scopes = [...]` in the attribute) runs only for a caller that has
+    /// them all; see the crate docs, "Scopes".
+    pub fn scopes(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.who.scopes.iter().map(|scope| &**scope)
+    }
+
+    /// Whether the caller has every scope of `required`.
+    pub(crate) fn has_scopes(&self, required: &[Box<str>]) -> bool {
+        required.iter().all(|scope| self.who.scopes.contains(scope))
     }
 
     /// Whether the request presented the caller's newest key: `false` for a key listed after
@@ -56,6 +83,16 @@ impl Caller {
     /// still accepted; the check logs that it is in use (see the crate docs, "Named keys").
     pub fn is_newest_key(&self) -> bool {
         self.newest
+    }
+}
+
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Caller")
+            .field("name", &self.who.name)
+            .field("scopes", &self.who.scopes)
+            .field("newest", &self.newest)
+            .finish()
     }
 }
 
@@ -93,7 +130,7 @@ impl Usage {
         {
             // The name shared, not copied: no allocation per request.
             let (outcome, caller) = match verdict {
-                Ok(caller) => ("accepted", Arc::clone(&caller.name).into()),
+                Ok(caller) => ("accepted", Arc::clone(&caller.who.name).into()),
                 Err(refusal) => (
                     outcome(refusal.kind()),
                     metrics::SharedString::const_str(""),
@@ -105,7 +142,7 @@ impl Usage {
         let Ok(caller) = verdict else { return };
         let key = if caller.newest { "newest" } else { "older" };
         // Names are written quoted and escaped (`?`): a name cannot pass for another field.
-        tracing::debug!(caller = ?caller.name, key, "secret_bearer: request authenticated");
+        tracing::debug!(caller = ?caller.who.name, key, "secret_bearer: request authenticated");
         if !caller.newest {
             self.older_key_used(caller);
         }
@@ -144,7 +181,10 @@ impl Usage {
             .older_keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        *older.counts.entry(Arc::clone(&caller.name)).or_default() += 1;
+        *older
+            .counts
+            .entry(Arc::clone(&caller.who.name))
+            .or_default() += 1;
         let now = Instant::now();
         if older
             .logged_at
@@ -170,6 +210,7 @@ fn outcome(kind: &AuthErrorKind) -> &'static str {
         AuthErrorKind::MissingCredential => "missing",
         AuthErrorKind::WrongCredential => "refused",
         AuthErrorKind::Expired => "expired",
+        AuthErrorKind::InsufficientScope => "forbidden",
         AuthErrorKind::Misconfigured { .. } => "misconfigured",
         AuthErrorKind::MultipleCredentials
         | AuthErrorKind::WrongPrefix

@@ -36,6 +36,8 @@ impl SecretBearer {
     /// 4. If nothing matched and a secret lives in a manager, a rotation in the store may
     ///    explain it: the store refreshes within its [`CachePolicy`](crate::CachePolicy)'s
     ///    limits, and the credential is looked up once more.
+    /// 5. A caller without a scope this bearer requires is refused:
+    ///    [`AuthErrorKind::InsufficientScope`], a 403.
     ///
     /// An accepted request's answer is its [`Caller`]. Every answer is recorded (see the crate
     /// docs, "Named keys").
@@ -59,7 +61,23 @@ impl SecretBearer {
         verdict
     }
 
+    /// Who called, and whether it may: a caller without a scope this bearer requires is
+    /// refused (403) once authenticated.
     async fn verdict<'a>(
+        &self,
+        store: Option<&SecretStore>,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Caller, AuthError> {
+        let caller = self.caller(store, authorization).await?;
+        match self.required_scopes() {
+            Some((scopes, challenge)) if !caller.has_scopes(scopes) => {
+                Err(AuthError::forbidden(challenge))
+            }
+            _ => Ok(caller),
+        }
+    }
+
+    async fn caller<'a>(
         &self,
         store: Option<&SecretStore>,
         authorization: impl IntoIterator<Item = &'a [u8]>,
@@ -190,9 +208,9 @@ impl SecretBearer {
             .nth(which as usize)
             .ok_or(wrong)?;
         let secret = secret.as_ref().ok_or(AuthErrorKind::WrongCredential)?;
-        let (name, newest, about) = secret.keys.owner(found.slot);
+        let (caller, newest, about) = secret.keys.owner(found.slot);
         // A single key is its role's: the alternate is the older key of a rotation.
-        let name = name.unwrap_or(&source.name);
+        let caller = caller.unwrap_or(&source.caller);
         if let (Some(deadline), Some(expires)) = (about.deadline, about.expires) {
             // At its `expires` instant a key has expired.
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -201,10 +219,11 @@ impl SecretBearer {
             }
             if left < EXPIRING_WITHIN {
                 let id = about.id.as_ref();
-                self.usage().expiring_key_used(name, id, expires, left);
+                self.usage()
+                    .expiring_key_used(&caller.name, id, expires, left);
             }
         }
-        Ok(Caller::new(Arc::clone(name), newest && which == 0))
+        Ok(Caller::new(Arc::clone(caller), newest && which == 0))
     }
 
     fn reject(&self, kind: AuthErrorKind) -> AuthError {

@@ -13,7 +13,7 @@
 
 use std::sync::OnceLock;
 
-use crate::__private::Spec;
+use crate::__private::{Key, Spec};
 use crate::bearer::SecretBearer;
 use crate::error::{Error, ErrorKind};
 use crate::guard::NamedBearer;
@@ -36,10 +36,15 @@ impl<const HASH: u64> NamedBearer for Inline<HASH> {
 pub struct InlineHandler {
     /// `module_path!()` where the handler is defined.
     pub module: &'static str,
-    /// The attribute's hash of `spec`: the `HASH` of the handler's [`Inline`] provider.
+    /// The attribute's hash of `spec` (and `named`): the `HASH` of the handler's [`Inline`]
+    /// provider.
     pub hash: u64,
-    /// The handler's settings, in the attribute's canonical order.
+    /// The handler's settings, in the attribute's canonical order; beside a named bearer, only
+    /// its `scopes`.
     pub spec: Spec,
+    /// The named bearer a handler's `scopes` stand beside (`#[secret_bearer(Keys, scopes =
+    /// [..])]`): its `NamedBearer::bearer`.
+    pub named: Option<fn() -> Result<&'static SecretBearer, Error>>,
 }
 
 inventory::collect!(InlineHandler);
@@ -71,23 +76,24 @@ impl Table {
     fn new<'a>(handlers: impl IntoIterator<Item = &'a InlineHandler>) -> Self {
         // One entry per hash: the first configuration listed under it, and whether another,
         // different one was.
-        let mut configurations: Vec<(u64, &Spec, bool)> = Vec::new();
+        let mut configurations: Vec<(u64, &InlineHandler, bool)> = Vec::new();
         for handler in handlers {
             match configurations
                 .iter_mut()
                 .find(|(hash, ..)| *hash == handler.hash)
             {
-                Some((_, spec, clash)) => *clash |= spec.0 != handler.spec.0,
-                None => configurations.push((handler.hash, &handler.spec, false)),
+                Some((_, first, clash)) => *clash |= !same_configuration(first, handler),
+                None => configurations.push((handler.hash, handler, false)),
             }
         }
         let len = (configurations.len() * 2).next_power_of_two();
         let mut slots: Box<[Option<Slot>]> = (0..len).map(|_| None).collect();
-        for (hash, spec, clash) in configurations {
+        let mut bases = Bases::default();
+        for (hash, handler, clash) in configurations {
             let bearer = match clash {
+                false => bases.bearer(handler),
                 // Both configurations' handlers fail closed, rather than one checking with the
                 // other's keys.
-                false => spec.build(),
                 true => Err(Error::from(ErrorKind::InvalidSetting {
                     setting: None,
                     reason: format!(
@@ -123,6 +129,55 @@ impl Table {
     }
 }
 
+/// Whether two handlers listed under one hash have one configuration. Two named bearers are
+/// told apart by the address of their `bearer` functions: each is one function of the crate
+/// that defines it, so one bearer has one address; were one ever seen at two, its handlers
+/// would fail closed, never check with another's keys.
+fn same_configuration(a: &InlineHandler, b: &InlineHandler) -> bool {
+    let named = match (a.named, b.named) {
+        (Some(a), Some(b)) => std::ptr::fn_addr_eq(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    };
+    named && a.spec.0 == b.spec.0
+}
+
+/// The bearers that configurations differing only in the `scopes` they require are derived
+/// from, built once each: so that a handler requiring `admin` and one requiring nothing, with
+/// the same keys, share one bearer's cache, reports and record of use.
+type Settings = Vec<(Key, &'static str)>;
+
+#[derive(Default)]
+struct Bases {
+    built: Vec<(Settings, Result<SecretBearer, Error>)>,
+}
+
+impl Bases {
+    fn bearer(&mut self, handler: &InlineHandler) -> Result<SecretBearer, Error> {
+        let (scopes, keys): (Vec<_>, Vec<_>) = handler
+            .spec
+            .0
+            .iter()
+            .partition(|(key, _)| *key == Key::Scopes);
+        let base = match handler.named {
+            Some(named) => named().cloned(),
+            None => self.base(keys),
+        }?;
+        match scopes.first() {
+            Some((_, scopes)) => base.requiring(scopes),
+            None => Ok(base),
+        }
+    }
+
+    fn base(&mut self, keys: Settings) -> Result<SecretBearer, Error> {
+        if let Some((_, built)) = self.built.iter().find(|(spec, _)| *spec == keys) {
+            return built.clone();
+        }
+        let built = crate::__private::build(&keys);
+        self.built.push((keys, built.clone()));
+        built
+    }
+}
+
 /// Where the search for `hash` starts, in a table of `len` slots (a power of two).
 #[inline]
 fn slot(hash: u64, len: usize) -> usize {
@@ -152,6 +207,7 @@ mod tests {
             module: "tests",
             hash,
             spec: Spec(spec),
+            named: None,
         }
     }
 
@@ -187,6 +243,37 @@ mod tests {
         // From slot 4 to the free slot 6.
         let missing = table.find(20).unwrap_err().to_string();
         assert!(missing.contains("no handler listed"), "{missing}");
+    }
+
+    #[test]
+    fn configurations_differing_only_in_scopes_share_one_bearers_state() {
+        const KEYS: &[(Key, &str)] = &[(Key::KeysEnv, "K"), (Key::Prefix, "Bearer ")];
+        const ADMIN: &[(Key, &str)] = &[
+            (Key::KeysEnv, "K"),
+            (Key::Prefix, "Bearer "),
+            (Key::Scopes, "admin"),
+        ];
+        const OTHER: &[(Key, &str)] = &[(Key::KeysEnv, "L"), (Key::Scopes, "admin")];
+        let table = table(vec![handler(1, KEYS), handler(2, ADMIN), handler(3, OTHER)]);
+        let (keys, admin, other) = (
+            table.find(1).unwrap(),
+            table.find(2).unwrap(),
+            table.find(3).unwrap(),
+        );
+        assert!(keys.shares_state_with(admin));
+        assert!(!keys.shares_state_with(other));
+        assert_eq!(keys.required_scopes().map(|(scopes, _)| scopes.len()), None);
+        let scopes = |bearer: &SecretBearer| bearer.required_scopes().unwrap().0.to_vec();
+        assert_eq!(scopes(admin), [Box::from("admin")]);
+        // Beside a named bearer, its own scopes are kept and the handler's added.
+        static NAMED: crate::__private::LazyBearer =
+            crate::__private::LazyBearer::new(Spec(&[(Key::KeysEnv, "K"), (Key::Scopes, "admin")]));
+        let mut beside = handler(4, &[(Key::Scopes, "reports admin")]);
+        beside.named = Some(|| NAMED.get());
+        let table = self::table(vec![beside]);
+        let derived = table.find(4).unwrap();
+        assert!(derived.shares_state_with(NAMED.get().unwrap()));
+        assert_eq!(scopes(derived), [Box::from("admin"), Box::from("reports")]);
     }
 
     #[test]

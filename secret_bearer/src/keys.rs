@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use subtle::{Choice, ConditionallySelectable};
 
+use crate::caller::Named;
 use crate::digest::{Digest, STRONG_BITS};
 use crate::error::{Error, ErrorKind};
 use crate::json;
@@ -29,9 +30,9 @@ pub(crate) struct KeyTable {
     width: usize,
     /// `buckets - 1`; the number of buckets is a power of two.
     mask: u64,
-    /// The callers' names, by the index slots hold; empty for a single key, which the check
-    /// names by its role (`primary`, `alternate`).
-    names: Vec<Arc<str>>,
+    /// The callers, by the index slots hold; empty for a single key, which the check names by
+    /// its role (`primary`, `alternate`).
+    callers: Vec<Arc<Named>>,
     /// What the set says of each slot's key (its `id`, its expiry), by slot: read only once a
     /// key has matched, so the lookup's slots stay as small as they were.
     about: Vec<About>,
@@ -169,7 +170,9 @@ impl KeyTable {
             caller: Some(caller),
             bits,
         });
-        Ok(Self::build(read.keys, read.callers, weak.collect()))
+        let callers = read.callers.into_iter().zip(read.scopes);
+        let callers = callers.map(|(name, scopes)| Named::new(name, scopes));
+        Ok(Self::build(read.keys, callers.collect(), weak.collect()))
     }
 
     /// A `Vec` that grows, and `append`, copy their elements' bytes into a new buffer and free
@@ -179,7 +182,7 @@ impl KeyTable {
     /// with the empty slot's zeros. When `keys` is dropped, each of its digests is wiped
     /// (again): no freed buffer holds a digest. (Moves through the stack are the compiler's,
     /// out of reach as for every value.)
-    fn build(mut keys: Vec<Listed>, names: Vec<Arc<str>>, weak: Vec<WeakKey>) -> Self {
+    fn build(mut keys: Vec<Listed>, callers: Vec<Arc<Named>>, weak: Vec<WeakKey>) -> Self {
         let buckets = (keys.len() / KEYS_PER_BUCKET).max(1).next_power_of_two();
         let mask = buckets as u64 - 1;
         let mut used = vec![0; buckets];
@@ -205,7 +208,7 @@ impl KeyTable {
             slots,
             width,
             mask,
-            names,
+            callers,
             about,
             weak,
         }
@@ -223,12 +226,12 @@ impl KeyTable {
         found
     }
 
-    /// The caller's name (`None` for a single key), whether the slot holds its newest key,
-    /// and what the set says of the key.
-    pub(crate) fn owner(&self, slot: u32) -> (Option<&Arc<str>>, bool, &About) {
+    /// The caller (`None` for a single key), whether the slot holds its newest key, and what
+    /// the set says of the key.
+    pub(crate) fn owner(&self, slot: u32) -> (Option<&Arc<Named>>, bool, &About) {
         let (index, slot) = (slot as usize, &self.slots[slot as usize]);
-        let name = self.names.get(slot.caller as usize);
-        (name, slot.key == 0, &self.about[index])
+        let caller = self.callers.get(slot.caller as usize);
+        (caller, slot.key == 0, &self.about[index])
     }
 
     /// The plain keys under 112 bits of estimated strength.
@@ -306,7 +309,7 @@ mod tests {
         bool::from(found.matched).then(|| {
             let (name, newest, _) = table.owner(found.slot);
             (
-                name.map_or_else(String::new, |name| name.to_string()),
+                name.map_or_else(String::new, |caller| caller.name.to_string()),
                 newest,
             )
         })
@@ -497,7 +500,7 @@ mod tests {
             assert!(bool::from(found.matched), "{credential}");
             let (name, newest, about) = table.owner(found.slot);
             (
-                name.unwrap().to_string(),
+                name.unwrap().name.to_string(),
                 newest,
                 about.id.clone(),
                 about.expires,

@@ -475,7 +475,7 @@ pub mod __private;
 #[cfg_attr(doc, doc(hidden))]
 pub mod __names {
     pub use crate::__private::probe::{Extractor, HeadExtractor};
-    pub use crate::__private::{BearerProvider, Inline, OneKey, ReadWithoutWaiting};
+    pub use crate::__private::{BearerProvider, Inline, KeySet, OneKey, ReadWithoutWaiting};
     pub use crate::client::authorization::Authorize;
 }
 
@@ -674,6 +674,19 @@ macro_rules! __inline_handler {
                 module: ::core::module_path!(),
                 hash: $hash,
                 spec: $spec,
+                named: ::core::option::Option::None,
+            }
+        }
+    };
+    ($hash:literal, $spec:expr, $named:ty) => {
+        $crate::__private::inventory::submit! {
+            $crate::__private::InlineHandler {
+                module: ::core::module_path!(),
+                hash: $hash,
+                spec: $spec,
+                named: ::core::option::Option::Some(
+                    <$named as $crate::__private::NamedBearer>::bearer,
+                ),
             }
         }
     };

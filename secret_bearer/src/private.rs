@@ -24,14 +24,18 @@ pub struct Spec(pub &'static [(Key, &'static str)]);
 
 impl Spec {
     pub(crate) fn build(&self) -> Result<SecretBearer, Error> {
-        let builder = self
-            .0
-            .iter()
-            .fold(SecretBearer::builder(), |builder, &(key, value)| {
-                builder.set(key, value)
-            });
-        builder.build()
+        build(self.0)
     }
+}
+
+/// The bearer of `settings`, each a key and its value.
+pub(crate) fn build(settings: &[(Key, &'static str)]) -> Result<SecretBearer, Error> {
+    let builder = settings
+        .iter()
+        .fold(SecretBearer::builder(), |builder, &(key, value)| {
+            builder.set(key, value)
+        });
+    builder.build()
 }
 
 /// The bearer of one named bearer or annotated client function, built on first use.
@@ -96,6 +100,21 @@ pub trait OneKey: NamedBearer {}
             `async fn`, or name a bearer whose primary is `env = \"...\"`"
 )]
 pub trait ReadWithoutWaiting: NamedBearer {}
+
+/// A named bearer whose primary is a key set, which grants its callers scopes: what a
+/// handler's `scopes` beside it require. The attribute implements it on the named bearers it
+/// defines that qualify.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` holds one key, which names no caller, so it grants no scopes",
+    label = "scopes are granted to the callers of a key set",
+    note = "give `{Self}` a key set (`keys_env = \"...\"` or `keys_secret = \"...\"`) with each \
+            caller's `scopes` in it, or remove `scopes` here"
+)]
+pub trait KeySet: NamedBearer {}
+
+/// What a handler requiring scopes beside the named bearer `N` checks at compile time: that
+/// `N` has a key set to grant them.
+pub const fn grants_scopes<N: KeySet>() {}
 
 /// What a handler naming `N` checks at compile time: that `N` is a named bearer (one error at
 /// the name, in [`NamedBearer`]'s words).

@@ -33,12 +33,17 @@ impl Setting {
 /// elsewhere.
 pub(crate) enum Args {
     Keys(Vec<Setting>),
-    /// `#[secret_bearer(WidgetsKey)]`: a named bearer, a type the runtime checks is one.
-    Named(syn::Path),
+    /// `#[secret_bearer(WidgetsKey)]`: a named bearer, a type the runtime checks is one, and
+    /// perhaps the scopes a handler requires beside it (`scopes = [..]`).
+    Named {
+        path: syn::Path,
+        scopes: Option<Setting>,
+    },
 }
 
 /// Reads the pairs in the order written (the rules then refuse a key given twice). A path
-/// written alone that is not a key names a bearer, and then nothing else may stand beside it.
+/// written alone that is not a key names a bearer, and then nothing but `scopes`, a handler's
+/// own requirement, may stand beside it.
 pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
     let mut settings: Vec<Setting> = Vec::new();
     let mut named: Option<syn::Path> = None;
@@ -49,7 +54,8 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
             .get_ident()
             .and_then(|ident| Key::lookup(&ident.to_string()));
         if key.is_none() && alone && names_a_type(&meta.path) {
-            return match (&named, settings.first()) {
+            let not_scopes = settings.iter().find(|setting| setting.key != Key::Scopes);
+            return match (&named, not_scopes) {
                 (None, None) => {
                     named = Some(meta.path.clone());
                     Ok(())
@@ -71,7 +77,9 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
             )
         })?;
         let key = key.ok_or_else(|| unknown_key(&written, alone))?;
-        if let Some(named) = &named {
+        if let Some(named) = &named
+            && key != Key::Scopes
+        {
             return Err(beside_named(named, &written));
         }
         let is_flag = key.is_flag();
@@ -98,6 +106,16 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
             (false, true) => {}
         }
         let value = match meta.value()?.parse::<Expr>()? {
+            Expr::Array(list) if key == Key::Scopes => scopes(&written, &list)?,
+            other if key == Key::Scopes => {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    format_args!(
+                        "`{written}` takes an array of string literals, as in \
+                         `{written} = [\"invoices:write\"]`"
+                    ),
+                ));
+            }
             Expr::Lit(ExprLit {
                 lit: Lit::Str(value),
                 ..
@@ -118,9 +136,51 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<Args> {
     });
     parser.parse2(args)?;
     Ok(match named {
-        Some(path) => Args::Named(path),
+        Some(path) => {
+            let mut scopes = settings.into_iter();
+            let (first, second) = (scopes.next(), scopes.next());
+            if let Some(second) = second {
+                return Err(syn::Error::new(
+                    second.span(),
+                    format_args!("`{}` is set twice; keep one", second.written),
+                ));
+            }
+            Args::Named {
+                path,
+                scopes: first,
+            }
+        }
         None => Args::Keys(settings),
     })
+}
+
+/// `scopes = ["a", "b"]`: each a string literal and a scope-token (an error at the one that is
+/// not), read as the rules read them, RFC 6749's space-separated list, spanned on the array.
+fn scopes(written: &syn::Ident, list: &syn::ExprArray) -> syn::Result<LitStr> {
+    let mut scopes = Vec::new();
+    for element in &list.elems {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(scope),
+            ..
+        }) = element
+        else {
+            return Err(syn::Error::new_spanned(
+                element,
+                format_args!("`{written}` lists string literals, as in `\"invoices:write\"`"),
+            ));
+        };
+        if !secret_bearer_rules::is_scope(&scope.value()) {
+            return Err(syn::Error::new(
+                scope.span(),
+                secret_bearer_rules::SCOPE_RULE,
+            ));
+        }
+        scopes.push(scope.value());
+    }
+    Ok(LitStr::new(
+        &scopes.join(" "),
+        list.bracket_token.span.join(),
+    ))
 }
 
 /// Whether a path written alone names a type rather than misspelling a key: a path of several
@@ -197,15 +257,49 @@ mod tests {
     fn keys(args: TokenStream) -> Vec<Setting> {
         match parse(args).unwrap() {
             Args::Keys(settings) => settings,
-            Args::Named(_) => panic!("read as a named bearer"),
+            Args::Named { .. } => panic!("read as a named bearer"),
         }
     }
 
     fn named(args: TokenStream) -> String {
         match parse(args).unwrap() {
-            Args::Named(path) => path_text(&path),
+            Args::Named { path, .. } => path_text(&path),
             Args::Keys(_) => panic!("read as keys"),
         }
+    }
+
+    #[test]
+    fn scopes_are_an_array_of_scope_tokens_and_may_stand_beside_a_name() {
+        let settings = keys(quote!(keys_env = "K", scopes = ["invoices:write", "admin"]));
+        assert_eq!(settings[1].key, Key::Scopes);
+        assert_eq!(settings[1].value.value(), "invoices:write admin");
+        assert_eq!(keys(quote!(keys_env = "K", scopes = [])).len(), 2);
+        for (args, scopes) in [
+            (quote!(Keys, scopes = ["admin"]), "admin"),
+            (quote!(scopes = ["a", "b"], Keys), "a b"),
+        ] {
+            let Args::Named {
+                path,
+                scopes: Some(setting),
+            } = parse(args).unwrap()
+            else {
+                panic!("read as keys, or without scopes");
+            };
+            assert_eq!(
+                (path_text(&path), setting.value.value()),
+                ("Keys".into(), scopes.into())
+            );
+        }
+        assert!(error(quote!(scopes = "admin")).contains("takes an array of string literals"));
+        assert!(error(quote!(scopes)).contains("takes a value"));
+        assert!(error(quote!(scopes = [admin])).contains("lists string literals"));
+        assert!(error(quote!(scopes = ["in voices"])).contains("RFC 6749"));
+        assert_eq!(
+            error(quote!(Keys, scopes = ["a"], scopes = ["b"])),
+            "`scopes` is set twice; keep one"
+        );
+        assert!(error(quote!(Keys, scopes = ["a"], prefix = "B ")).contains("names a bearer"));
+        assert!(error(quote!(scopes = ["a"], env = "A", Keys)).contains("names a bearer"));
     }
 
     #[test]
@@ -282,7 +376,7 @@ mod tests {
         assert!(
             far.contains(
                 "`env`, `alt_env`, `secret`, `alt_secret`, `keys_env`, `keys_secret`, `prefix`, \
-                 `no_space`, `doc`, `rotating`, `strong_keys` (or"
+                 `no_space`, `doc`, `rotating`, `strong_keys`, `scopes` (or"
             ),
             "{far}"
         );

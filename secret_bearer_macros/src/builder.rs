@@ -31,6 +31,24 @@ pub(crate) fn inline_provider(config: &Config) -> (TokenStream, TokenStream) {
     )
 }
 
+/// The provider of a handler whose `scopes` stand beside the named bearer `path`: an
+/// `Inline<HASH>` as for keys, listed with the named bearer it derives from. `HASH` is of the
+/// path as written and the scopes.
+pub(crate) fn scoped_provider(path: &syn::Path, scopes: &Setting) -> (TokenStream, TokenStream) {
+    let named = quote::ToTokens::to_token_stream(path).to_string();
+    let hash = Literal::u64_unsuffixed(fnv([
+        named.as_bytes(),
+        scopes.key.name().as_bytes(),
+        scopes.value.value().as_bytes(),
+    ]
+    .iter()));
+    let spec = spec(std::iter::once(scopes));
+    (
+        quote!(::secret_bearer::__private::Inline<#hash>),
+        quote!(::secret_bearer::__private::inline_handler!(#hash, #spec, #path);),
+    )
+}
+
 /// The settings as a `Spec`, in the order given.
 fn spec<'a>(settings: impl Iterator<Item = &'a Setting>) -> TokenStream {
     let settings = settings.map(|setting| {
@@ -52,14 +70,23 @@ fn position(key: Key) -> usize {
 /// FNV-1a (64 bits) of each setting's key name and value, each followed by `0xff`, a byte no
 /// UTF-8 text holds: stable across builds and platforms, as a type's name must be.
 fn hash(settings: &[&Setting]) -> u64 {
+    let values: Vec<String> = settings
+        .iter()
+        .map(|setting| setting.value.value())
+        .collect();
+    let parts = settings.iter().zip(&values);
+    fnv(parts
+        .flat_map(|(setting, value)| [setting.key.name().as_bytes(), value.as_bytes()])
+        .collect::<Vec<_>>()
+        .iter())
+}
+
+/// FNV-1a (64 bits) of `parts`, each followed by `0xff`.
+fn fnv<'a>(parts: impl Iterator<Item = &'a &'a [u8]>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for setting in settings {
-        let value = setting.value.value();
-        let parts = [setting.key.name().as_bytes(), value.as_bytes()];
-        for byte in parts.iter().flat_map(|part| part.iter().chain(&[0xff])) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+    for byte in parts.flat_map(|part| part.iter().chain(&[0xff])) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
 }

@@ -19,8 +19,16 @@ use crate::validate::Bearer;
 /// the key a client sends is judged by the server it calls. (A named bearer's keys are not known here: the
 /// expansion checks what it can send through its marker traits, `client_can_send`.)
 pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
-    let (Target::Client { function, .. }, Bearer::Keys(config)) = (target, &bearer) else {
+    let Target::Client { function, .. } = target else {
         return Ok(bearer);
+    };
+    let config = match &bearer {
+        Bearer::Keys(config) => config,
+        Bearer::Named {
+            scopes: Some(scopes),
+            ..
+        } => return Err(scopes_on_a_client(scopes)),
+        Bearer::Named { .. } => return Ok(bearer),
     };
     if config.primary.key.is_key_set() {
         return Err(syn::Error::new(
@@ -46,6 +54,9 @@ pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
              sends its key, which the server it calls judges: remove it",
         ));
     }
+    if let Some(scopes) = config.settings.iter().find(|s| s.key == Key::Scopes) {
+        return Err(scopes_on_a_client(scopes));
+    }
     if let Some(doc) = &config.doc {
         return Err(syn::Error::new(
             doc.span(),
@@ -54,6 +65,14 @@ pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
         ));
     }
     Ok(bearer)
+}
+
+fn scopes_on_a_client(scopes: &crate::args::Setting) -> syn::Error {
+    syn::Error::new(
+        scopes.span(),
+        "`scopes` are what a handler requires of its callers; a client function sends its key, \
+         whose scopes the server it calls grants: remove it",
+    )
 }
 
 pub(crate) fn authorize(mut function: Function, request: usize, bearer: &Bearer) -> TokenStream {
@@ -70,7 +89,7 @@ pub(crate) fn authorize(mut function: Function, request: usize, bearer: &Bearer)
                 quote!(#name.get()),
             )
         }
-        Bearer::Named(path) => {
+        Bearer::Named { path, .. } => {
             let mut can_send =
                 quote_spanned!(path.span()=> ::secret_bearer::__private::sends::<#path>(););
             if sync {

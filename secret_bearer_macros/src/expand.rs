@@ -8,7 +8,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, PathArguments, Type, parse_quote};
 
-use crate::builder::inline_provider;
+use crate::builder::{inline_provider, scoped_provider};
 use crate::function::Function;
 use crate::validate::Bearer;
 
@@ -22,12 +22,22 @@ pub(crate) fn protect(mut function: Function, bearer: &Bearer) -> TokenStream {
             let (provider, item) = inline_provider(config);
             (item, TokenStream::new(), provider)
         }
-        Bearer::Named(path) => {
-            // Checked beside the parameters: one error at the name if it is not a bearer.
-            let check = quote_spanned! {path.span()=>
+        Bearer::Named { path, scopes } => {
+            // Checked beside the parameters: one error at the name if it is not a bearer, or,
+            // with scopes, if it has no key set to grant them.
+            let mut check = quote_spanned! {path.span()=>
                 ::secret_bearer::__private::is_named_bearer::<#path>();
             };
-            (TokenStream::new(), check, path.into_token_stream())
+            match scopes {
+                None => (TokenStream::new(), check, path.into_token_stream()),
+                Some(scopes) => {
+                    check.extend(quote_spanned! {path.span()=>
+                        ::secret_bearer::__private::grants_scopes::<#path>();
+                    });
+                    let (provider, item) = scoped_provider(path, scopes);
+                    (item, check, provider)
+                }
+            }
         }
     };
 

@@ -13,7 +13,7 @@ use crate::validate::Bearer;
 /// A named bearer is defined by its keys: naming another one on a struct would define nothing.
 pub(crate) fn check(target: &Target, bearer: Bearer) -> syn::Result<Bearer> {
     match (target, bearer) {
-        (Target::Named(item), Bearer::Named(path)) => Err(syn::Error::new_spanned(
+        (Target::Named(item), Bearer::Named { path, .. }) => Err(syn::Error::new_spanned(
             &path,
             format_args!(
                 "a named bearer is defined by its keys, as in `#[secret_bearer(env = \"...\")] \
@@ -40,11 +40,17 @@ pub(crate) fn define(item: ItemStruct, bearer: &Bearer) -> TokenStream {
         .then(|| quote!(impl ::secret_bearer::__private::OneKey for #name {}));
     let without_waiting = (config.primary.key != Key::Secret)
         .then(|| quote!(impl ::secret_bearer::__private::ReadWithoutWaiting for #name {}));
+    let key_set = config
+        .primary
+        .key
+        .is_key_set()
+        .then(|| quote!(impl ::secret_bearer::__private::KeySet for #name {}));
     quote! {
         #item
         ::secret_bearer::__private::named_bearer!(#name, #lazy);
         #one_key
         #without_waiting
+        #key_set
     }
 }
 

@@ -11,14 +11,40 @@ use crate::args::{Args, Key, Setting};
 /// (whose keys its own attribute checked).
 pub(crate) enum Bearer {
     Keys(Config),
-    Named(syn::Path),
+    /// A named bearer, and the scopes a handler requires beside it.
+    Named {
+        path: syn::Path,
+        scopes: Option<Setting>,
+    },
 }
 
 pub(crate) fn validate(args: Args) -> syn::Result<Bearer> {
     match args {
         Args::Keys(settings) => validate_keys(settings).map(Bearer::Keys),
-        Args::Named(path) => Ok(Bearer::Named(path)),
+        Args::Named { path, scopes } => {
+            if let Some(scopes) = &scopes {
+                validate_scopes(scopes)?;
+            }
+            Ok(Bearer::Named { path, scopes })
+        }
     }
+}
+
+/// The scopes beside a named bearer, by the rules' reading of a key set's (whether the named
+/// bearer has a key set is checked where it is known, by the compiler: `__private::KeySet`).
+fn validate_scopes(scopes: &Setting) -> syn::Result<()> {
+    let value = scopes.value.value();
+    let settings = [(Key::KeysEnv, "_"), (Key::Scopes, value.as_str())].map(|(key, value)| {
+        secret_bearer_rules::Setting {
+            key,
+            written: key.name(),
+            value,
+        }
+    });
+    let checked = secret_bearer_rules::check(&settings, Spelling::Attribute);
+    checked
+        .map(drop)
+        .map_err(|violation| syn::Error::new(scopes.value.span(), violation.message))
 }
 
 /// A checked attribute: its settings as written, which the expansion hands to the runtime
@@ -93,7 +119,7 @@ mod tests {
     fn check(args: TokenStream) -> syn::Result<Config> {
         match crate::args::parse(args).unwrap() {
             Args::Keys(settings) => validate_keys(settings),
-            Args::Named(_) => panic!("read as a named bearer"),
+            Args::Named { .. } => panic!("read as a named bearer"),
         }
     }
 

@@ -5,7 +5,7 @@
 use super::{ALTERNATE, NOT_AUTHENTICATED, PRIMARY};
 use secret_bearer::{MAX_SECRET_LEN, NamedBearer};
 
-use super::MISCONFIGURED_BODY;
+use super::{MISCONFIGURED_BODY, NOT_AUTHORIZED};
 
 /// The named bearer of [`Route::Named`]: every runner's `/named` handlers name it, and its
 /// middleware and layer are built from it.
@@ -15,6 +15,10 @@ use super::MISCONFIGURED_BODY;
     prefix = "Bearer "
 )]
 pub struct TestKey;
+
+/// The named key set of [`Route::NamedScoped`], requiring `admin` of every caller.
+#[secret_bearer::secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ", scopes = ["admin"])]
+pub struct TestKeys;
 
 /// The routes every runner serves, each protected as its doc says, answering `hello`.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +38,12 @@ pub enum Route {
     Keys,
     /// `/named`: `#[secret_bearer(TestKey)]`, [`TestKey`]'s primary, alternate and `Bearer `.
     Named,
+    /// `/scoped`: `keys_env = "SB_TEST_KEYS", prefix = "Bearer ", scopes = ["admin"]`,
+    /// answering as `/keys`.
+    Scoped,
+    /// `/named-scoped`: `#[secret_bearer(TestKeys, scopes = ["reports"])]`, which requires
+    /// `admin` (the named bearer's) and `reports` (the handler's); answering as `/keys`.
+    NamedScoped,
 }
 
 /// What `/keys` answers: who called, and whether with the newest key.
@@ -42,14 +52,21 @@ pub fn caller_body(caller: &secret_bearer::Caller) -> String {
 }
 
 impl Route {
-    pub const ALL: [Route; 6] = [
+    pub const ALL: [Route; 8] = [
         Route::Plain,
         Route::Bearer,
         Route::Missing,
         Route::Empty,
         Route::Keys,
         Route::Named,
+        Route::Scoped,
+        Route::NamedScoped,
     ];
+
+    /// Whether the route answers with its caller ([`caller_body`]) rather than `hello`.
+    pub fn names_its_caller(self) -> bool {
+        matches!(self, Self::Keys | Self::Scoped | Self::NamedScoped)
+    }
 
     /// The route's configuration as a bearer, for the runners of middleware and layers.
     pub fn bearer(self) -> secret_bearer::SecretBearer {
@@ -63,6 +80,14 @@ impl Route {
             Self::Missing => builder.env("SB_TEST_UNSET_MISSING"),
             Self::Empty => builder.env("SB_TEST_EMPTY"),
             Self::Keys => builder.keys_env("SB_TEST_KEYS").prefix("Bearer "),
+            Self::Scoped => builder
+                .keys_env("SB_TEST_KEYS")
+                .prefix("Bearer ")
+                .scopes(["admin"]),
+            Self::NamedScoped => builder
+                .keys_env("SB_TEST_KEYS")
+                .prefix("Bearer ")
+                .scopes(["admin", "reports"]),
             Self::Named => unreachable!("built by the attribute, above"),
         };
         builder.build().unwrap()
@@ -76,6 +101,8 @@ impl Route {
             Self::Empty => "/empty",
             Self::Keys => "/keys",
             Self::Named => "/named",
+            Self::Scoped => "/scoped",
+            Self::NamedScoped => "/named-scoped",
         }
     }
 }
@@ -104,6 +131,7 @@ impl Case {
         let body = match status {
             200 => "hello",
             401 => NOT_AUTHENTICATED,
+            403 => NOT_AUTHORIZED,
             _ => MISCONFIGURED_BODY,
         };
         Self {
@@ -196,10 +224,41 @@ pub fn check_cases() -> Vec<Case> {
         ("Bearer BOBKEY", "bob true"),
         ("Bearer BOBOLD", "bob false"),
         ("Bearer CAROLNEW", "carol true"),
+        ("Bearer ERINKEY", "erin true"),
     ] {
         let mut case = Case::new(Keys, &[authorization], 200, None);
         case.body = body;
         cases.push(case);
+    }
+    // A handler's scopes: a caller without one of them is forbidden (403), its challenge
+    // naming every scope required, whichever the caller lacks; who is not authenticated is
+    // refused first (401), as anywhere.
+    const ADMIN: Option<&str> = Some(r#"Bearer error="insufficient_scope", scope="admin""#);
+    const ADMIN_REPORTS: Option<&str> =
+        Some(r#"Bearer error="insufficient_scope", scope="admin reports""#);
+    for (route, authorization, answer) in [
+        (Scoped, "Bearer ALICEKEY", Ok("alice true")),
+        (Scoped, "Bearer ERINKEY", Ok("erin true")),
+        (Scoped, "Bearer BOBKEY", Err(ADMIN)),
+        (Scoped, "Bearer CAROLNEW", Err(ADMIN)),
+        (NamedScoped, "Bearer ALICEKEY", Ok("alice true")),
+        (NamedScoped, "Bearer ERINKEY", Err(ADMIN_REPORTS)),
+        (NamedScoped, "Bearer BOBOLD", Err(ADMIN_REPORTS)),
+    ] {
+        cases.push(match answer {
+            Ok(body) => {
+                let mut case = Case::new(route, &[authorization], 200, None);
+                case.body = body;
+                case
+            }
+            Err(challenge) => Case::new(route, &[authorization], 403, challenge),
+        });
+    }
+    for route in [Scoped, NamedScoped] {
+        cases.push(Case::new(route, &[], 401, Some("Bearer")));
+        for refused in ["Bearer NOTAKEY", "Bearer CAROLOLD", "Bearer DAVEKEY"] {
+            cases.push(Case::new(route, &[refused], 401, BEARER_INVALID));
+        }
     }
     // A key past its `expires`, or its caller's, is refused as a wrong one is.
     let digest = format!("Bearer {}", super::sha256("BOBKEY"));

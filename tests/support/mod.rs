@@ -19,6 +19,8 @@ pub const ALTERNATE: &str = "ALSOOKAY";
 /// clearskies' 401 body.
 pub const NOT_AUTHENTICATED: &str = r#"{"status":"client_error","error":"Not Authenticated","data":[],"pagination":{},"input_errors":{}}"#;
 /// clearskies' body of a 500, when authentication is misconfigured.
+/// clearskies' 403 body: the caller lacks a scope.
+pub const NOT_AUTHORIZED: &str = r#"{"status":"client_error","error":"Not Authorized","data":[],"pagination":{},"input_errors":{}}"#;
 pub const MISCONFIGURED_BODY: &str = r#"{"status":"failure","error":"Internal Server Error","data":[],"pagination":{},"input_errors":{}}"#;
 
 /// Asserts that `printed`, a request or its headers as `{:?}` shows them (as a handler or a
@@ -47,10 +49,13 @@ pub fn sha256(key: &str) -> String {
 pub fn init_env() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        // `alice` with one plain key; `bob` rotating, his newest key hashed; `carol` rotating,
-        // her older key expired; `dave` expired as a caller.
+        // `alice` with one plain key and the scopes `admin` and `reports`; `bob` rotating, his
+        // newest key hashed, with no scope; `carol` rotating, her older key expired; `dave`
+        // expired as a caller; `erin` with the scope `admin` only.
         let keys = format!(
-            r#"{{"alice": "ALICEKEY", "bob": ["{}", "BOBOLD"],
+            r#"{{"alice": {{"keys": "ALICEKEY", "scopes": ["admin", "reports"]}},
+                "bob": ["{}", "BOBOLD"],
+                "erin": {{"keys": ["ERINKEY"], "scopes": ["admin"]}},
                 "carol": [{{"key": "CAROLNEW", "id": "new", "expires": "9999-12-31T23:59:59Z"}},
                           {{"key": "CAROLOLD", "id": "old", "expires": "2001-01-01T00:00:00Z"}}],
                 "dave": {{"keys": "DAVEKEY", "expires": "2001-01-01T00:00:00+01:00"}}}}"#,

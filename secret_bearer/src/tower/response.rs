@@ -32,11 +32,9 @@ pub(crate) fn http_response<B>(
     body: impl FnOnce(&'static str) -> B,
 ) -> Response<B> {
     let mut response = Response::new(body(error.body()));
-    *response.status_mut() = if error.is_misconfigured() {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
+    // One of 401, 403 and 500, each a valid status.
+    *response.status_mut() =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     // Always a valid value (`AuthError::challenge`); a `None` here would only drop the header.
@@ -76,11 +74,12 @@ pub(super) fn grpc_response<B>(
     error: &AuthError,
     body: impl FnOnce(&'static str) -> B,
 ) -> Response<B> {
-    // gRPC's codes: 16 UNAUTHENTICATED, 13 INTERNAL. The messages name no source and no value.
-    let (status, message) = if error.is_misconfigured() {
-        ("13", "authentication is misconfigured")
-    } else {
-        ("16", "not authenticated")
+    // gRPC's codes: 16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 13 INTERNAL. The messages name
+    // no source and no value, and no scope.
+    let (status, message) = match error.status_code() {
+        500 => ("13", "authentication is misconfigured"),
+        403 => ("7", "not authorized"),
+        _ => ("16", "not authenticated"),
     };
     let mut response = Response::new(body(""));
     let headers = response.headers_mut();

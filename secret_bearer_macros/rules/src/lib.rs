@@ -37,11 +37,14 @@ pub enum Key {
     Rotating,
     /// A flag: a plain key of under 112 bits of estimated strength is refused, not only logged.
     StrongKeys,
+    /// The scopes a caller of the key set must have, space-separated (RFC 6749 §3.3's own
+    /// form): the attribute writes them as an array of strings.
+    Scopes,
 }
 
 impl Key {
     /// Every key, in the order the documentation lists them.
-    pub const ALL: [Key; 11] = [
+    pub const ALL: [Key; 12] = [
         Key::Env,
         Key::AltEnv,
         Key::Secret,
@@ -53,6 +56,7 @@ impl Key {
         Key::Doc,
         Key::Rotating,
         Key::StrongKeys,
+        Key::Scopes,
     ];
 
     /// The key as the attribute and the builder spell it.
@@ -69,6 +73,7 @@ impl Key {
             Key::Doc => "doc",
             Key::Rotating => "rotating",
             Key::StrongKeys => "strong_keys",
+            Key::Scopes => "scopes",
         }
     }
 
@@ -82,9 +87,12 @@ impl Key {
             Key::AltSecret => "alternate_secret_key",
             Key::Prefix => "header_prefix",
             Key::Doc => "documentation_security_name",
-            Key::NoSpace | Key::Rotating | Key::StrongKeys | Key::KeysEnv | Key::KeysSecret => {
-                self.name()
-            }
+            Key::NoSpace
+            | Key::Rotating
+            | Key::StrongKeys
+            | Key::KeysEnv
+            | Key::KeysSecret
+            | Key::Scopes => self.name(),
         }
     }
 
@@ -189,7 +197,22 @@ pub struct Checked {
     pub rotating: bool,
     /// Whether a weak plain key is refused.
     pub strong_keys: bool,
+    /// The scopes a caller must have.
+    pub scopes: Option<usize>,
 }
+
+/// An RFC 6749 §3.3 scope-token, `1*( %x21 / %x23-5B / %x5D-7E )`: printable ASCII but space,
+/// `"` and `\`. The rule for a key set's `scopes` and for the scopes a handler requires.
+pub fn is_scope(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+}
+
+/// What a scope that is not a scope-token is told.
+pub const SCOPE_RULE: &str = "a scope is printable ASCII without space, `\"` or `\\` (RFC 6749 \
+                              §3.3), such as `\"invoices:read\"`";
 
 /// Checks a configuration, its settings in the order written; the first rule broken is the
 /// answer.
@@ -293,6 +316,23 @@ pub fn check(settings: &[Setting], spelling: Spelling) -> Result<Checked, Violat
             ));
         }
     }
+    let scopes = find(&[Key::Scopes]);
+    if let Some(scopes) = scopes
+        && !settings[primary].key.is_key_set()
+    {
+        return Err(at_key(
+            scopes,
+            format!(
+                "`{}` are granted to the callers of a key set, and `{}` is one key, which names \
+                 no caller: give the keys as {} with each caller's scopes in the set, or remove \
+                 `{}`",
+                settings[scopes].written,
+                settings[primary].written,
+                spelling.set(Key::KeysEnv, "..."),
+                settings[scopes].written,
+            ),
+        ));
+    }
     let prefix = find(&[Key::Prefix]);
     if let Some(no_space) = find(&[Key::NoSpace]) {
         let ends_in_a_word = prefix.is_some_and(|prefix| {
@@ -324,6 +364,7 @@ pub fn check(settings: &[Setting], spelling: Spelling) -> Result<Checked, Violat
         doc: find(&[Key::Doc]),
         rotating: rotating.is_some(),
         strong_keys: find(&[Key::StrongKeys]).is_some(),
+        scopes,
     })
 }
 
@@ -393,6 +434,7 @@ fn value_problem(settings: &[Setting], setting: &Setting, spelling: Spelling) ->
              as in `\"prod/api#keys.current\"`"
                 .to_owned()
         }
+        Key::Scopes => return scopes_problem(value),
         Key::Prefix if !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ') => format!(
             "a prefix is printable ASCII, with any space written out, as in {}",
             spelling.set(Key::Prefix, "Bearer ")
@@ -425,6 +467,19 @@ fn value_problem(settings: &[Setting], setting: &Setting, spelling: Spelling) ->
         _ => return None,
     };
     Some(problem)
+}
+
+/// What is wrong with a list of required scopes, space-separated, if anything.
+fn scopes_problem(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("list at least one scope, or remove `scopes`".to_owned());
+    }
+    let scopes: Vec<&str> = value.split(' ').collect();
+    if !scopes.iter().all(|scope| is_scope(scope)) {
+        return Some(SCOPE_RULE.to_owned());
+    }
+    let twice = (1..scopes.len()).find(|&index| scopes[..index].contains(&scopes[index]));
+    twice.map(|index| format!("the scope {:?} is listed twice; keep one", scopes[index]))
 }
 
 #[cfg(test)]
@@ -464,6 +519,7 @@ mod tests {
                 doc: Some(3),
                 rotating: false,
                 strong_keys: false,
+                scopes: None,
             }
         );
         let managed = check_written(&["alternate_environment_key=B", "secret_key=/a"]).unwrap();
@@ -643,6 +699,53 @@ mod tests {
                 violation.message.starts_with("`no_space` says"),
                 "{violation:?}"
             );
+        }
+    }
+
+    #[test]
+    fn scopes_are_scope_tokens_required_of_a_key_sets_callers() {
+        let checked = check_written(&["keys_env=K", "scopes=invoices:write admin"]).unwrap();
+        assert_eq!(checked.scopes, Some(1));
+        let single = check_written(&["env=A", "scopes=admin"]).unwrap_err();
+        assert_eq!(single.at, Some((1, Part::Key)));
+        assert_eq!(
+            single.message,
+            "`scopes` are granted to the callers of a key set, and `env` is one key, which names \
+             no caller: give the keys as `keys_env = \"...\"` with each caller's scopes in the \
+             set, or remove `scopes`"
+        );
+        for (value, expected) in [
+            ("", "list at least one scope"),
+            ("a  b", "RFC 6749"),
+            ("a\"b", "RFC 6749"),
+            ("a\\b", "RFC 6749"),
+            ("caf\u{e9}", "RFC 6749"),
+            ("a b a", "the scope \"a\" is listed twice"),
+        ] {
+            let settings = [
+                Setting {
+                    key: Key::KeysSecret,
+                    written: "keys_secret",
+                    value: "/k",
+                },
+                Setting {
+                    key: Key::Scopes,
+                    written: "scopes",
+                    value,
+                },
+            ];
+            let violation = check(&settings, Spelling::Builder).unwrap_err();
+            assert_eq!(violation.at, Some((1, Part::Value)), "{value:?}");
+            assert!(
+                violation.message.contains(expected),
+                "{value:?}: {violation:?}"
+            );
+        }
+        for scope in ["a", "invoices:read", "!#[]~", "x/y.z"] {
+            assert!(is_scope(scope), "{scope}");
+        }
+        for scope in ["", " ", "a b", "\"", "\\", "\u{7f}", "\u{e9}"] {
+            assert!(!is_scope(scope), "{scope:?}");
         }
     }
 
