@@ -56,6 +56,17 @@ async fn delete_widget(id: actix_web::web::Path<u32>) -> impl Responder {
     id.to_string()
 }
 
+/// A key set, whose callers may be granted scopes.
+#[secret_bearer(keys_env = "SB_TEST_KEYS", prefix = "Bearer ", doc = "CallerKey")]
+struct CallerKey;
+
+#[allow(dead_code)] // documented, never mounted
+#[utoipa::path(post, path = "/invoices", responses((status = 201, description = "Created")))]
+#[secret_bearer(CallerKey, scopes = ["invoices:write", "admin"])]
+async fn create_invoice() -> impl Responder {
+    "created"
+}
+
 #[utoipa::path(get, path = "/public", responses((status = 200, description = "Hello")))]
 async fn public() -> impl Responder {
     "hello"
@@ -79,6 +90,7 @@ async fn extracted(_: Authenticated) -> impl Responder {
     undocumented,
     list_widgets,
     delete_widget,
+    create_invoice,
     public,
     api_items,
     extracted
@@ -87,7 +99,7 @@ struct ApiDoc;
 
 fn documented() -> Value {
     let mut doc = ApiDoc::openapi();
-    assert_eq!(secret_bearer::openapi::document_handlers(&mut doc), Ok(5));
+    assert_eq!(secret_bearer::openapi::document_handlers(&mut doc), Ok(6));
     let scope = SecretBearer::builder()
         .env("A")
         .prefix("Bearer ")
@@ -117,6 +129,7 @@ fn schemes_follow_the_name_and_the_prefix() {
         [
             "ApiKey",
             "BearerAuth",
+            "CallerKey",
             "PartnerKey",
             "ScopeAuth",
             "WidgetsKey"
@@ -177,6 +190,30 @@ fn annotated_operations_and_only_those_require_the_scheme() {
             "{path}"
         );
     }
+    // Scopes: listed in the requirement, and the 403 documented beside the 401.
+    let invoices = operation(&doc, "/invoices", "post");
+    assert_eq!(
+        invoices["security"],
+        json!([{ "CallerKey": ["invoices:write", "admin"] }])
+    );
+    assert_eq!(
+        invoices["responses"]["401"]["description"],
+        "Not Authenticated"
+    );
+    let forbidden = &invoices["responses"]["403"];
+    assert_eq!(
+        forbidden["content"]["application/json"]["example"],
+        serde_json::from_str::<Value>(support::NOT_AUTHORIZED).unwrap()
+    );
+    assert_eq!(
+        forbidden["headers"]["WWW-Authenticate"]["schema"]["enum"],
+        json!([r#"Bearer error="insufficient_scope", scope="invoices:write admin""#])
+    );
+    assert!(
+        operation(&doc, "/widgets", "get")["responses"]
+            .get("403")
+            .is_none()
+    );
     for path in ["/undocumented", "/public"] {
         let operation = operation(&doc, path, "get");
         assert!(operation.get("security").is_none(), "{path}: {operation}");

@@ -1,7 +1,9 @@
 //! OpenAPI 3 documentation of protected operations, for [utoipa] documents (feature `openapi`).
 //!
 //! Each protected operation gets a security requirement naming the configuration's scheme
-//! (the `doc` key, `ApiKey` by default), and a 401 response as the check sends it:
+//! (the `doc` key, `ApiKey` by default) and the scopes it requires, if any (OpenAPI 3.1 allows
+//! scopes for any scheme; a 403 response is documented beside them, clearskies' body and the
+//! `insufficient_scope` challenge), and a 401 response as the check sends it:
 //! clearskies' body (its schema, which only that body fits, and the body as its example) and the
 //! `WWW-Authenticate` challenge (the values the configuration's prefix gives); the document gets
 //! the scheme: `http`/`bearer` when the prefix is `Bearer ` (any case), otherwise an `apiKey` in
@@ -47,7 +49,7 @@ use utoipa::openapi::{
 
 use crate::bearer::SecretBearer;
 use crate::error::{Error, ErrorKind};
-use crate::rejection::{AuthErrorKind, Challenges, UNAUTHENTICATED_BODY};
+use crate::rejection::{AuthErrorKind, Challenges, FORBIDDEN_BODY, UNAUTHENTICATED_BODY};
 
 /// What `#[secret_bearer]` records of a handler for [`document_handlers`].
 #[doc(hidden)]
@@ -103,9 +105,7 @@ impl SecretBearer {
         let Some(name) = self.doc_name() else {
             return Ok(0);
         };
-        secure(openapi, name, self.prefix(), |path, _| {
-            path.starts_with(path_prefix)
-        })
+        secure(openapi, self, name, |path, _| path.starts_with(path_prefix))
     }
 
     /// Documents the operation of this id, protected by this bearer through the
@@ -119,20 +119,22 @@ impl SecretBearer {
         let Some(name) = self.doc_name() else {
             return Ok(0);
         };
-        secure(openapi, name, self.prefix(), |_, operation| {
+        secure(openapi, self, name, |_, operation| {
             operation.operation_id.as_deref() == Some(operation_id)
         })
     }
 }
 
-/// Adds the scheme (once) and, on every selected operation, the requirement and the 401.
-/// Changes nothing when it returns an error.
+/// Adds the scheme (once) and, on every selected operation, the requirement (with the scopes
+/// the bearer requires, which OpenAPI 3.1 allows for any scheme), the 401, and where scopes are
+/// required, the 403. Changes nothing when it returns an error.
 fn secure(
     openapi: &mut OpenApi,
+    bearer: &SecretBearer,
     name: &str,
-    prefix: &str,
     selected: impl Fn(&str, &Operation) -> bool,
 ) -> Result<usize, Error> {
+    let prefix = bearer.prefix();
     let mut operations: Vec<&mut Operation> = openapi
         .paths
         .paths
@@ -158,17 +160,31 @@ fn secure(
     }
     schemes.insert(name.to_owned(), scheme);
     let unauthorized = unauthorized(prefix);
+    let (scopes, forbidden) = match bearer.required_scopes() {
+        Some((scopes, challenge)) => (scopes, Some(forbidden(challenge))),
+        None => (&[][..], None),
+    };
+    let unscoped = SecurityRequirement::new(name, Vec::<String>::new());
+    let requirement = SecurityRequirement::new(name, scopes.iter().map(|scope| &**scope));
     for operation in &mut operations {
-        let requirement = SecurityRequirement::new(name, Vec::<String>::new());
         let security = operation.security.get_or_insert_with(Vec::new);
-        if !security.contains(&requirement) {
-            security.push(requirement);
+        // Requirements are alternatives: a scheme's requirement without scopes (a middleware's,
+        // documented first) would let a reader think none are needed.
+        if !scopes.is_empty() {
+            security.retain(|held| *held != unscoped);
         }
-        operation
-            .responses
-            .responses
+        if !security.contains(&requirement) {
+            security.push(requirement.clone());
+        }
+        let responses = &mut operation.responses.responses;
+        responses
             .entry("401".to_owned())
             .or_insert_with(|| unauthorized.clone());
+        if let Some(forbidden) = &forbidden {
+            responses
+                .entry("403".to_owned())
+                .or_insert_with(|| forbidden.clone());
+        }
     }
     Ok(operations.len())
 }
@@ -237,6 +253,35 @@ fn unauthorized(prefix: &str) -> RefOr<Response> {
     RefOr::T(
         ResponseBuilder::new()
             .description("Not Authenticated")
+            .content("application/json", content)
+            .header("WWW-Authenticate", challenge)
+            .build(),
+    )
+}
+
+/// The 403 a caller without a required scope gets: clearskies' body, and the one challenge the
+/// requirement gives.
+fn forbidden(challenge: &str) -> RefOr<Response> {
+    // A constant of this crate, valid JSON (a unit test parses it).
+    let body: Value = serde_json::from_str(FORBIDDEN_BODY).unwrap_or_default();
+    let content = ContentBuilder::new()
+        .schema(Some(exactly(&body)))
+        .example(Some(body))
+        .build();
+    let challenge = HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([challenge])),
+        ))
+        .description(Some(
+            "The challenge (RFC 9110 §11.6.1): for `Bearer`, RFC 6750 §3.1's \
+             `error=\"insufficient_scope\"` and every scope the operation requires.",
+        ))
+        .build();
+    RefOr::T(
+        ResponseBuilder::new()
+            .description("Not Authorized: the caller lacks a scope the operation requires")
             .content("application/json", content)
             .header("WWW-Authenticate", challenge)
             .build(),
@@ -341,6 +386,43 @@ mod tests {
         );
         assert_eq!(challenge("secret-token "), json!(["secret-token"]));
         assert_eq!(challenge("key="), json!(["ApiKey"]));
+    }
+
+    #[test]
+    fn scopes_are_listed_in_the_requirement_and_the_403_documented() {
+        use utoipa::openapi::path::OperationBuilder;
+        use utoipa::openapi::{HttpMethod, PathItem, PathsBuilder};
+        let operation = OperationBuilder::new().operation_id(Some("admin")).build();
+        let paths = PathsBuilder::new().path(
+            "/admin",
+            PathItem::from_http_methods([HttpMethod::Get], operation),
+        );
+        let mut doc = utoipa::openapi::OpenApiBuilder::new().paths(paths).build();
+        let bearer = SecretBearer::builder()
+            .keys_env("K")
+            .prefix("Bearer ")
+            .build()
+            .unwrap();
+        // A middleware's requirement first, then the handler's with scopes, which replaces it.
+        assert_eq!(bearer.document_paths(&mut doc, "/").unwrap(), 1);
+        let scoped = bearer.requiring("admin audit").unwrap();
+        assert_eq!(scoped.document_operation(&mut doc, "admin").unwrap(), 1);
+        let doc = serde_json::to_value(&doc).unwrap();
+        let operation = &doc["paths"]["/admin"]["get"];
+        assert_eq!(
+            operation["security"],
+            json!([{ "ApiKey": ["admin", "audit"] }])
+        );
+        let forbidden = &operation["responses"]["403"];
+        assert_eq!(
+            forbidden["content"]["application/json"]["example"]["error"],
+            "Not Authorized"
+        );
+        assert_eq!(
+            forbidden["headers"]["WWW-Authenticate"]["schema"]["enum"],
+            json!([r#"Bearer error="insufficient_scope", scope="admin audit""#])
+        );
+        assert!(operation["responses"]["401"].is_object());
     }
 
     #[test]
