@@ -1,13 +1,14 @@
 //! Keys with a lifecycle: a key or caller past its `expires` is refused at the first request
 //! after that instant, whatever the store's cache holds (the clock, not the store, decides); a
 //! key near its expiry that is still used is logged once a day. Time moves on Tokio's paused
-//! clock, which the expiry clock follows (the crate docs, "Named keys").
+//! clock, which the expiry clock follows (the crate docs, "Named keys"). When each caller and
+//! key was last accepted is kept across the store's refreshes, by name and `id`, never by place.
 
 mod support;
 
 use std::time::{Duration, SystemTime};
 
-use secret_bearer::{AuthErrorKind, CachePolicy, SecretBearer, SecretStore};
+use secret_bearer::{AuthErrorKind, CachePolicy, LastUse, SecretBearer, SecretStore};
 use support::CapturedLogs;
 use support::scripted::Scripted;
 
@@ -157,4 +158,93 @@ fn an_expiry_without_an_offset_fails_the_set_closed_naming_the_caller() {
         "{shown}"
     );
     assert!(!shown.contains("PARTNER-KEY"), "{shown}");
+}
+
+type Row = (String, Option<String>, Option<SystemTime>);
+
+/// The rows of `last_used`.
+async fn last_used(bearer: &SecretBearer, store: &SecretStore) -> Vec<Row> {
+    let rows = bearer.last_used(Some(store)).await.unwrap();
+    rows.into_iter()
+        .map(
+            |LastUse {
+                 caller, key_id, at, ..
+             }| (caller, key_id, at),
+        )
+        .collect()
+}
+
+fn row(caller: &str, key_id: Option<&str>, at: Option<SystemTime>) -> Row {
+    (caller.to_owned(), key_id.map(str::to_owned), at)
+}
+
+#[tokio::test(start_paused = true)]
+async fn last_use_is_kept_per_caller_and_key_id_across_refreshes_and_rotations() {
+    let manager = Scripted::new(&[(
+        "/keys",
+        r#"{"partner": ["P-NEW", {"key": "P-OLD", "id": "q4"}, {"key": "P-OLDER", "id": "q3"}],
+            "other": "OTHER-KEY"}"#,
+    )]);
+    let policy = CachePolicy::default().ttl(Duration::from_secs(60));
+    let store = SecretStore::with_policy(manager.clone(), policy);
+    let bearer = SecretBearer::builder()
+        .keys_secret("/keys")
+        .build()
+        .unwrap();
+    let logs = CapturedLogs::start();
+    // Nothing accepted yet: every row says never.
+    let rows = last_used(&bearer, &store).await;
+    assert!(rows.iter().all(|row| row.2.is_none()), "{rows:?}");
+    assert_eq!(
+        verdict(&bearer, &store, "P-OLD").await.as_deref(),
+        Ok("partner")
+    );
+    // The report of older keys says when each older key with an id was last accepted.
+    let report = logs.text();
+    assert!(report.contains(r#"older_keys="partner": 1"#), "{report}");
+    assert!(
+        report.contains(r#"older_keys_last_used="partner": "q4" 20"#),
+        "{report}"
+    );
+    assert!(report.contains(r#""q3" never"#), "{report}");
+    tokio::time::advance(Duration::from_secs(90)).await;
+    assert_eq!(
+        verdict(&bearer, &store, "P-NEW").await.as_deref(),
+        Ok("partner")
+    );
+    let first = last_used(&bearer, &store).await;
+    let q4 = first[2].2.unwrap();
+    let after = |seconds| Some(q4 + Duration::from_secs(seconds));
+    assert_eq!(
+        first,
+        [
+            row("other", None, None),
+            row("partner", None, after(90)),
+            row("partner", Some("q4"), Some(q4)),
+            row("partner", Some("q3"), None),
+        ]
+    );
+    // A rotation in the store: a new key first, `q4` moves down a place, `q3` is retired, and
+    // the cache's minute has passed, so the next check reads the new set. The records follow
+    // the names, not the places.
+    manager.set(
+        "/keys",
+        r#"{"other": "OTHER-KEY",
+            "partner": [{"key": "P-NEWEST", "id": "q1"}, "P-NEW", {"key": "P-OLD", "id": "q4"}]}"#,
+    );
+    tokio::time::advance(Duration::from_secs(120)).await;
+    assert_eq!(
+        verdict(&bearer, &store, "OTHER-KEY").await.as_deref(),
+        Ok("other")
+    );
+    let rows = last_used(&bearer, &store).await;
+    assert_eq!(
+        rows,
+        [
+            row("other", None, after(210)),
+            row("partner", None, after(90)),
+            row("partner", Some("q1"), None),
+            row("partner", Some("q4"), Some(q4)),
+        ]
+    );
 }

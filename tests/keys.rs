@@ -446,8 +446,17 @@ async fn every_answer_is_counted_by_outcome_and_caller() {
         .keys_env("SB_TEST_KEYS")
         .build()
         .unwrap();
+    // The shared set's `bob` has no scope, `erin` has `admin`.
+    let admin = SecretBearer::builder()
+        .keys_env("SB_TEST_KEYS")
+        .scopes(["admin"])
+        .build()
+        .unwrap();
+    let before = std::time::SystemTime::now();
     metrics::with_local_recorder(&recorder, || {
         let _ = expiring.check([&b"CAROLOLD"[..]]);
+        let _ = admin.check([&b"BOBOLD"[..]]);
+        let _ = admin.check([&b"ERINKEY"[..]]);
         for header in [
             "Bearer ALICEKEY",
             "Bearer ALICEKEY",
@@ -461,10 +470,28 @@ async fn every_answer_is_counted_by_outcome_and_caller() {
         let _ = bearer.check([&b"Bearer A"[..], b"Bearer B"]);
         let _ = missing.check([&b"Bearer ALICEKEY"[..]]);
     });
-    let counts = counts.0.lock().unwrap().clone();
+    let mut counts = counts.0.lock().unwrap().clone();
+    // Each accepted caller's last use, in seconds since the epoch: now, to the second.
+    let since = |seconds: u64| {
+        seconds.saturating_sub(
+            before
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+    };
+    for caller in ["alice", "bob", "erin"] {
+        let gauge = format!("secret_bearer_caller_last_used_timestamp_seconds{{caller={caller}}}");
+        let at = counts
+            .remove(&gauge)
+            .unwrap_or_else(|| panic!("{gauge}: {counts:?}"));
+        assert!(since(at) <= 5, "{gauge}: {at}");
+    }
     let name = "secret_bearer_requests_total";
     let expected: BTreeMap<String, u64> = [
         (format!("{name}{{outcome=accepted,caller=alice}}"), 2),
+        (format!("{name}{{outcome=accepted,caller=erin}}"), 1),
+        (format!("{name}{{outcome=forbidden,caller=}}"), 1),
         (format!("{name}{{outcome=accepted,caller=bob}}"), 1),
         (format!("{name}{{outcome=refused,caller=}}"), 1),
         (format!("{name}{{outcome=malformed,caller=}}"), 2),

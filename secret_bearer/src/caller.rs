@@ -96,6 +96,21 @@ impl fmt::Debug for Caller {
     }
 }
 
+/// When a caller, or one of its keys that has an `id`, was last accepted, in this process: a
+/// row of [`SecretBearer::last_used`](crate::SecretBearer::last_used).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LastUse {
+    /// The caller's name: in the key set, or `primary` or `alternate` for a bearer of one
+    /// secret and its alternate.
+    pub caller: String,
+    /// The key's `id`, in a key's row; `None` in the caller's own row, which any of its keys
+    /// updates. A key without an `id` has no row of its own.
+    pub key_id: Option<String>,
+    /// When it was last accepted, to the second; `None` if not since the process started.
+    pub at: Option<SystemTime>,
+}
+
 /// How often, at most, one bearer logs that older keys are still in use.
 const OLDER_KEYS_EVERY: Duration = Duration::from_secs(60);
 
@@ -104,7 +119,8 @@ pub(crate) const EXPIRING_WITHIN: Duration = Duration::from_secs(7 * 24 * 3600);
 const EXPIRING_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// What one bearer records of its answers: how often each caller's older keys were accepted
-/// since the bearer last said so.
+/// since the bearer last said so. (When each caller and key was last accepted is kept with the
+/// key table, `keys::Used`.)
 #[derive(Default)]
 pub(crate) struct Usage {
     older_keys: Mutex<OlderKeys>,
@@ -143,9 +159,19 @@ impl Usage {
         let key = if caller.newest { "newest" } else { "older" };
         // Names are written quoted and escaped (`?`): a name cannot pass for another field.
         tracing::debug!(caller = ?caller.who.name, key, "secret_bearer: request authenticated");
-        if !caller.newest {
-            self.older_key_used(caller);
-        }
+    }
+
+    /// With `metrics`, a caller's record of use changed (at most once a second):
+    /// `secret_bearer_caller_last_used_timestamp_seconds{caller}`, the wall-clock time, in
+    /// seconds since the Unix epoch, of its last accepted request.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn caller_used(caller: &Arc<str>, at: Option<SystemTime>) {
+        let Some(seconds) = at.and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok()) else {
+            return;
+        };
+        let caller = metrics::SharedString::from(Arc::clone(caller));
+        metrics::gauge!("secret_bearer_caller_last_used_timestamp_seconds", "caller" => caller)
+            .set(seconds.as_secs_f64());
     }
 
     /// A key that expires within [`EXPIRING_WITHIN`] was accepted: a `warn` event, at most
@@ -176,15 +202,15 @@ impl Usage {
         );
     }
 
-    fn older_key_used(&self, caller: &Caller) {
+    /// One of `caller`'s older keys was accepted: counted, and at most once a minute an `info`
+    /// event reports the counts since the last, and for each caller counted, when each of its
+    /// older keys that has an `id` was last accepted (`older_keys_of`, asked only then).
+    pub(crate) fn older_key_used(&self, caller: &Arc<str>, older_keys_of: impl Fn(&str) -> String) {
         let mut older = self
             .older_keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        *older
-            .counts
-            .entry(Arc::clone(&caller.who.name))
-            .or_default() += 1;
+        *older.counts.entry(Arc::clone(caller)).or_default() += 1;
         let now = Instant::now();
         if older
             .logged_at
@@ -195,8 +221,16 @@ impl Usage {
         older.logged_at = Some(now);
         let counts = std::mem::take(&mut older.counts);
         drop(older);
+        let last_used: Vec<String> = counts
+            .keys()
+            .filter_map(|name| {
+                let keys = older_keys_of(name);
+                (!keys.is_empty()).then(|| format!("{name:?}: {keys}"))
+            })
+            .collect();
         tracing::info!(
             older_keys = %Counts(&counts),
+            older_keys_last_used = %last_used.join("; "),
             "secret_bearer: older keys are still in use (requests per caller since the last \
              report); retire a key once its caller stops using it"
         );

@@ -9,7 +9,8 @@ use subtle::ConditionallySelectable;
 
 use crate::bearer::SecretBearer;
 use crate::bearer::Source;
-use crate::caller::{Caller, EXPIRING_WITHIN};
+use crate::caller::{Caller, EXPIRING_WITHIN, LastUse};
+use crate::clock;
 use crate::digest::{Digest, MAX_SECRET_LEN};
 use crate::error::{Error, ErrorKind};
 use crate::keys::Found;
@@ -144,6 +145,27 @@ impl SecretBearer {
             .map(drop)
     }
 
+    /// When each caller of this bearer, and each of their keys that has an `id`, was last
+    /// accepted, for an operator's endpoint: each caller by name (`primary`, then `alternate`,
+    /// for a bearer of one secret), each followed by its keys with an `id`, newest first. Secrets in a manager are read as a check reads them, through
+    /// `store` when given, else the installed one.
+    ///
+    /// The records live in this process only: they start empty at every start, and each
+    /// replica of a service keeps its own. They are kept with the key set as read, so every
+    /// bearer that checks with it (handlers naming one bearer, or written with the same keys)
+    /// shares them, and a store's refresh keeps them: a caller's by its name, a key's by its
+    /// caller and `id`. A key without an `id` is only counted in its caller's row: its place in
+    /// the list shifts at every rotation, and a fingerprint of a weak key would help whoever
+    /// guesses it. See the crate docs, "Last use".
+    pub async fn last_used(&self, store: Option<&SecretStore>) -> Result<Vec<LastUse>, Error> {
+        let secrets = self.secrets(SecretStore::or_installed(store)).await?;
+        let tables = self.sources().zip(&secrets).filter_map(|(source, secret)| {
+            let secret = secret.as_ref()?;
+            Some(secret.keys.last_used(&source.caller.name))
+        });
+        Ok(tables.flatten().collect())
+    }
+
     /// The primary secret, then the alternate (none while it is absent), each as checks
     /// compare with it.
     async fn secrets(&self, store: Option<&SecretStore>) -> Result<Secrets, Error> {
@@ -192,8 +214,9 @@ impl SecretBearer {
     }
 
     /// Whose key `presented` is: a key of no secret is the wrong credential, and a key past
-    /// its expiry (its deadline on Tokio's clock, read only for a key that has one; see
-    /// `clock.rs`) an expired one. The
+    /// its expiry (its deadline on Tokio's clock; see `clock.rs`) an expired one. An accepted
+    /// key's use is recorded, its caller's and its own (`keys::Used`), and an older key's
+    /// counted for the report. The
     /// lookup is constant-time (see [`accepts`]); only its answer is branched on, and only a
     /// matched key's caller and expiry are looked up.
     fn identify(&self, secrets: &Secrets, presented: &Digest) -> Result<Caller, AuthErrorKind> {
@@ -211,9 +234,10 @@ impl SecretBearer {
         let (caller, newest, about) = secret.keys.owner(found.slot);
         // A single key is its role's: the alternate is the older key of a rotation.
         let caller = caller.unwrap_or(&source.caller);
+        let now = tokio::time::Instant::now();
         if let (Some(deadline), Some(expires)) = (about.deadline, about.expires) {
             // At its `expires` instant a key has expired.
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let left = deadline.saturating_duration_since(now);
             if left.is_zero() {
                 return Err(AuthErrorKind::Expired);
             }
@@ -223,7 +247,18 @@ impl SecretBearer {
                     .expiring_key_used(&caller.name, id, expires, left);
             }
         }
-        Ok(Caller::new(Arc::clone(caller), newest && which == 0))
+        let stamp = clock::stamp(now);
+        let _changed = secret.keys.record_use(found.slot, stamp);
+        #[cfg(feature = "metrics")]
+        if _changed {
+            crate::caller::Usage::caller_used(&caller.name, clock::wall_time(stamp));
+        }
+        let newest = newest && which == 0;
+        if !newest {
+            let older_keys_of = |name: &str| secret.keys.older_keys_of(name);
+            self.usage().older_key_used(&caller.name, older_keys_of);
+        }
+        Ok(Caller::new(Arc::clone(caller), newest))
     }
 
     fn reject(&self, kind: AuthErrorKind) -> AuthError {

@@ -7,11 +7,16 @@
 //! `ttl`, which takes up any change of the system's clock; a set in an environment variable is
 //! read once, and time the machine spends suspended does not count toward its deadlines.
 //!
+//! When a key was last accepted is kept the same way: as whole seconds on Tokio's clock since
+//! the process's first reading ([`stamp`]), which [`wall_time`] turns into a wall-clock time
+//! when a report asks. A check reads Tokio's clock once for both.
+//!
 //! Under `tokio::time::pause` (Tokio's `test-util` feature) the wall time is taken to have
 //! moved as far as Tokio's clock has run ahead of the monotonic one, so `tokio::time::advance`
 //! (or an idle paused runtime) moves a test past an expiry without waiting for it.
 
-use std::time::SystemTime;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
@@ -25,5 +30,40 @@ pub(crate) fn deadline(expires: SystemTime) -> Option<Instant> {
     match expires.duration_since(SystemTime::now() + ahead) {
         Ok(left) => now.checked_add(left),
         Err(_) => Some(now),
+    }
+}
+
+/// The first reading of Tokio's clock, and the wall clock's at that moment.
+fn anchor() -> &'static (Instant, SystemTime) {
+    static ANCHOR: OnceLock<(Instant, SystemTime)> = OnceLock::new();
+    ANCHOR.get_or_init(|| (Instant::now(), SystemTime::now()))
+}
+
+/// `now` as a stamp of when a key was accepted: whole seconds since the anchor, plus one, so
+/// that 0 is never.
+pub(crate) fn stamp(now: Instant) -> u64 {
+    now.saturating_duration_since(anchor().0).as_secs() + 1
+}
+
+/// The wall-clock time of a stamp; `None` for 0, never.
+pub(crate) fn wall_time(stamp: u64) -> Option<SystemTime> {
+    let since = stamp.checked_sub(1)?;
+    anchor().1.checked_add(Duration::from_secs(since))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn stamps_follow_tokios_clock_from_the_first_reading() {
+        let first = stamp(Instant::now());
+        assert!(first >= 1);
+        let at = wall_time(first).unwrap();
+        tokio::time::advance(Duration::from_secs(90)).await;
+        let later = stamp(Instant::now());
+        assert_eq!(later - first, 90);
+        assert_eq!(wall_time(later), Some(at + Duration::from_secs(90)));
+        assert_eq!(wall_time(0), None);
     }
 }

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::clock;
 use crate::digest::{Digest, key_digest, weak_key_bits};
+use crate::keys::Used;
 use crate::timestamp;
 use secret_bearer_rules::is_scope;
 
@@ -42,6 +43,10 @@ pub(crate) struct About {
     pub(crate) expires: Option<SystemTime>,
     /// That instant on Tokio's clock, as of the read ([`clock::deadline`]).
     pub(crate) deadline: Option<tokio::time::Instant>,
+    /// When the key was last accepted, for a key with an `id` (the only name a report may give
+    /// a key: its place shifts at every rotation, and a fingerprint would help whoever guesses
+    /// a weak one).
+    pub(crate) used: Option<Arc<Used>>,
 }
 
 /// A set read: its callers' names and scopes and its keys, in the order written; and the plain
@@ -103,6 +108,7 @@ pub(crate) fn read(set: &Value) -> Result<Document, Broken> {
                 caller,
                 position,
                 about: About {
+                    used: key.id.is_some().then(Arc::default),
                     id: key.id,
                     expires,
                     deadline: expires.and_then(clock::deadline),

@@ -8,16 +8,21 @@
 //! The table is built when the secret is read; building it depends on the digests, and is done
 //! once per read, not per request.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use subtle::{Choice, ConditionallySelectable};
 
-use crate::caller::Named;
+use crate::caller::{LastUse, Named};
+use crate::clock;
 use crate::digest::{Digest, STRONG_BITS};
 use crate::error::{Error, ErrorKind};
 use crate::json;
 use crate::key_set::{self, About, Listed};
 use crate::source::SecretSource;
+use crate::timestamp;
 
 /// The average number of keys per bucket: small enough that a lookup in a set of thousands of
 /// keys compares a handful of digests, large enough that small sets are one bucket.
@@ -38,6 +43,31 @@ pub(crate) struct KeyTable {
     about: Vec<About>,
     /// The plain keys under [`STRONG_BITS`] of estimated strength.
     weak: Vec<WeakKey>,
+    /// When each caller (by the index slots hold; the one key's, for a single key) was last
+    /// accepted.
+    uses: Vec<Arc<Used>>,
+}
+
+/// When a caller, or a key with an `id`, was last accepted: a [`clock::stamp`], 0 for never.
+/// Shared with the tables a store's later reads of the same set build ([`KeyTable::adopt_uses`]),
+/// so a refresh forgets no use.
+#[derive(Debug, Default)]
+pub(crate) struct Used(AtomicU64);
+
+impl Used {
+    /// Records a use at `stamp`, and says whether the record changed: at most once a second,
+    /// so that concurrent requests seldom write the same cache line.
+    fn record(&self, stamp: u64) -> bool {
+        let changed = self.0.load(Ordering::Relaxed) != stamp;
+        if changed {
+            self.0.store(stamp, Ordering::Relaxed);
+        }
+        changed
+    }
+
+    fn at(&self) -> Option<SystemTime> {
+        clock::wall_time(self.0.load(Ordering::Relaxed))
+    }
 }
 
 /// A plain key judged weak ([`weak_key_bits`]): whose it is, and its estimated strength.
@@ -193,6 +223,7 @@ impl KeyTable {
         let mut slots = Vec::with_capacity(buckets * width);
         slots.resize_with(buckets * width, Slot::empty);
         let mut about = vec![About::default(); buckets * width];
+        let uses = (0..callers.len().max(1)).map(|_| Arc::default()).collect();
         used.fill(0);
         for key in &mut keys {
             let home = bucket(&key.digest, mask);
@@ -211,7 +242,111 @@ impl KeyTable {
             callers,
             about,
             weak,
+            uses,
         }
+    }
+
+    /// Records that the key in `slot` was accepted at `stamp` ([`clock::stamp`]): its caller's
+    /// use, and its own if it has an `id`. Says whether the caller's record changed.
+    pub(crate) fn record_use(&self, slot: u32, stamp: u64) -> bool {
+        let caller = self.slots[slot as usize].caller as usize;
+        if let Some(used) = &self.about[slot as usize].used {
+            used.record(stamp);
+        }
+        self.uses.get(caller).is_some_and(|used| used.record(stamp))
+    }
+
+    /// Takes over the records of use of `before`, a table of an earlier read of the same
+    /// source: a caller's by its name (a single key's, the one key's), a key's by its caller's
+    /// name and its `id`. Not by place: a key's place in its list shifts at every rotation.
+    pub(crate) fn adopt_uses(&mut self, before: &KeyTable) {
+        if self.callers.is_empty() && before.callers.is_empty() {
+            self.uses.clone_from(&before.uses);
+            return;
+        }
+        let callers: HashMap<&str, &Arc<Used>> = before
+            .callers
+            .iter()
+            .map(|caller| &*caller.name)
+            .zip(&before.uses)
+            .collect();
+        for (caller, used) in self.callers.iter().zip(&mut self.uses) {
+            if let Some(kept) = callers.get(&*caller.name) {
+                *used = Arc::clone(kept);
+            }
+        }
+        let keys: HashMap<(&str, &str), &Arc<Used>> = before
+            .keys_with_ids()
+            .map(|(caller, _, id, used)| ((caller, id), used))
+            .collect();
+        for (slot, about) in self.slots.iter().zip(&mut self.about) {
+            let caller = self.callers.get(slot.caller as usize);
+            if let (Some(caller), Some(id), Some(used)) = (caller, &about.id, &mut about.used)
+                && let Some(kept) = keys.get(&(&*caller.name, &**id))
+            {
+                *used = Arc::clone(kept);
+            }
+        }
+    }
+
+    /// Each key with an `id`: its caller's name, its place in the caller's list (0 for the
+    /// newest), its `id` and its record of use, by caller and then from newest to oldest.
+    fn keys_with_ids(&self) -> impl Iterator<Item = (&str, u32, &str, &Arc<Used>)> {
+        let mut keys: Vec<_> = self
+            .slots
+            .iter()
+            .zip(&self.about)
+            .filter_map(|(slot, about)| {
+                let caller = self.callers.get(slot.caller as usize)?;
+                Some((
+                    (slot.caller, slot.key),
+                    &*caller.name,
+                    about.id.as_deref()?,
+                    about.used.as_ref()?,
+                ))
+            })
+            .collect();
+        keys.sort_unstable_by_key(|(order, ..)| *order);
+        keys.into_iter()
+            .map(|((_, position), caller, id, used)| (caller, position, id, used))
+    }
+
+    /// When each caller, and each key with an `id`, was last accepted: each caller (named
+    /// `single` for a single key) in the table's order, by name, followed by its keys with an
+    /// `id`.
+    pub(crate) fn last_used(&self, single: &str) -> Vec<LastUse> {
+        let row = |caller: &str, key_id: Option<&str>, used: &Used| LastUse {
+            caller: caller.to_owned(),
+            key_id: key_id.map(str::to_owned),
+            at: used.at(),
+        };
+        let names = self.callers.iter().map(|caller| &*caller.name);
+        let mut keys = self.keys_with_ids().peekable();
+        let mut rows = Vec::new();
+        for (name, used) in names
+            .chain((self.callers.is_empty()).then_some(single))
+            .zip(&self.uses)
+        {
+            rows.push(row(name, None, used));
+            while let Some((_, _, id, used)) = keys.next_if(|(caller, ..)| *caller == name) {
+                rows.push(row(name, Some(id), used));
+            }
+        }
+        rows
+    }
+
+    /// For the report of older keys in use: each of `caller`'s keys but its newest that has an
+    /// `id`, and when it was last accepted (`never` if not since the process started), as in
+    /// `"2026-q4" 2026-12-07T15:03:12Z, "2026-q3" never`.
+    pub(crate) fn older_keys_of(&self, caller: &str) -> String {
+        let described = self
+            .keys_with_ids()
+            .filter(|(name, position, ..)| *name == caller && *position > 0)
+            .map(|(_, _, id, used)| match used.at() {
+                Some(at) => format!("{id:?} {}", timestamp::format(at)),
+                None => format!("{id:?} never"),
+            });
+        described.collect::<Vec<_>>().join(", ")
     }
 
     /// The slot whose digest is `presented`, if any: every slot of its bucket is compared.
@@ -516,6 +651,55 @@ mod tests {
         assert_eq!(about("OBJOLD"), ("object".into(), false, None, caller));
         assert_eq!(about("ONEKEY"), ("one".into(), true, None, None));
         assert_eq!(lookup(&table, "2026-q4"), None);
+    }
+
+    #[test]
+    fn uses_are_recorded_once_a_second_and_carried_over_by_name_and_id() {
+        let slot = |table: &KeyTable, key: &str| table.find(&Digest::of(key.as_bytes())).slot;
+        let single = KeyTable::single(Digest::of(b"KEY"), None);
+        assert!(single.record_use(slot(&single, "KEY"), 5));
+        assert!(
+            !single.record_use(slot(&single, "KEY"), 5),
+            "the same second"
+        );
+        assert!(single.record_use(slot(&single, "KEY"), 6));
+        let mut rotated = KeyTable::single(Digest::of(b"NEWKEY"), None);
+        rotated.adopt_uses(&single);
+        let rows = rotated.last_used("primary");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].caller.as_str(), rows[0].at),
+            ("primary", clock::wall_time(6))
+        );
+        let set = |value: &str| KeyTable::key_set(&source(), value.as_bytes()).unwrap();
+        let before = set(r#"{"a": ["A1", {"key": "A2", "id": "x"}], "b": "B1"}"#);
+        before.record_use(slot(&before, "A2"), 7);
+        // `x` moves to the front, `a` gets a key without an id, `b` goes and `c` comes.
+        let mut after = set(r#"{"a": [{"key": "A3", "id": "x"}, "A4"], "c": "C1"}"#);
+        after.adopt_uses(&before);
+        let rows: Vec<_> = after
+            .last_used("")
+            .into_iter()
+            .map(|row| (row.caller, row.key_id, row.at))
+            .collect();
+        let at = clock::wall_time(7);
+        assert_eq!(
+            rows,
+            [
+                ("a".to_owned(), None, at),
+                ("a".to_owned(), Some("x".to_owned()), at),
+                ("c".to_owned(), None, None),
+            ]
+        );
+        assert_eq!(after.older_keys_of("a"), "");
+        assert_eq!(
+            before.older_keys_of("a"),
+            format!("\"x\" {}", crate::timestamp::format(at.unwrap()))
+        );
+        assert_eq!(
+            set(r#"{"a": ["A1", {"key": "A2", "id": "x"}]}"#).older_keys_of("a"),
+            "\"x\" never"
+        );
     }
 
     #[test]

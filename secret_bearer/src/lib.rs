@@ -480,7 +480,7 @@ pub mod __names {
 }
 
 pub use bearer::{SecretBearer, SecretBearerBuilder};
-pub use caller::Caller;
+pub use caller::{Caller, LastUse};
 pub use digest::MAX_SECRET_LEN;
 pub use error::{Error, ErrorKind};
 pub use guard::{Authenticated, NamedBearer};

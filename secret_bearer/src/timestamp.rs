@@ -105,15 +105,48 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
-/// Whether the day so many days after 1970-01-01 is the first of its month (Howard Hinnant's
-/// `civil_from_days`, to its day of the month).
+/// Whether the day so many days after 1970-01-01 is the first of its month.
 fn first_of_month(days: i64) -> bool {
-    let day_of_era = (days + 719_468).rem_euclid(146_097);
+    civil_from_days(days).2 == 1
+}
+
+/// The date so many days after 1970-01-01, as (year, month, day) of the proleptic Gregorian
+/// calendar (Howard Hinnant's `civil_from_days`, the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
     let year_of_era =
         (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_from_march = (5 * day_of_year + 2) / 153;
-    day_of_year - (153 * month_from_march + 2) / 5 == 0
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// `instant` in UTC, to the second, as RFC 3339 writes it (`2027-01-15T09:30:00Z`): how the
+/// reports of keys in use say when a key was last accepted. Years outside 0000-9999 have no
+/// RFC 3339 form; they are written with as many digits as they need.
+pub(crate) fn format(instant: SystemTime) -> String {
+    let seconds = match instant.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_secs() as i64,
+        // Whole seconds, rounded down: the second it falls in.
+        Err(before) => -(before.duration().as_secs_f64().ceil() as i64),
+    };
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute, second) = (
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60,
+    );
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }
 
 /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
@@ -211,7 +244,37 @@ mod tests {
         })
     }
 
+    #[test]
+    fn formats_known_instants() {
+        let at = |seconds: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+        assert_eq!(format(at(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(format(at(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            format(at(1_798_761_599) + Duration::from_millis(999)),
+            "2026-12-31T23:59:59Z"
+        );
+        let before = SystemTime::UNIX_EPOCH - Duration::from_millis(500);
+        assert_eq!(format(before), "1969-12-31T23:59:59Z");
+    }
+
     proptest! {
+        /// What `format` writes, `time` writes too (to the second), and `parse` reads back.
+        #[test]
+        fn format_agrees_with_time_and_parse(seconds in -62_135_596_800i64..253_402_300_800) {
+            let instant = if seconds < 0 {
+                SystemTime::UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
+            } else {
+                SystemTime::UNIX_EPOCH + Duration::from_secs(seconds as u64)
+            };
+            let written = format(instant);
+            let expected = time::OffsetDateTime::from_unix_timestamp(seconds)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            prop_assert_eq!(&written, &expected);
+            prop_assert_eq!(parse(&written), Some(instant));
+        }
+
         #[test]
         fn agrees_with_time_on_valid_timestamps(
             year in 0i64..=9999, month in 1i64..=12, day in 1i64..=31,

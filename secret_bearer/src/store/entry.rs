@@ -320,11 +320,18 @@ impl State {
             .wanted
             .iter()
             .map(|wanted| {
-                let held = hold(wanted.used, derive(wanted));
                 let before = self
                     .answer
                     .as_ref()
                     .and_then(|answer| answer.of(&wanted.source, wanted.used));
+                // The records of when each caller and key was last accepted carry over.
+                let read = derive(wanted).map(|mut secret| {
+                    if let Some(Ok(Some(before))) = before {
+                        secret.keys.adopt_uses(&before.keys);
+                    }
+                    secret
+                });
+                let held = hold(wanted.used, read);
                 log_answer(wanted, before, &held);
                 (wanted.clone(), held)
             })
