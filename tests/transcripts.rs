@@ -328,6 +328,32 @@ fn keys_names_each_seeded_caller() {
         );
     }
     assert_eq!(example.curl(&[url]), (401, NOT_AUTHENTICATED.to_owned()));
+    // `/admin` requires the scope `admin`, which only carol has; it answers when each caller
+    // and each key with an `id` was last accepted.
+    let admin = "http://localhost:8080/admin";
+    let (status, body) = example.curl(&[admin, "-H", "Authorization: ALICEKEY"]);
+    assert_eq!((status, body.as_str()), (403, support::NOT_AUTHORIZED));
+    let (status, body) = example.curl(&[admin, "-H", "Authorization: CAROLKEY"]);
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let rows = body["data"]["last_used"].as_array().unwrap();
+    let row = |caller: &str, key_id: Option<&str>| {
+        rows.iter()
+            .find(|row| row["caller"] == caller && row["key_id"].as_str() == key_id)
+            .unwrap_or_else(|| panic!("{caller} {key_id:?}: {rows:?}"))["last_used"]
+            .clone()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (caller, key_id) in [("alice", None), ("carol", None), ("carol", Some("2026-q4"))] {
+        let at = row(caller, key_id).as_u64().unwrap();
+        assert!(now.abs_diff(at) < 120, "{caller} {key_id:?}: {at}");
+    }
+    // Carol's expired key was refused, never accepted.
+    assert_eq!(row("carol", Some("2026-q3")), serde_json::Value::Null);
+    assert_eq!(rows.len(), 5, "{rows:?}");
 }
 
 #[test]
