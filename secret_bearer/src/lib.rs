@@ -112,8 +112,7 @@
 //!   every rotation, nor by any fingerprint of it), and `expires`.
 //! - A caller's object has `keys` (a key or a list, as above), and optionally `scopes` (a list
 //!   of RFC 6749 §3.3 scope-tokens: printable ASCII without space, `"` or `\`, none twice) and
-//!   `expires`, which ends all its keys. This release reads and checks the scopes; no handler,
-//!   middleware or layer can require one yet.
+//!   `expires`, which ends all its keys. A handler may require scopes: see "Scopes" below.
 //! - `expires` is an RFC 3339 date and time with an offset: `2027-01-15T00:00:00Z`,
 //!   `2027-01-15T09:00:00+09:00`, a fraction of a second allowed. (The crate reads it with a
 //!   few lines of its own, checked against the `time` crate's parser, rather than add a date
@@ -159,18 +158,70 @@
 //! - **Which keys are in use.** Every accepted request logs a `debug` event with its caller and
 //!   whether the key was the newest. An older key (or the `alternate`) still in use is logged at
 //!   `info`, at most once a minute per bearer, with the number of requests per caller since the
-//!   last report, so an operator knows when to retire it.
+//!   last report and, for each such caller, when each of its older keys that has an `id` was
+//!   last accepted (`never` if not since the process started), so an operator knows when to
+//!   retire it.
+//! - **Last use.** [`SecretBearer::last_used`] says when each caller, and each key with an
+//!   `id`, was last accepted, to the second, for an admin endpoint to return (`examples/keys`
+//!   serves one at `/admin`). The records live in the process, without a database: they start
+//!   empty at every start, and each replica keeps its own. They live with the key set as read,
+//!   shared by every bearer that checks with it, and a store's refresh keeps them, a caller's
+//!   by its name and a key's by its caller and `id`, never by its place in the list (which
+//!   shifts at every rotation) nor by a fingerprint (which would help whoever guesses a weak
+//!   key). An accepted request reads Tokio's clock once (expiry uses the same reading) and
+//!   writes its caller's record at most once a second.
 //! - **Metrics.** With the `metrics` feature, every answer of the check counts in
 //!   `secret_bearer_requests_total{outcome, caller}`, through the [`metrics`
 //!   facade](https://docs.rs/metrics), so any exporter publishes it. `outcome` is one of
 //!   `accepted`, `missing`, `malformed` (several headers, a wrong prefix, an empty or over-long
-//!   credential), `refused`, `expired` and `misconfigured`; `caller` is empty unless accepted.
+//!   credential), `refused`, `expired`, `forbidden` (a caller without a required scope) and
+//!   `misconfigured`; `caller` is empty unless accepted.
 //!   A request that passes two checks (a middleware and an attribute) counts twice; one refused
 //!   before any check runs (no bearer registered, or a `Caller` asked for where no check ran)
 //!   does not count. Each caller with an expiry has a gauge,
 //!   `secret_bearer_caller_expiry_timestamp_seconds{caller}`: its earliest, in seconds since
 //!   the Unix epoch, set when the set is read (the crate runs no timer; a dashboard subtracts
-//!   the time).
+//!   the time). Each caller accepted has `secret_bearer_caller_last_used_timestamp_seconds{caller}`,
+//!   its last accepted request's time, set at most once a second (one series per caller, not
+//!   per key, to keep series few).
+//!
+//! # Scopes
+//!
+//! A handler may require scopes of its callers: `#[secret_bearer(keys_env = "API_KEYS", scopes
+//! = ["invoices:write"])]`, or beside a named bearer, `#[secret_bearer(ApiKeys, scopes =
+//! ["admin"])]` (the handler's own requirement, added to any the named bearer has); for the
+//! middleware and the tower layer, [`SecretBearerBuilder::scopes`]. Each is a string literal
+//! and an RFC 6749 §3.3 scope-token. Only a key set grants scopes, through each caller's
+//! `scopes`, so scopes beside one key are a compile error in the attribute (naming a bearer of
+//! one key too) and an error of [`SecretBearerBuilder::build`].
+//!
+//! A caller the set does not grant every required scope is refused once authenticated:
+//! [`AuthErrorKind::InsufficientScope`], a **403** with clearskies' body for a failed
+//! authorization, `{"status":"client_error","error":"Not Authorized","data":[],"pagination":{},"input_errors":{}}`,
+//! and for a `Bearer ` prefix the challenge `Bearer error="insufficient_scope",
+//! scope="invoices:write"` (RFC 6750 §3.1), which names every scope the handler requires: the
+//! requirement is public (OpenAPI documents list it), and naming only the missing ones would
+//! tell the caller which it has. A 403 never says which scopes the key has. Who is not
+//! authenticated is refused first, with a 401 as always. [`Caller::scopes`] gives the caller's
+//! scopes. Handlers that differ only in their scopes share one bearer: one cache, one report,
+//! one record of use.
+//!
+//! ```
+//! # #[cfg(feature = "actix")] {
+//! use actix_web::{HttpResponse, post};
+//! use secret_bearer::secret_bearer;
+//!
+//! /// The API's callers.
+//! #[secret_bearer(keys_env = "API_KEYS", prefix = "Bearer ")]
+//! pub struct ApiKeys;
+//!
+//! #[post("/invoices")]
+//! #[secret_bearer(ApiKeys, scopes = ["invoices:write"])]
+//! async fn create() -> HttpResponse {
+//!     HttpResponse::Created().finish()
+//! }
+//! # }
+//! ```
 //!
 //! **Why timing tells nothing of the keys.** The credential is hashed once with SHA-256. The
 //! server holds every key as its digest, in a table of buckets that all have the same number
