@@ -65,8 +65,13 @@ pub fn assert_answer(
             Answer::Accepted {
                 caller: name,
                 newest,
+                scopes,
             },
-        ) => caller.name() == name && caller.is_newest_key() == *newest,
+        ) => {
+            caller.name() == name
+                && caller.is_newest_key() == *newest
+                && caller.scopes().eq(scopes.iter().map(String::as_str))
+        }
         (Err(error), Answer::Misconfigured) => {
             matches!(error.kind(), AuthErrorKind::Misconfigured { .. })
         }

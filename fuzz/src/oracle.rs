@@ -20,6 +20,8 @@ pub enum Answer {
     Accepted {
         caller: String,
         newest: bool,
+        /// The scopes the set grants the caller, in the order written.
+        scopes: Vec<String>,
     },
     Refused(AuthErrorKind),
     /// A 500: the secrets cannot be used, whatever the request.
@@ -231,9 +233,9 @@ impl<'de> Visitor<'de> for UniqueVisitor {
     }
 }
 
-/// One caller of a key set: its name, and its keys, newest first, each with the instant it
-/// expires, if any (its own `expires` or its caller's, the earlier).
-pub type Callers = Vec<(String, Vec<(Key, Option<SystemTime>)>)>;
+/// One caller of a key set: its name, its scopes, and its keys, newest first, each with the
+/// instant it expires, if any (its own `expires` or its caller's, the earlier).
+pub type Callers = Vec<(String, Vec<String>, Vec<(Key, Option<SystemTime>)>)>;
 
 /// A key set, if usable: a JSON object (picked by `json_key` if any) of at least one caller,
 /// each with a name that is not blank, has no edge whitespace, is at most 256 bytes and holds
@@ -266,6 +268,7 @@ pub fn key_set(document: &str, json_key: Option<&str>) -> Option<Callers> {
         if !caller_name(name) {
             return None;
         }
+        let mut granted = Vec::new();
         let (keys, caller_expires) = match value {
             Value::Object(fields) => {
                 only(fields, &["keys", "scopes", "expires"])?;
@@ -280,6 +283,7 @@ pub fn key_set(document: &str, json_key: Option<&str>) -> Option<Callers> {
                         if scope.is_empty() || !scope.bytes().all(token) || !seen.insert(scope) {
                             return None;
                         }
+                        granted.push(scope.to_owned());
                     }
                 }
                 (listed_keys(fields.get("keys")?)?, expires(fields)?)
@@ -296,12 +300,12 @@ pub fn key_set(document: &str, json_key: Option<&str>) -> Option<Callers> {
                 (key, expires)
             })
             .collect();
-        callers.push((name.clone(), keys));
+        callers.push((name.clone(), granted, keys));
     }
     let mut seen = HashSet::new();
     let all_distinct = callers
         .iter()
-        .flat_map(|(_, keys)| keys)
+        .flat_map(|(_, _, keys)| keys)
         .all(|(key, _)| seen.insert(key.digest()));
     all_distinct.then_some(callers)
 }
@@ -379,18 +383,19 @@ pub fn caller_name(name: &str) -> bool {
 /// Who `credential` is in a key set: the caller one of whose keys it opens, and whether that
 /// key is the caller's newest; refused as expired once the key's expiry has come.
 pub fn key_set_owner(callers: &Callers, credential: &[u8]) -> Answer {
-    let found = callers.iter().find_map(|(name, keys)| {
+    let found = callers.iter().find_map(|(name, scopes, keys)| {
         let index = keys.iter().position(|(key, _)| key.opens(credential))?;
-        Some((name, index, keys[index].1))
+        Some((name, scopes, index, keys[index].1))
     });
     match found {
         None => Answer::Refused(AuthErrorKind::WrongCredential),
-        Some((_, _, Some(expires))) if expires <= SystemTime::now() => {
+        Some((_, _, _, Some(expires))) if expires <= SystemTime::now() => {
             Answer::Refused(AuthErrorKind::Expired)
         }
-        Some((name, index, _)) => Answer::Accepted {
+        Some((name, scopes, index, _)) => Answer::Accepted {
             caller: name.clone(),
             newest: index == 0,
+            scopes: scopes.clone(),
         },
     }
 }
@@ -407,6 +412,7 @@ pub fn pair_owner(primary: &Key, alternate: Option<&Key>, credential: &[u8]) -> 
     Answer::Accepted {
         caller: caller.to_owned(),
         newest,
+        scopes: Vec::new(),
     }
 }
 

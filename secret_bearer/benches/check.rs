@@ -141,13 +141,32 @@ fn check(c: &mut Criterion) {
         .keys_env("SB_BENCH_LIFECYCLE")
         .build()
         .unwrap();
-    for (name, header) in [
-        ("1,000 callers with expiries, right", known.as_str()),
-        ("1,000 callers with expiries, older key", older.as_str()),
+    // And checked by a bearer that requires a scope every caller has.
+    let scoped = SecretBearer::builder()
+        .keys_env("SB_BENCH_LIFECYCLE")
+        .scopes(["invoices:read"])
+        .build()
+        .unwrap();
+    for (name, bearer, header) in [
+        (
+            "1,000 callers with expiries, right",
+            &lifecycle,
+            known.as_str(),
+        ),
+        (
+            "1,000 callers with expiries, older key",
+            &lifecycle,
+            older.as_str(),
+        ),
+        (
+            "1,000 callers with expiries, scope required",
+            &scoped,
+            known.as_str(),
+        ),
     ] {
-        assert!(lifecycle.check([header.as_bytes()]).is_ok());
+        assert!(bearer.check([header.as_bytes()]).is_ok());
         group.bench_function(name, |b| {
-            b.iter(|| lifecycle.check(black_box([header.as_bytes()])).is_ok())
+            b.iter(|| bearer.check(black_box([header.as_bytes()])).is_ok())
         });
     }
     group.finish();
