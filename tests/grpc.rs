@@ -178,6 +178,26 @@ async fn a_grpc_calls_refusal_is_grpc_status_16_or_13_and_any_other_is_clearskie
         (status, grpc_status, body.as_str()),
         (500, None, support::MISCONFIGURED_BODY)
     );
+
+    // A caller without a required scope: gRPC's PERMISSION_DENIED, HTTP's 403.
+    let scoped = SecretBearerLayer::new(
+        SecretBearer::builder()
+            .keys_env("SB_TEST_KEYS")
+            .scopes(["admin"])
+            .build()
+            .unwrap(),
+    );
+    let (status, grpc_status, _, _) =
+        answer(&scoped, request("application/grpc", Some("BOBOLD"))).await;
+    assert_eq!((status, grpc_status.as_deref()), (200, Some("7")));
+    let (status, grpc_status, _, body) =
+        answer(&scoped, request("text/plain", Some("BOBOLD"))).await;
+    assert_eq!(
+        (status, grpc_status, body.as_str()),
+        (403, None, support::NOT_AUTHORIZED)
+    );
+    let (status, _, _, body) = answer(&scoped, request("application/grpc", Some("ERINKEY"))).await;
+    assert_eq!((status, body.as_str()), (200, "erin"));
 }
 
 /// Serves, on one axum router behind the layer, the health service and a plain HTTP route,

@@ -58,18 +58,14 @@ impl SecretBearer {
         authorization: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Caller, AuthError> {
         let verdict = self.verdict(store, authorization).await;
+        let verdict = verdict.and_then(|caller| self.authorize(caller));
         self.usage().record(&verdict);
         verdict
     }
 
-    /// Who called, and whether it may: a caller without a scope this bearer requires is
-    /// refused (403) once authenticated.
-    async fn verdict<'a>(
-        &self,
-        store: Option<&SecretStore>,
-        authorization: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<Caller, AuthError> {
-        let caller = self.caller(store, authorization).await?;
+    /// Whether an authenticated caller may go on: one without a scope this bearer requires is
+    /// refused (403).
+    fn authorize(&self, caller: Caller) -> Result<Caller, AuthError> {
         match self.required_scopes() {
             Some((scopes, challenge)) if !caller.has_scopes(scopes) => {
                 Err(AuthError::forbidden(challenge))
@@ -78,7 +74,8 @@ impl SecretBearer {
         }
     }
 
-    async fn caller<'a>(
+    /// Who called.
+    async fn verdict<'a>(
         &self,
         store: Option<&SecretStore>,
         authorization: impl IntoIterator<Item = &'a [u8]>,

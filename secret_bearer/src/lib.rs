@@ -416,7 +416,7 @@
 //! | --- | --- | --- | --- |
 //! | actix-web (`actix`) | `App::wrap(bearer)` | `Authenticated`, `Caller` | the app data |
 //! | axum (`axum`) | `Router::layer(SecretBearerLayer::new(bearer))` | `Authenticated` (first), `Caller` | the request's extensions |
-//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (a gRPC call's refusal, over HTTP/2, is `grpc-status` 16, or 13; any other request's is the 401, or 500) | `Caller` in the request's extensions | |
+//! | tonic, hyper, any tower service (`tower`) | `SecretBearerLayer` (a gRPC call's refusal, over HTTP/2, is `grpc-status` 16, 7 or 13; any other request's is the 401, 403 or 500) | `Caller` in the request's extensions | |
 //!
 //! Every server reads secrets in a manager through the one installed [`SecretStore`]
 //! ([`SecretStore::install`]); an app given a store of its own (in its app data, or the

@@ -9,9 +9,9 @@
 //!   actix-web. The inner service never sees it, and nothing reads its body.
 //! - A refused gRPC call (HTTP/2 or later, with `content-type: application/grpc` or
 //!   `application/grpc+…`) is answered as gRPC clients expect, as tonic's own interceptors
-//!   answer: HTTP 200 with `grpc-status` 16 (`UNAUTHENTICATED`), or 13 (`INTERNAL`) for a
-//!   misconfiguration, and no body. Nothing else is: a request over HTTP/1.x or a gRPC-web one
-//!   (`application/grpc-web…`) gets the 401 (or 500) above, whatever its content type, so a
+//!   answer: HTTP 200 with `grpc-status` 16 (`UNAUTHENTICATED`), 7 (`PERMISSION_DENIED`) for a
+//!   caller without a required scope, or 13 (`INTERNAL`) for a misconfiguration, and no body. Nothing else is: a request over HTTP/1.x or a gRPC-web one
+//!   (`application/grpc-web…`) gets the 401 (or 403, or 500) above, whatever its content type, so a
 //!   plain HTTP route's refusal is never a `200 OK` that status monitoring, firewalls and caches
 //!   would miss. gRPC-web and HTTP/1.1 clients read the 401 as `UNAUTHENTICATED` (gRPC's
 //!   mapping of HTTP statuses), and no gRPC call is HTTP/1.x.
