@@ -21,6 +21,21 @@
 //!   `HttpRequest` hides `Authorization` in its own `Debug` (`*redacted*`), but a handler that
 //!   prints `req.headers()` shows it; where handlers or their middleware print headers, protect
 //!   them with the middleware, which marks it.
+//!
+//! # Limits per caller
+//!
+//! A rate limit is best keyed on who called, as the check verified it, not on the raw token (a
+//! client rotating random tokens would get a fresh bucket each time). The middleware puts the
+//! request's [`Caller`](crate::Caller) in its extensions before the services it wraps run: a
+//! limiting middleware registered *before* `wrap(bearer)` on the same `App`, `Scope` or
+//! `Resource` (actix-web runs the last registered first) reads it with
+//! `req.extensions().get::<Caller>()` and keys its buckets on `caller.name()`; a refused
+//! request (401, 403, 500) never reaches it. This crate has no dependency on actix-governor,
+//! not even a test one: it is GPL-3.0. The attribute's check runs inside the handler's
+//! extraction, after every middleware, so to limit per caller, protect the scope with the
+//! middleware (naming the same bearer: `WidgetsKey::bearer()?.clone()`). The `tower` module
+//! shows the same with tower-governor. Limits are per process: N replicas allow N times the
+//! quota.
 
 mod caller;
 mod extractor;

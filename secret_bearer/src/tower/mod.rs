@@ -47,7 +47,60 @@
 //! A tonic server is protected the same way, `Server::builder().layer(SecretBearerLayer::new(
 //! bearer))` (the `tonic_health` example).
 //!
+//! # Limits per caller
+//!
+//! A rate limit is best keyed on who called, as the check verified it: a limiter keyed on the
+//! raw token gives a client that rotates random tokens a fresh bucket each time, and hands the
+//! token to whatever the limiter logs. With [tower-governor](https://docs.rs/tower_governor),
+//! put the layer outside the limiter (added after it) and key the limiter on the [`Caller`] the
+//! layer puts in the request: each caller, whichever of its keys it presents, has one bucket,
+//! and a refused request (401, 403, 500) reaches no limiter. tower-governor's `tracing` feature
+//! adds a required `name` method to `KeyExtractor`, which is why this crate ships the few
+//! lines below rather than an implementation that a feature elsewhere in your build could break.
+//!
+//! ```
+//! use axum::{Router, http::Request, routing::get};
+//! use secret_bearer::{Caller, SecretBearer, tower::SecretBearerLayer};
+//! use tower_governor::{GovernorError, GovernorLayer, governor::GovernorConfigBuilder};
+//! use tower_governor::key_extractor::KeyExtractor;
+//!
+//! /// The name of the caller the check accepted.
+//! #[derive(Clone)]
+//! struct CallerName;
+//!
+//! impl KeyExtractor for CallerName {
+//!     type Key = String;
+//!
+//!     fn extract<T>(&self, request: &Request<T>) -> Result<String, GovernorError> {
+//!         let caller = request.extensions().get::<Caller>();
+//!         caller.map(|caller| caller.name().to_owned()).ok_or(GovernorError::UnableToExtractKey)
+//!     }
+//! }
+//!
+//! let limit = GovernorConfigBuilder::default()
+//!     .key_extractor(CallerName)
+//!     .per_second(6)
+//!     .burst_size(20)
+//!     .finish()
+//!     .unwrap();
+//! let bearer = SecretBearer::builder().keys_env("API_KEYS").prefix("Bearer ").build()?;
+//! let app: Router = Router::new()
+//!     .route("/reports", get(|caller: Caller| async move { caller.name().to_owned() }))
+//!     .layer(GovernorLayer::new(limit))
+//!     // Added last, so it runs first: the limit sees only verified callers.
+//!     .layer(SecretBearerLayer::new(bearer));
+//! # let _ = app;
+//! # Ok::<(), secret_bearer::Error>(())
+//! ```
+//!
+//! The attribute's check runs inside the handler's own extraction, after every layer, so a
+//! limiter layer cannot see its `Caller`: to limit per caller, protect the routes with the
+//! layer (naming the same bearer, `WidgetsKey::bearer()?.clone()`) and keep the attribute, or
+//! not, on the handlers. `tests/governor.rs` runs this with two callers. Limits are per process:
+//! N replicas allow N times the quota.
+//!
 //! [`SecretStore`]: crate::SecretStore
+//! [`Caller`]: crate::Caller
 
 mod layer;
 mod response;
