@@ -192,6 +192,9 @@ impl Usage {
             return;
         }
         warned.insert_entry(now);
+        // A key warned about more than a day ago would be warned about again anyway: forgetting
+        // it keeps the map to the keys warned about in the last day, whatever the sets held.
+        expiring.retain(|_, at| now.saturating_duration_since(*at) < EXPIRING_EVERY);
         drop(expiring);
         tracing::warn!(
             caller = ?caller,
@@ -263,5 +266,30 @@ impl fmt::Display for Counts<'_> {
             write!(f, "{separator}{name:?}: {count}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_warned_about_are_forgotten_after_a_day() {
+        let usage = Usage::default();
+        let expires = SystemTime::now() + EXPIRING_WITHIN;
+        let warn = |caller: &str| {
+            let caller = Arc::from(caller);
+            usage.expiring_key_used(&caller, None, expires, EXPIRING_WITHIN);
+        };
+        let held = || usage.expiring.lock().unwrap().len();
+        for caller in ["a", "b", "c"] {
+            warn(caller);
+        }
+        warn("a");
+        assert_eq!(held(), 3);
+        tokio::time::advance(EXPIRING_EVERY).await;
+        // `a` is warned about again; `b` and `c`, gone from the set, are forgotten.
+        warn("a");
+        assert_eq!(held(), 1);
     }
 }

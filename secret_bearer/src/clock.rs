@@ -12,8 +12,9 @@
 //! when a report asks. A check reads Tokio's clock once for both.
 //!
 //! Under `tokio::time::pause` (Tokio's `test-util` feature) the wall time is taken to have
-//! moved as far as Tokio's clock has run ahead of the monotonic one, so `tokio::time::advance`
-//! (or an idle paused runtime) moves a test past an expiry without waiting for it.
+//! moved as far as Tokio's clock has, ahead of the monotonic one or behind it, so
+//! `tokio::time::advance` (or an idle paused runtime) moves a test past an expiry without
+//! waiting for it, and real time a test spends does not.
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -24,12 +25,20 @@ use tokio::time::Instant;
 /// clock can count (a date millennia away).
 pub(crate) fn deadline(expires: SystemTime) -> Option<Instant> {
     let now = Instant::now();
-    let ahead = now
-        .into_std()
-        .saturating_duration_since(std::time::Instant::now());
-    match expires.duration_since(SystemTime::now() + ahead) {
+    match expires.duration_since(wall_clock(now)?) {
         Ok(left) => now.checked_add(left),
         Err(_) => Some(now),
+    }
+}
+
+/// The wall-clock time at `now` on Tokio's clock: the system's, moved by as far as Tokio's
+/// clock is ahead of the monotonic one, or behind it (a paused clock that has not yet caught up
+/// with the time a test has taken). Outside a paused runtime the two are the same clock.
+fn wall_clock(now: Instant) -> Option<SystemTime> {
+    let (tokio, monotonic, wall) = (now.into_std(), std::time::Instant::now(), SystemTime::now());
+    match tokio.checked_duration_since(monotonic) {
+        Some(ahead) => wall.checked_add(ahead),
+        None => wall.checked_sub(monotonic.duration_since(tokio)),
     }
 }
 
@@ -54,6 +63,27 @@ pub(crate) fn wall_time(stamp: u64) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_is_on_tokios_clock_whether_ahead_of_real_time_or_behind() {
+        let start = Instant::now();
+        let in_a_minute = SystemTime::now() + Duration::from_secs(60);
+        // Real time passes; the paused clock does not (it falls behind the monotonic one).
+        std::thread::sleep(Duration::from_millis(300));
+        let behind = deadline(in_a_minute).unwrap();
+        assert!(
+            behind.duration_since(start) >= Duration::from_millis(59_990),
+            "{behind:?}"
+        );
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        let ahead = deadline(in_a_minute + Duration::from_secs(3600)).unwrap();
+        assert!(
+            ahead
+                .duration_since(behind)
+                .abs_diff(Duration::from_secs(3600))
+                < Duration::from_millis(10)
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn stamps_follow_tokios_clock_from_the_first_reading() {
