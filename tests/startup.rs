@@ -124,10 +124,10 @@ async fn every_secret_is_read_at_start_up_and_every_problem_reported() {
     manager.complete.store(true, Ordering::SeqCst);
     let checked = secret_bearer::resolve_all!().await.unwrap();
     assert_eq!(
-        checked, 4,
+        checked, 5,
         "this crate's two configurations written on handlers (three handlers: two share their \
-         keys), `ManagedKey` once (for its two handlers) and the shared table's `TestKey`; not \
-         the library's handler"
+         keys), `ManagedKey` once (for its two handlers) and the shared table's `TestKey` and \
+         `TestKeys`; not the library's handler"
     );
 
     // A bearer built in code is checked by hand.
