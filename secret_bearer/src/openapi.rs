@@ -224,12 +224,6 @@ fn scheme_for(prefix: &str) -> SecurityScheme {
 /// The 401 the check sends for a configuration of this prefix: clearskies' body, and the
 /// challenge, which depends on the prefix and on whether a credential was presented.
 fn unauthorized(prefix: &str) -> RefOr<Response> {
-    // A constant of this crate, valid JSON (a unit test parses it).
-    let body: Value = serde_json::from_str(UNAUTHENTICATED_BODY).unwrap_or_default();
-    let content = ContentBuilder::new()
-        .schema(Some(exactly(&body)))
-        .example(Some(body))
-        .build();
     let challenges = Challenges::for_prefix(prefix);
     let mut values: Vec<String> = [
         AuthErrorKind::MissingCredential,
@@ -239,31 +233,37 @@ fn unauthorized(prefix: &str) -> RefOr<Response> {
     .map(|kind| challenges.for_kind(kind).to_string())
     .collect();
     values.dedup();
-    let challenge = HeaderBuilder::new()
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(values)),
-        ))
-        .description(Some(
-            "The challenge (RFC 9110 §11.6.1): the scheme, and for `Bearer` a presented but \
-             refused credential's `error=\"invalid_token\"` (RFC 6750 §3.1).",
-        ))
-        .build();
-    RefOr::T(
-        ResponseBuilder::new()
-            .description("Not Authenticated")
-            .content("application/json", content)
-            .header("WWW-Authenticate", challenge)
-            .build(),
+    refusal(
+        "Not Authenticated",
+        UNAUTHENTICATED_BODY,
+        values,
+        "The challenge (RFC 9110 §11.6.1): the scheme, and for `Bearer` a presented but \
+         refused credential's `error=\"invalid_token\"` (RFC 6750 §3.1).",
     )
 }
 
 /// The 403 a caller without a required scope gets: clearskies' body, and the one challenge the
 /// requirement gives.
 fn forbidden(challenge: &str) -> RefOr<Response> {
-    // A constant of this crate, valid JSON (a unit test parses it).
-    let body: Value = serde_json::from_str(FORBIDDEN_BODY).unwrap_or_default();
+    refusal(
+        "Not Authorized: the caller lacks a scope the operation requires",
+        FORBIDDEN_BODY,
+        vec![challenge.to_owned()],
+        "The challenge (RFC 9110 §11.6.1): for `Bearer`, RFC 6750 §3.1's \
+         `error=\"insufficient_scope\"` and every scope the operation requires.",
+    )
+}
+
+/// A refusal as the check sends it: `body` (one of clearskies' bodies, a constant of this
+/// crate and valid JSON, which a unit test parses) as its schema and its example, and a
+/// `WWW-Authenticate` header that is one of `challenges`.
+fn refusal(
+    description: &str,
+    body: &str,
+    challenges: Vec<String>,
+    about_challenge: &str,
+) -> RefOr<Response> {
+    let body: Value = serde_json::from_str(body).unwrap_or_default();
     let content = ContentBuilder::new()
         .schema(Some(exactly(&body)))
         .example(Some(body))
@@ -272,16 +272,13 @@ fn forbidden(challenge: &str) -> RefOr<Response> {
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .enum_values(Some([challenge])),
+                .enum_values(Some(challenges)),
         ))
-        .description(Some(
-            "The challenge (RFC 9110 §11.6.1): for `Bearer`, RFC 6750 §3.1's \
-             `error=\"insufficient_scope\"` and every scope the operation requires.",
-        ))
+        .description(Some(about_challenge))
         .build();
     RefOr::T(
         ResponseBuilder::new()
-            .description("Not Authorized: the caller lacks a scope the operation requires")
+            .description(description)
             .content("application/json", content)
             .header("WWW-Authenticate", challenge)
             .build(),
